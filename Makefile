@@ -1,0 +1,47 @@
+# autograde: the two commands a fresh machine needs are `make serve` and `make test`.
+# Every target creates and uses .venv/ at the repository root.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: serve test test-fast lint bench setup system-deps clean
+
+# Install the Python environment (torch pinned to the CPU wheel pip finds on disk).
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+# System packages the sandbox needs (bubblewrap); only attempted as root, skipped when present.
+system-deps:
+	@sh scripts/system-deps.sh
+
+setup: system-deps $(STAMP)
+
+# Start the whole service on the embedded default (SQLite + local queue).
+serve: setup
+	$(BIN)/autograde serve
+
+# Run the whole test suite: import contracts, then pytest (integration tests use this
+# machine's PostgreSQL/Redis when reachable; under CI=true they must be reachable).
+test: setup
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -q
+
+# Everything but the slow tests, for the edit-test loop.
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not slow"
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy core
+	$(BIN)/lint-imports
+
+bench: setup
+	$(BIN)/python bench/standings.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
