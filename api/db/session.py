@@ -1,0 +1,95 @@
+"""Engines, sessions and schema set-up for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from api.db.models import Base
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def is_memory_sqlite(url: str) -> bool:
+    """True for an in-memory SQLite URL (``sqlite://`` or ``sqlite:///:memory:``)."""
+    parsed = make_url(url)
+    return parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
+
+
+def _sqlite_pragmas(wal: bool) -> Any:
+    def on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        # SQLite enforces foreign keys only when asked, per connection.
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        if wal:  # readers do not block the writer (API + recorder in one file)
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return on_connect
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout.
+
+    An in-memory SQLite database lives in one shared connection (StaticPool), so every
+    session of the engine sees the same data.
+    """
+    backend = make_url(url).get_backend_name()
+    if backend != "sqlite":
+        kwargs.setdefault("pool_pre_ping", True)
+        return create_engine(url, **kwargs)
+    memory = is_memory_sqlite(url)
+    connect_args = kwargs.pop("connect_args", {})
+    connect_args.setdefault("check_same_thread", False)
+    if memory:
+        kwargs.setdefault("poolclass", StaticPool)
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
+    event.listen(engine, "connect", _sqlite_pragmas(wal=not memory))
+    return engine
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Sessions bound to ``engine``; objects stay readable after commit."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def create_all(engine: Engine) -> None:
+    """Create every table directly from the models (tests; production uses `upgrade`)."""
+    Base.metadata.create_all(engine)
+
+
+def alembic_config(url: str | None = None, engine: Engine | None = None) -> Any:
+    """The Alembic configuration of this project, pointing at ``url`` or ``engine``."""
+    from alembic.config import Config
+
+    config = Config(str(ALEMBIC_INI))
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if url is not None:
+        # configparser treats % as interpolation; escape it (passwords may contain %).
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    if engine is not None:
+        config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(target: str | Engine, revision: str = "head") -> None:
+    """Run the Alembic migrations up to ``revision`` on a URL or an existing engine.
+
+    Pass the engine for an in-memory SQLite database: a URL would open a new, empty one.
+    """
+    from alembic import command
+
+    if isinstance(target, str):
+        config = alembic_config(url=target)
+    else:
+        config = alembic_config(url=target.url.render_as_string(hide_password=False), engine=target)
+    command.upgrade(config, revision)
