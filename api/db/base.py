@@ -19,7 +19,7 @@ from sqlalchemy.types import TypeDecorator
 # Explicit constraint names keep Alembic migrations reproducible and let SQLite's batch mode
 # find constraints again when a table is rebuilt.
 NAMING_CONVENTION: dict[str, str] = {
-    "ix": "ix_%(column_0_N_label)s",
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
     "ck": "ck_%(table_name)s_%(constraint_name)s",
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",

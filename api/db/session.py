@@ -73,6 +73,8 @@ def alembic_config(url: str | None = None, engine: Engine | None = None) -> Any:
 
     config = Config(str(ALEMBIC_INI))
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # Called from Python (the app, tests): leave the process's logging alone.
+    config.attributes["configure_logging"] = False
     if url is not None:
         # configparser treats % as interpolation; escape it (passwords may contain %).
         config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))

@@ -1,0 +1,71 @@
+"""Alembic environment: migrates the database named by the config or AUTOGRADE_DATABASE_URL.
+
+`api.db.upgrade` may hand over an existing engine in ``config.attributes["engine"]`` (an
+in-memory SQLite database exists only inside its engine).
+"""
+
+from __future__ import annotations
+
+import os
+from logging.config import fileConfig
+
+from alembic import context
+from sqlalchemy import Connection, Engine
+
+from api.db.models import Base
+from api.db.session import make_engine
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def database_url() -> str:
+    """The URL to migrate: the config's ``sqlalchemy.url``, else the environment's."""
+    url = config.get_main_option("sqlalchemy.url") or os.environ.get("AUTOGRADE_DATABASE_URL")
+    if not url:
+        raise RuntimeError("no database URL: set AUTOGRADE_DATABASE_URL or sqlalchemy.url")
+    return url
+
+
+def configure(connection: Connection | None = None, url: str | None = None) -> None:
+    """Shared options: batch mode rebuilds tables on SQLite, which cannot ALTER much."""
+    context.configure(
+        connection=connection,
+        url=url,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        compare_type=True,
+        compare_server_default=True,
+        literal_binds=connection is None,
+    )
+
+
+def run_offline() -> None:
+    """Emit SQL to stdout instead of running it (``alembic upgrade --sql``)."""
+    configure(url=database_url())
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_online() -> None:
+    """Run the migrations on a live connection."""
+    given: Engine | None = config.attributes.get("engine")
+    engine = given if given is not None else make_engine(database_url())
+    try:
+        with engine.connect() as connection:
+            configure(connection=connection)
+            with context.begin_transaction():
+                context.run_migrations()
+            connection.commit()
+    finally:
+        if given is None:
+            engine.dispose()
+
+
+if config.config_file_name is not None and config.attributes.get("configure_logging", True):
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+if context.is_offline_mode():
+    run_offline()
+else:
+    run_online()
