@@ -1,0 +1,28 @@
+"""The web pages: server-rendered Jinja2 over the service's functions.
+
+`router` is included by `create_app`; `mount_static(app)` serves `api/static/`. Every
+route parses its input, calls one `PageSource` method, and renders a template. Domain
+errors become error pages here (a missing object and a forbidden one look the same).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api.web import staff, student
+from api.web.errors import PageRoute
+from api.web.render import STATIC_DIR
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+router.include_router(student.router)
+router.include_router(staff.router)
+
+
+def mount_static(app: FastAPI) -> None:
+    """Serve CSS, JS and the vendored htmx under /static."""
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+
+
+__all__ = ["router", "mount_static"]

@@ -1,0 +1,44 @@
+"""Domain errors raised under a page route become error pages, never JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+from urllib.parse import quote
+
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from api.web.deps import BadCsrf, LoginRequired
+from api.web.render import error_page
+from core.errors import BadInput, Conflict, Forbidden, NotFound
+
+
+class PageRoute(APIRoute):
+    """Turns domain errors raised under a page route into error pages."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except LoginRequired:
+                target = quote(request.url.path, safe="/")
+                return RedirectResponse(f"/login?next={target}", status_code=303)
+            except BadCsrf:
+                return error_page(request, 403)
+            except (NotFound, Forbidden):
+                return error_page(request, 404)
+            except BadInput as exc:
+                return error_page(request, 400, str(exc))
+            except RequestValidationError:
+                return error_page(request, 400)
+            except Conflict as exc:
+                return error_page(request, 409, str(exc))
+
+        return handle
+
+

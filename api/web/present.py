@@ -1,0 +1,143 @@
+"""Presentation helpers: words, times and bar widths for numbers computed elsewhere.
+
+These functions format; they never decide points, lateness or grades (those come from
+`core` and the standing query already computed).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from api.web.views import CourseRules, GradebookRow, GradebookView, Standing
+
+
+def fmt_points(value: float | None) -> str:
+    """`3`, `2.5`, or an en dash for "nothing counted"."""
+    if value is None:
+        return "–"
+    if math.isinf(value):
+        return "inf"
+    return f"{value:g}"
+
+
+def in_zone(when: datetime, zone: str) -> str:
+    """The time in the given zone, e.g. `2026-11-30 22:00 CET`."""
+    local = when.astimezone(ZoneInfo(zone))
+    return local.strftime("%Y-%m-%d %H:%M %Z")
+
+
+def countdown(when: datetime, now: datetime) -> str:
+    """A coarse, server-side countdown ("in 3 days 4 h", "2 h ago"); JS refines it."""
+    seconds = int((when - now).total_seconds())
+    past = seconds < 0
+    seconds = abs(seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        text = f"{days} day{'s' if days != 1 else ''} {hours} h"
+    elif hours:
+        text = f"{hours} h {minutes} min"
+    else:
+        text = f"{minutes} min"
+    return f"{text} ago" if past else f"in {text}"
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Widths (percent of the bar) of the non-bonus, bonus and pass-line marks."""
+
+    scale: float
+    non_bonus_pct: float
+    bonus_pct: float
+    pass_pct: float
+
+
+def progress(standing: Standing, rules: CourseRules, offered: float) -> Progress:
+    """Lay the standing on one bar whose end is the larger of what is offered and held."""
+    scale = max(offered, standing.non_bonus + standing.bonus, rules.pass_points, 1.0)
+    return Progress(
+        scale=scale,
+        non_bonus_pct=round(100 * standing.non_bonus / scale, 2),
+        bonus_pct=round(100 * standing.bonus / scale, 2),
+        pass_pct=round(100 * rules.pass_points / scale, 2),
+    )
+
+
+def exam_sentences(standing: Standing, rules: CourseRules) -> list[str]:
+    """Spell out what the standing means for the exam, in the course's own numbers."""
+    p = fmt_points
+    lines: list[str] = []
+    if standing.solved_all:
+        lines.append("You solved every assignment: you pass the exam with grade 1.")
+    if not standing.passed:
+        missing = rules.pass_points - standing.non_bonus
+        lines.append(
+            f"You need {p(missing)} more non-bonus points to pass the practicals "
+            f"({p(rules.pass_points)}). Bonus points do not count towards this line; "
+            "without passing the practicals you cannot get an exam grade."
+        )
+        return lines
+    lines.append(
+        f"You passed the practicals. Everything above {p(rules.pass_points)} points, bonus "
+        f"or not, goes to the exam: {p(standing.surplus)} points."
+    )
+    community = min(standing.community, rules.community_cap)
+    if standing.community:
+        lines.append(
+            f"Community work adds {p(community)} (at most {p(rules.community_cap)})."
+        )
+    head = standing.surplus + community
+    if standing.exam_points is None and not standing.solved_all:
+        needs = [
+            f"{p(max(0.0, limit - head))} for grade {grade}"
+            for grade, limit in rules.grade_thresholds
+        ]
+        lines.append(
+            f"Of the {p(rules.exam_max)} exam points you would need " + ", ".join(needs) + "."
+        )
+    elif standing.exam_points is not None:
+        lines.append(
+            f"Exam total: {p(standing.exam_points)} (exam) + {p(standing.surplus)} (surplus)"
+            f" + {p(community)} (community) = {p(standing.exam_total)}."
+        )
+    return lines
+
+
+SORT_KEYS = ("name", "non_bonus", "bonus", "surplus", "exam_total", "grade")
+
+
+def _sort_key(key: str):  # type: ignore[no-untyped-def]
+    if key == "name":
+        return lambda r: r.name.casefold()
+    if key == "grade":
+        return lambda r: (r.standing.grade is None, r.standing.grade or "")
+    if key.startswith("a"):
+        index = int(key[1:])
+        return lambda r: -1.0 if r.cells[index].points is None else r.cells[index].points
+    return lambda r: getattr(r.standing, key) or 0.0
+
+
+def arrange(view: GradebookView, q: str, sort: str, desc: bool, only: str) -> GradebookView:
+    """Search, filter and sort the gradebook rows (presentation only)."""
+    rows: list[GradebookRow] = list(view.rows)
+    if q:
+        needle = q.casefold()
+        rows = [r for r in rows if needle in r.name.casefold() or needle in r.uuid]
+    if only == "passed":
+        rows = [r for r in rows if r.standing.passed]
+    elif only == "failing":
+        rows = [r for r in rows if not r.standing.passed]
+    valid = sort in SORT_KEYS or (
+        sort.startswith("a") and sort[1:].isdigit() and int(sort[1:]) < len(view.columns)
+    )
+    if not valid:
+        sort = "name"
+    rows.sort(key=_sort_key(sort), reverse=desc)
+    return GradebookView(
+        course=view.course, rules=view.rules, columns=view.columns, rows=tuple(rows),
+        total_students=view.total_students, q=q, sort=sort, descending=desc, only=only,
+    )

@@ -1,0 +1,67 @@
+"""The Jinja2 environment of the pages (autoescaped) and the error page responses."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi.templating import Jinja2Templates
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from api.web import present
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+_env = templates.env
+_env.autoescape = True
+_env.trim_blocks = True
+_env.lstrip_blocks = True
+_env.filters["pts"] = present.fmt_points
+_env.filters["in_zone"] = present.in_zone
+_env.globals["countdown"] = present.countdown
+
+
+def _iso(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat()
+
+
+_env.filters["iso"] = _iso
+
+
+def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Render a full page (or a fragment) with the common context."""
+    context.setdefault("viewer", getattr(request.state, "viewer", None))
+    return templates.TemplateResponse(request, template, context, status_code=status_code)
+
+
+ERRORS: dict[int, tuple[str, str]] = {
+    400: ("That request could not be used", "Check the form and try again."),
+    403: (
+        "Your session form expired",
+        "The page was open too long or came from elsewhere. Go back, reload it and try again.",
+    ),
+    404: (
+        "Page not found",
+        "This page does not exist, or your account cannot see it. Check the address, or go "
+        "back to your courses.",
+    ),
+    409: ("That cannot be done now", "Someone changed this in the meantime; reload the page."),
+    413: ("The upload is too large", "See the assignment page for the limits on files."),
+    500: (
+        "Something went wrong on our side",
+        "It is not your fault. Try again in a minute; if it persists, tell the course staff.",
+    ),
+}
+
+
+def error_page(request: Request, status: int, detail: str = "") -> HTMLResponse:
+    """The error page: what happened and what to do; never whether an object exists."""
+    title, advice = ERRORS.get(status, ERRORS[400])
+    return page(
+        request, "error.html", status_code=status, status=status, title=title,
+        advice=advice, detail=detail,
+    )

@@ -1,0 +1,83 @@
+"""The one interface the page routes call: `PageSource`.
+
+Each method is one named operation of a page (load a view, or perform a staff action).
+The real implementation (`api/web/sql_source.py`) calls the service's and the standing
+query's functions, the same ones the REST routes call; tests may pass a fake that
+implements this protocol. Methods raise `core.errors` exceptions (NotFound, Forbidden,
+BadInput, Conflict); the router turns them into error pages.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from starlette.requests import Request
+
+from api.web.views import (
+    AssignmentStats,
+    AssignmentView,
+    CourseLink,
+    CourseView,
+    GradebookView,
+    QueuePanel,
+    RegradeView,
+    SubmissionView,
+    Viewer,
+)
+
+
+class PageSource(Protocol):
+    """Everything the web pages read and do."""
+
+    # accounts
+    def viewer(self, request: Request) -> Viewer | None: ...
+    def login(
+        self, request: Request, username: str, password: str
+    ) -> tuple[str, str] | None:
+        """Check the password; return the session cookie (name, value), or None."""
+        ...
+    def logout(self, request: Request) -> None: ...
+
+    # student
+    def my_courses(self, viewer: Viewer) -> list[CourseLink]: ...
+    def role(self, viewer: Viewer, course_id: int) -> str | None: ...
+    def course(self, viewer: Viewer, course_id: int, now: datetime) -> CourseView: ...
+    def assignment(
+        self, viewer: Viewer, course_id: int, assignment_id: int, now: datetime
+    ) -> AssignmentView: ...
+    def template_file(
+        self, viewer: Viewer, course_id: int, assignment_id: int, name: str
+    ) -> bytes: ...
+    def submit(
+        self, viewer: Viewer, course_id: int, assignment_id: int,
+        files: list[tuple[str, bytes]], now: datetime,
+    ) -> int: ...
+    def submission(self, viewer: Viewer, submission_id: int, staff: bool) -> SubmissionView: ...
+
+    # staff
+    def gradebook(self, viewer: Viewer, course_id: int, now: datetime) -> GradebookView: ...
+    def gradebook_csv(self, viewer: Viewer, course_id: int, now: datetime) -> str: ...
+    def student_submissions(
+        self, viewer: Viewer, course_id: int, user_id: int
+    ) -> tuple[str, list[SubmissionView]]: ...
+    def adjust(
+        self, viewer: Viewer, submission_id: int, kind: str, points: float | None, reason: str
+    ) -> None: ...
+    def rerun(self, viewer: Viewer, submission_id: int, reason: str) -> None: ...
+    def regrade(self, viewer: Viewer, course_id: int, assignment_id: int) -> RegradeView: ...
+    def regrade_start(self, viewer: Viewer, course_id: int, assignment_id: int) -> None: ...
+    def regrade_finish(
+        self, viewer: Viewer, course_id: int, assignment_id: int, apply: bool
+    ) -> None: ...
+    def set_exam(
+        self, viewer: Viewer, course_id: int, user_id: int,
+        exam_points: float | None, community: float | None, reason: str,
+    ) -> None: ...
+    def set_extension(
+        self, viewer: Viewer, course_id: int, assignment_id: int, user_id: int,
+        until: datetime, reason: str,
+    ) -> None: ...
+    def import_roster(self, viewer: Viewer, course_id: int, csv_text: str) -> str: ...
+    def queue_panel(self, viewer: Viewer, now: datetime) -> QueuePanel: ...
+    def stats(self, viewer: Viewer, course_id: int, assignment_id: int) -> AssignmentStats: ...

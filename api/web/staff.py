@@ -1,0 +1,200 @@
+"""Pages for course staff: gradebook, submissions with actions, regrade, exam points,
+extensions, roster import, queue panel and statistics. Every action asks for a reason."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Form
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from api.web import present
+from api.web.deps import CurrentViewer, FormViewer, Now, Source
+from api.web.errors import PageRoute
+from api.web.render import page
+from core.errors import BadInput, NotFound
+
+router = APIRouter(prefix="/courses/{course_id}/staff", route_class=PageRoute)
+
+Reason = Annotated[str, Form(min_length=1)]
+
+
+def _number(text: str, what: str) -> float | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise BadInput(f"{what} must be a number, not {text!r}.") from None
+
+
+def _back(path: str, note: str = "") -> RedirectResponse:
+    return RedirectResponse(path + (f"?done={note}" if note else ""), status_code=303)
+
+
+@router.get("/gradebook")
+def gradebook(
+    request: Request, course_id: int, viewer: CurrentViewer, source: Source, now: Now,
+    q: str = "", sort: str = "name", desc: bool = False, only: str = "",
+) -> Response:
+    view = present.arrange(source.gradebook(viewer, course_id, now), q, sort, desc, only)
+    return page(request, "gradebook.html", view=view)
+
+
+@router.get("/gradebook.csv")
+def gradebook_csv(course_id: int, viewer: CurrentViewer, source: Source, now: Now) -> Response:
+    return Response(
+        source.gradebook_csv(viewer, course_id, now), media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="gradebook-{course_id}.csv"'},
+    )
+
+
+@router.get("/students/{user_id}")
+def student(
+    request: Request, course_id: int, user_id: int, viewer: CurrentViewer, source: Source
+) -> Response:
+    name, submissions = source.student_submissions(viewer, course_id, user_id)
+    return page(
+        request, "staff_student.html", course_id=course_id, name=name, submissions=submissions
+    )
+
+
+@router.get("/submissions/{submission_id}")
+def submission(
+    request: Request, course_id: int, submission_id: int,
+    viewer: CurrentViewer, source: Source, done: str = "",
+) -> Response:
+    view = source.submission(viewer, submission_id, staff=True)
+    return page(request, "submission.html", view=view, staff=True, done=done)
+
+
+@router.get("/submissions/{submission_id}/live")
+def submission_live(
+    request: Request, course_id: int, submission_id: int, viewer: CurrentViewer, source: Source
+) -> Response:
+    view = source.submission(viewer, submission_id, staff=True)
+    return page(request, "_submission_live.html", view=view, staff=True)
+
+
+@router.post("/submissions/{submission_id}/adjust")
+def adjust(
+    course_id: int, submission_id: int, viewer: FormViewer, source: Source,
+    kind: Annotated[str, Form()], reason: Reason, points: Annotated[str, Form()] = "",
+) -> Response:
+    if kind not in ("override", "bonus", "accept"):
+        raise BadInput(f"Unknown action {kind!r}.")
+    source.adjust(viewer, submission_id, kind, _number(points, "Points"), reason.strip())
+    return _back(f"/courses/{course_id}/staff/submissions/{submission_id}", kind)
+
+
+@router.post("/submissions/{submission_id}/rerun")
+def rerun(
+    course_id: int, submission_id: int, viewer: FormViewer, source: Source, reason: Reason
+) -> Response:
+    source.rerun(viewer, submission_id, reason.strip())
+    return _back(f"/courses/{course_id}/staff/submissions/{submission_id}", "rerun")
+
+
+@router.get("/assignments/{assignment_id}/regrade")
+def regrade(
+    request: Request, course_id: int, assignment_id: int, viewer: CurrentViewer, source: Source
+) -> Response:
+    view = source.regrade(viewer, course_id, assignment_id)
+    template = "_regrade_live.html" if request.headers.get("HX-Request") else "regrade.html"
+    return page(request, template, view=view)
+
+
+@router.post("/assignments/{assignment_id}/regrade")
+def regrade_action(
+    course_id: int, assignment_id: int, viewer: FormViewer, source: Source,
+    action: Annotated[str, Form()],
+) -> Response:
+    if action == "start":
+        source.regrade_start(viewer, course_id, assignment_id)
+    elif action in ("apply", "discard"):
+        source.regrade_finish(viewer, course_id, assignment_id, apply=action == "apply")
+    else:
+        raise BadInput(f"Unknown regrade action {action!r}.")
+    return _back(f"/courses/{course_id}/staff/assignments/{assignment_id}/regrade")
+
+
+@router.get("/exam")
+def exam_form(
+    request: Request, course_id: int, viewer: CurrentViewer, source: Source, now: Now,
+    done: str = "",
+) -> Response:
+    view = source.gradebook(viewer, course_id, now)
+    return page(request, "exam.html", view=view, done=done)
+
+
+@router.post("/exam")
+def exam_save(
+    course_id: int, viewer: FormViewer, source: Source,
+    user_id: Annotated[int, Form()], reason: Reason,
+    exam_points: Annotated[str, Form()] = "", community: Annotated[str, Form()] = "",
+) -> Response:
+    source.set_exam(
+        viewer, course_id, user_id, _number(exam_points, "Exam points"),
+        _number(community, "Community points"), reason.strip(),
+    )
+    return _back(f"/courses/{course_id}/staff/exam", "saved")
+
+
+@router.get("/extensions")
+def extensions_form(
+    request: Request, course_id: int, viewer: CurrentViewer, source: Source, now: Now,
+    done: str = "",
+) -> Response:
+    view = source.gradebook(viewer, course_id, now)
+    return page(request, "extensions.html", view=view, done=done)
+
+
+@router.post("/extensions")
+def extension_save(
+    course_id: int, viewer: FormViewer, source: Source,
+    user_id: Annotated[int, Form()], assignment_id: Annotated[int, Form()],
+    until: Annotated[str, Form()], reason: Reason, timezone: Annotated[str, Form()] = "UTC",
+) -> Response:
+    try:
+        when = datetime.fromisoformat(until).replace(tzinfo=ZoneInfo(timezone))
+    except (ValueError, KeyError):
+        raise BadInput(f"Not a date and time: {until!r}.") from None
+    source.set_extension(viewer, course_id, assignment_id, user_id, when, reason.strip())
+    return _back(f"/courses/{course_id}/staff/extensions", "saved")
+
+
+@router.get("/roster")
+def roster_form(
+    request: Request, course_id: int, viewer: CurrentViewer, source: Source,
+    done: str = "",
+) -> Response:
+    if source.role(viewer, course_id) not in ("teacher", "assistant"):
+        raise NotFound("course")
+    return page(request, "roster.html", course_id=course_id, report="", done=done)
+
+
+@router.post("/roster")
+def roster_import(
+    request: Request, course_id: int, viewer: FormViewer, source: Source,
+    csv_text: Annotated[str, Form()],
+) -> Response:
+    report = source.import_roster(viewer, course_id, csv_text)
+    return page(request, "roster.html", course_id=course_id, report=report, done="")
+
+
+@router.get("/queue")
+def queue(
+    request: Request, course_id: int, viewer: CurrentViewer, source: Source, now: Now
+) -> Response:
+    return page(request, "queue.html", panel=source.queue_panel(viewer, now), course_id=course_id)
+
+
+@router.get("/assignments/{assignment_id}/stats")
+def stats(
+    request: Request, course_id: int, assignment_id: int, viewer: CurrentViewer, source: Source
+) -> Response:
+    return page(request, "stats.html", view=source.stats(viewer, course_id, assignment_id))
