@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from api.db import hooks
 from api.db.assignments import Assignment
 from api.db.audit import AuditLog
@@ -12,6 +15,18 @@ from api.db.submissions import Blob, Evaluation, Submission, SubmissionFile, Tes
 from api.db.users import ApiToken, User
 
 hooks.install()
+
+
+def import_all_models() -> None:
+    """Import every module of `api.db`, so that `Base.metadata` lists every table.
+
+    Other parts add their tables in their own modules of this package; migrations
+    (autogenerate) and schema checks need all of them, not only the ones imported so far.
+    """
+    import api.db
+
+    for module in pkgutil.iter_modules(api.db.__path__):
+        importlib.import_module(f"api.db.{module.name}")
 
 __all__ = [
     "Adjustment",
@@ -30,4 +45,5 @@ __all__ = [
     "SubmissionFile",
     "TestResult",
     "User",
+    "import_all_models",
 ]

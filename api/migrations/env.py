@@ -12,10 +12,11 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy import Connection, Engine
 
-from api.db.models import Base
+from api.db.models import Base, import_all_models
 from api.db.session import make_engine
 
 config = context.config
+import_all_models()
 target_metadata = Base.metadata
 
 

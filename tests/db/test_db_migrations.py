@@ -14,7 +14,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 
 from api.db import Base, make_engine, upgrade
+from api.db.models import import_all_models
 from api.db.session import MIGRATIONS_DIR, alembic_config
+
+import_all_models()  # the schema is every model module's tables, not only api.db's own
 
 
 def schema_diffs(engine: Engine) -> list[object]:
