@@ -35,6 +35,7 @@ from api.db.models import (
     SubmissionFile,
     TestResult,
     User,
+    import_all_models,
 )
 from api.db.session import create_all, make_engine, make_sessionmaker, upgrade
 
@@ -65,6 +66,7 @@ __all__ = [
     "UTCDateTime",
     "User",
     "create_all",
+    "import_all_models",
     "load_blob",
     "make_engine",
     "make_sessionmaker",
