@@ -1,0 +1,62 @@
+"""`create_app(settings)`: the FastAPI application, wired from one `Settings` object."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from api.db import make_engine, make_sessionmaker
+from api.errors import install_error_handlers
+from api.queue import Dispatcher, NullDispatcher
+from api.security import LoginThrottle, SessionSigner
+from api.settings import Settings
+
+log = logging.getLogger("autograde.api")
+
+
+def create_app(
+    settings: Settings,
+    *,
+    dispatcher: Dispatcher | None = None,
+    engine: Engine | None = None,
+) -> FastAPI:
+    """The API app. ``dispatcher`` sends evaluate tasks (default: none, jobs stay queued
+    in the database until the sweeper publishes them); ``engine`` defaults to the settings'
+    database."""
+    from api.routes import auth, courses, staff, submissions
+
+    engine = engine or make_engine(settings.db_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="autograde",
+        version="1",
+        description="Assignment autograder for deep-learning courses: REST API v1.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.dispatcher = dispatcher or NullDispatcher()
+    app.state.signer = SessionSigner(settings.secret_key, settings.session_max_age_s)
+    app.state.throttle = LoginThrottle(settings.login_max_failures, settings.login_window_s)
+    install_error_handlers(app)
+    for module in (auth, courses, submissions, staff):
+        app.include_router(module.router, prefix="/api/v1")
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,225 @@
+"""FastAPI dependencies: the database session, who is calling, and load-or-404 with
+authorisation for every object a route touches.
+
+A student asking for an object of a course they are not in, or for another student's
+submission, gets 404 (not 403): the API does not confirm that the object exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.db import ApiToken, Assignment, Course, Enrollment, Role, Submission, User, utcnow
+from api.errors import Unauthorized
+from api.security import CSRF_HEADER, SESSION_COOKIE, password_fingerprint, token_hash
+from api.settings import Settings
+from core.errors import Forbidden, NotFound
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+ALL_SCOPES = frozenset({"read", "submit", "staff"})
+STAFF_ROLES = (Role.TEACHER.value, Role.ASSISTANT.value)
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One database session per request."""
+    with request.app.state.sessionmaker() as session:
+        yield session
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller and what their credential allows."""
+
+    user: User
+    scopes: frozenset[str]
+    session_id: str | None = None
+    """Set when authenticated by the session cookie (then CSRF applies)."""
+
+
+def _from_token(session: Session, token: str) -> Principal:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(token)))
+    now = utcnow()
+    if row is None or row.revoked_at is not None or (row.expires_at and row.expires_at <= now):
+        raise Unauthorized("the API token is unknown, revoked or expired; run `autograde login`")
+    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=5):
+        row.last_used_at = now
+        session.commit()
+    user = session.get(User, row.user_id)
+    assert user is not None
+    return Principal(user, row.scope_set)
+
+
+def current_principal(request: Request, session: SessionDep) -> Principal:
+    """The caller, by bearer token or by session cookie (with CSRF on unsafe methods)."""
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("use 'Authorization: Bearer <token>'")
+        return _from_token(session, token.strip())
+    cookie = request.cookies.get(SESSION_COOKIE)
+    signer = request.app.state.signer
+    data = signer.load(cookie) if cookie else None
+    user = session.get(User, data.user_id) if data else None
+    if data is None or user is None or password_fingerprint(user.password_hash) != data.fingerprint:
+        raise Unauthorized("please log in")
+    if request.method not in SAFE_METHODS and not signer.check_csrf(
+        data.session_id, request.headers.get(CSRF_HEADER)
+    ):
+        raise Forbidden(f"missing or wrong CSRF token (send the {CSRF_HEADER} header)")
+    return Principal(user, ALL_SCOPES, data.session_id)
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def scoped(scope: str):  # noqa: ANN201 - a dependency factory
+    """A dependency that requires ``scope`` of the caller's credential."""
+
+    def check(principal: PrincipalDep) -> Principal:
+        if scope not in principal.scopes:
+            raise Forbidden(f"this API token lacks the '{scope}' scope")
+        return principal
+
+    return check
+
+
+Reader = Annotated[Principal, Depends(scoped("read"))]
+Submitter = Annotated[Principal, Depends(scoped("submit"))]
+StaffScoped = Annotated[Principal, Depends(scoped("staff"))]
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A caller's place in one course."""
+
+    course: Course
+    user: User
+    role: str
+    """``student``, ``assistant``, ``teacher``; admins count as ``teacher``."""
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+
+def membership(session: Session, user: User, course_id: int) -> Membership:
+    """The caller's role in a course, or 404 when they are not in it."""
+    course = session.get(Course, course_id)
+    if course is None:
+        raise NotFound("no such course")
+    role = session.scalar(
+        select(Enrollment.role).where(Enrollment.course_id == course_id,
+                                      Enrollment.user_id == user.id)
+    )
+    if user.is_admin:
+        role = Role.TEACHER.value
+    if role is None:
+        raise NotFound("no such course")
+    return Membership(course, user, role)
+
+
+def staff_only(member: Membership, principal: Principal) -> Membership:
+    """Refuse unless the caller is staff of the course with a staff-scoped credential."""
+    if not member.is_staff:
+        raise Forbidden("only the course's teachers and assistants may do this")
+    if "staff" not in principal.scopes:
+        raise Forbidden("this API token lacks the 'staff' scope")
+    return member
+
+
+def course_member(course_id: int, principal: Reader, session: SessionDep) -> Membership:
+    return membership(session, principal.user, course_id)
+
+
+def course_staff(course_id: int, principal: Reader, session: SessionDep) -> Membership:
+    return staff_only(membership(session, principal.user, course_id), principal)
+
+
+CourseMember = Annotated[Membership, Depends(course_member)]
+CourseStaff = Annotated[Membership, Depends(course_staff)]
+
+
+@dataclass(frozen=True)
+class AssignmentAccess:
+    assignment: Assignment
+    member: Membership
+
+
+def _assignment(session: Session, principal: Principal, assignment_id: int) -> AssignmentAccess:
+    assignment = session.get(Assignment, assignment_id)
+    if assignment is None:
+        raise NotFound("no such assignment")
+    member = membership(session, principal.user, assignment.course_id)
+    hidden = assignment.visible_from is not None and assignment.visible_from > utcnow()
+    if hidden and not member.is_staff:
+        raise NotFound("no such assignment")
+    return AssignmentAccess(assignment, member)
+
+
+def assignment_member(
+    assignment_id: int, principal: Reader, session: SessionDep
+) -> AssignmentAccess:
+    return _assignment(session, principal, assignment_id)
+
+
+def assignment_staff(
+    assignment_id: int, principal: Reader, session: SessionDep
+) -> AssignmentAccess:
+    access = _assignment(session, principal, assignment_id)
+    staff_only(access.member, principal)
+    return access
+
+
+CurrentAssignment = Annotated[AssignmentAccess, Depends(assignment_member)]
+StaffAssignment = Annotated[AssignmentAccess, Depends(assignment_staff)]
+
+
+@dataclass(frozen=True)
+class SubmissionAccess:
+    submission: Submission
+    assignment: Assignment
+    member: Membership
+
+
+def _submission(session: Session, principal: Principal, submission_id: int) -> SubmissionAccess:
+    submission = session.get(Submission, submission_id)
+    if submission is None:
+        raise NotFound("no such submission")
+    access = _assignment(session, principal, submission.assignment_id)
+    if not access.member.is_staff and submission.user_id != principal.user.id:
+        raise NotFound("no such submission")
+    return SubmissionAccess(submission, access.assignment, access.member)
+
+
+def submission_reader(
+    submission_id: int, principal: Reader, session: SessionDep
+) -> SubmissionAccess:
+    return _submission(session, principal, submission_id)
+
+
+def submission_staff(
+    submission_id: int, principal: Reader, session: SessionDep
+) -> SubmissionAccess:
+    access = _submission(session, principal, submission_id)
+    staff_only(access.member, principal)
+    return access
+
+
+CurrentSubmission = Annotated[SubmissionAccess, Depends(submission_reader)]
+StaffSubmission = Annotated[SubmissionAccess, Depends(submission_staff)]

@@ -1,0 +1,101 @@
+"""One place that turns exceptions into HTTP answers, all with one body shape.
+
+``{"error": {"code": "not_found", "message": "...", "field": null}}``
+
+Domain errors (`core.errors`) are the caller's or the rules' business and answer 4xx with
+their own message; a request that fails validation answers 422 with a readable sentence;
+anything else is our bug: logged with its traceback and answered as a plain 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from core.errors import AutogradeError, BadInput, Conflict, Forbidden, InvalidSetting, NotFound
+
+log = logging.getLogger("autograde.api")
+
+
+class Unauthorized(AutogradeError):
+    """No valid credentials came with the request."""
+
+
+class TooManyRequests(AutogradeError):
+    """The caller must wait (login throttling)."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+STATUS: list[tuple[type[AutogradeError], int, str]] = [
+    (Unauthorized, 401, "unauthorized"),
+    (TooManyRequests, 429, "too_many_requests"),
+    (NotFound, 404, "not_found"),
+    (Forbidden, 403, "forbidden"),
+    (Conflict, 409, "conflict"),
+    (InvalidSetting, 422, "invalid_setting"),
+    (BadInput, 400, "bad_input"),
+]
+
+
+def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
+    """The one error body of the API."""
+    return {"error": {"code": code, "message": message, "field": field}}
+
+
+def status_of(error: AutogradeError) -> tuple[int, str]:
+    """HTTP status and code of a domain error (first matching class wins)."""
+    for cls, status, code in STATUS:
+        if isinstance(error, cls):
+            return status, code
+    return 400, "error"
+
+
+def _readable(errors: list[dict[str, Any]]) -> tuple[str, str | None]:
+    parts = []
+    for item in errors[:5]:
+        loc = [str(p) for p in item.get("loc", ()) if p not in ("body", "query", "path", "form")]
+        where = ".".join(loc)
+        parts.append(f"{where}: {item.get('msg', 'invalid')}" if where else item.get("msg", ""))
+    first = errors[0].get("loc", ()) if errors else ()
+    return "; ".join(parts) or "invalid request", (str(first[-1]) if first else None)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+
+    @app.exception_handler(AutogradeError)
+    async def domain(request: Request, error: AutogradeError) -> JSONResponse:
+        status, code = status_of(error)
+        message = getattr(error, "message", None) or str(error) or code.replace("_", " ")
+        headers = {}
+        if isinstance(error, Unauthorized):
+            headers["WWW-Authenticate"] = "Bearer"
+        if isinstance(error, TooManyRequests):
+            headers["Retry-After"] = str(error.retry_after_s)
+        field = getattr(error, "field", None)
+        return JSONResponse(error_body(code, str(message) if not field else str(error), field),
+                            status_code=status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation(request: Request, error: RequestValidationError) -> JSONResponse:
+        message, field = _readable(list(error.errors()))
+        return JSONResponse(error_body("invalid_request", message, field), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+        return JSONResponse(error_body(code, str(error.detail)), status_code=error.status_code,
+                            headers=getattr(error, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def unknown(request: Request, error: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse(error_body("internal_error", "internal server error"), status_code=500)

@@ -1,0 +1,130 @@
+"""The trusted side of the broker: sending evaluate jobs, and the recorder's Celery app.
+
+`Dispatcher` is what the API and the recorder use to publish jobs; `CeleryDispatcher` sends
+them by task name (the API never imports the worker's code, only `worker.contract`).
+`make_recorder_celery` builds the Celery app of the trusted ``record`` queue: the tasks that
+write results and the periodic sweeper.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from typing import Any, Protocol
+
+from celery import Celery
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.settings import Settings
+from worker.contract import (
+    EVALUATE_TASK,
+    RECORD_HEARTBEAT_TASK,
+    RECORD_OUTCOME_TASK,
+    RECORD_STARTED_TASK,
+    SWEEP_TASK,
+    EvaluateRequest,
+    Heartbeat,
+    Outcome,
+    Started,
+    celery_config,
+)
+
+log = logging.getLogger("autograde.recorder")
+
+
+class Dispatcher(Protocol):
+    """Publishes evaluate jobs."""
+
+    def dispatch(self, request: EvaluateRequest, queue: str) -> None: ...
+
+
+class NullDispatcher:
+    """Publishes nothing: jobs wait in the database for the sweeper (API-only processes)."""
+
+    def dispatch(self, request: EvaluateRequest, queue: str) -> None:
+        return None
+
+
+class CeleryDispatcher:
+    """Publishes evaluate jobs through a Celery app's broker connection."""
+
+    def __init__(self, app: Celery) -> None:
+        self.app = app
+
+    def dispatch(self, request: EvaluateRequest, queue: str) -> None:
+        self.app.send_task(EVALUATE_TASK, args=[request.to_json()], queue=queue)
+
+
+def base_celery(settings: Settings, name: str) -> Celery:
+    """A Celery app configured with the shared transport contract."""
+    app = Celery(name, set_as_current=False)
+    app.conf.update(
+        celery_config(
+            settings.effective_broker_url,
+            visibility_timeout_s=settings.visibility_timeout_s,
+            polling_interval_s=settings.broker_polling_interval_s,
+        )
+    )
+    app.conf.task_default_queue = settings.record_queue
+    return app
+
+
+def dispatch_all(dispatcher: Dispatcher, jobs: list[tuple[EvaluateRequest, str]]) -> None:
+    """Publish jobs after their rows are committed; a failed publish is left to the sweeper."""
+    for request, queue in jobs:
+        try:
+            dispatcher.dispatch(request, queue)
+        except Exception:
+            log.exception("could not publish evaluation %s; the sweeper will", request.evaluation_id)
+
+
+def make_recorder_celery(settings: Settings, sessions: sessionmaker[Session]) -> Celery:
+    """The trusted app: record tasks and the sweeper, with the sweeper on a beat schedule."""
+    from api.services import pipeline
+
+    app = base_celery(settings, "autograde-recorder")
+    dispatcher = CeleryDispatcher(app)
+    app.conf.beat_schedule = {
+        "sweep": {"task": SWEEP_TASK, "schedule": settings.sweep_interval_s,
+                  "options": {"queue": settings.record_queue, "expires": settings.sweep_interval_s}},
+    }
+
+    @app.task(name=RECORD_STARTED_TASK)
+    def record_started(payload: dict[str, Any]) -> None:
+        with sessions() as session:
+            pipeline.record_started(session, Started.from_json(payload), settings)
+
+    @app.task(name=RECORD_HEARTBEAT_TASK)
+    def record_heartbeat(payload: dict[str, Any]) -> None:
+        with sessions() as session:
+            pipeline.record_heartbeat(session, Heartbeat.from_json(payload), settings)
+
+    @app.task(name=RECORD_OUTCOME_TASK)
+    def record_outcome(payload: dict[str, Any]) -> None:
+        with sessions() as session:
+            jobs = pipeline.record_outcome(session, Outcome.from_json(payload), settings)
+        dispatch_all(dispatcher, jobs)
+
+    @app.task(name=SWEEP_TASK)
+    def sweep() -> int:
+        with sessions() as session:
+            jobs = pipeline.sweep(session, settings)
+        dispatch_all(dispatcher, jobs)
+        return len(jobs)
+
+    return app
+
+
+def run_recorder(settings: Settings, *, beat: bool = True, loglevel: str = "INFO") -> None:
+    """Run the recorder worker in the foreground (threads pool; with the beat sweeper)."""
+    from api.db import make_engine, make_sessionmaker
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.db_url)
+    app = make_recorder_celery(settings, make_sessionmaker(engine))
+    argv = ["worker", f"--queues={settings.record_queue}", "--pool=threads", "--concurrency=4",
+            f"--loglevel={loglevel}", f"--hostname=recorder@{socket.gethostname()}",
+            "--without-gossip", "--without-mingle"]
+    if beat:
+        argv += ["--beat", f"--schedule={(settings.data_dir / 'beat-schedule').resolve()}"]
+    app.worker_main(argv)

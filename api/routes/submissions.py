@@ -1,0 +1,74 @@
+"""Submitting solutions and reading their results."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Request, UploadFile
+from sqlalchemy import select
+
+from api import schemas
+from api.db import Submission
+from api.deps import CurrentAssignment, CurrentSubmission, SessionDep, SettingsDep, Submitter
+from api.queue import dispatch_all
+from api.services.submit import submit
+from api.services.views import submission_view
+from core.errors import BadInput, Forbidden
+
+router = APIRouter(tags=["submissions"])
+
+
+async def _read_parts(files: list[UploadFile], cap: int) -> list[tuple[str, bytes]]:
+    parts = []
+    total = 0
+    for upload in files:
+        content = await upload.read(cap + 1 - total)
+        total += len(content)
+        if total > cap:
+            raise BadInput(f"the files are too large: at most {cap // 2**20} MB in total")
+        parts.append((upload.filename or "", content))
+    return parts
+
+
+@router.post("/assignments/{assignment_id}/submissions",
+             response_model=schemas.SubmissionPublic, status_code=201)
+async def create_submission(
+    access: CurrentAssignment,
+    principal: Submitter,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    files: Annotated[list[UploadFile], File(description="the solution's files, or one .zip")],
+) -> schemas.SubmissionPublic:
+    """Upload a solution (multipart ``files``: several files or one zip). The server's clock
+    decides lateness; grading runs in the background."""
+    if principal.user.id != access.member.user.id:  # pragma: no cover - same principal
+        raise Forbidden("submit as yourself")
+    parts = await _read_parts(files, settings.max_upload_bytes)
+    submission, jobs = submit(session, principal.user, access.assignment, parts, settings)
+    dispatch_all(request.app.state.dispatcher, jobs)
+    return submission_view(session, submission, access.assignment, staff=False)
+
+
+@router.get("/assignments/{assignment_id}/submissions",
+            response_model=list[schemas.SubmissionStaff | schemas.SubmissionPublic])
+def list_submissions(access: CurrentAssignment, session: SessionDep,
+                     user_id: int | None = None) -> list[schemas.SubmissionPublic]:
+    """The caller's submissions of the assignment (staff: everyone's, or ``user_id``'s)."""
+    staff = access.member.is_staff
+    query = select(Submission).where(Submission.assignment_id == access.assignment.id)
+    if not staff:
+        query = query.where(Submission.user_id == access.member.user.id)
+    elif user_id is not None:
+        query = query.where(Submission.user_id == user_id)
+    rows = session.scalars(query.order_by(Submission.submitted_at.desc(), Submission.id.desc()))
+    return [submission_view(session, s, access.assignment, staff=staff) for s in rows]
+
+
+@router.get("/submissions/{submission_id}",
+            response_model=schemas.SubmissionStaff | schemas.SubmissionPublic)
+def get_submission(access: CurrentSubmission, session: SessionDep) -> schemas.SubmissionPublic:
+    """Status and results of one submission. Students: their own only, hidden tests as
+    pass/fail; staff get `SubmissionStaff` (details, history, our errors)."""
+    return submission_view(session, access.submission, access.assignment,
+                           staff=access.member.is_staff)

@@ -1,0 +1,116 @@
+"""Accounts: login with throttling, API tokens, roster import from CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.db import ApiToken, AuditLog, Course, Enrollment, Role, User, utcnow
+from api.errors import TooManyRequests, Unauthorized
+from api.security import LoginThrottle, hash_password, new_token, token_hash, verify_password
+from core.errors import BadInput, NotFound
+
+ROSTER_COLUMNS = ("username", "email", "display_name", "role", "uuid", "password")
+
+
+def authenticate(
+    session: Session, throttle: LoginThrottle, username: str, password: str, client: str
+) -> User:
+    """The user with these credentials; throttled after repeated failures."""
+    wait = throttle.retry_after(username, client)
+    if wait:
+        raise TooManyRequests(f"too many failed logins; try again in {wait} s", wait)
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    if not verify_password(user.password_hash if user else None, password) or user is None:
+        throttle.failed(username, client)
+        raise Unauthorized("wrong username or password")
+    throttle.succeeded(username)
+    return user
+
+
+def create_token(
+    session: Session, user: User, *, name: str, scopes: list[str], expires_days: int | None,
+    default_days: int, may_staff: bool,
+) -> tuple[ApiToken, str]:
+    """A new token (its hash stored); the plain token is returned once."""
+    if "staff" in scopes and not may_staff:
+        raise BadInput("only course staff may create tokens with the 'staff' scope")
+    plain = new_token()
+    row = ApiToken(user_id=user.id, name=name, token_hash=token_hash(plain),
+                   scopes=" ".join(sorted(set(scopes))),
+                   expires_at=utcnow() + timedelta(days=expires_days or default_days))
+    session.add(row)
+    session.add(AuditLog.record("token.create", actor_id=user.id, object_type="api_token",
+                                name=name, scopes=row.scopes))
+    session.commit()
+    return row, plain
+
+
+def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
+    """Revoke one of the user's own tokens."""
+    row = session.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound("no such token")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.add(AuditLog.record("token.revoke", actor_id=user.id, object_type="api_token",
+                                    object_id=row.id))
+        session.commit()
+    return row
+
+
+def is_staff_anywhere(session: Session, user: User) -> bool:
+    return user.is_admin or session.scalar(select(Enrollment.id).where(
+        Enrollment.user_id == user.id,
+        Enrollment.role.in_((Role.TEACHER.value, Role.ASSISTANT.value))).limit(1)) is not None
+
+
+def import_roster(
+    session: Session, course: Course, text: str, *, actor_id: int
+) -> tuple[int, int, list[User]]:
+    """Create or update users from CSV (header: username[,email,display_name,role,uuid,
+    password]) and enrol them; returns (created, enrolled, users). All or nothing."""
+    reader = csv.DictReader(io.StringIO(text))
+    if reader.fieldnames is None or "username" not in reader.fieldnames:
+        raise BadInput("the CSV needs a header line with at least a 'username' column")
+    unknown = set(reader.fieldnames) - set(ROSTER_COLUMNS)
+    if unknown:
+        raise BadInput(f"unknown CSV column(s): {', '.join(sorted(unknown))}; "
+                       f"allowed: {', '.join(ROSTER_COLUMNS)}")
+    created = enrolled = 0
+    users = []
+    for line, row in enumerate(reader, start=2):
+        username = (row.get("username") or "").strip()
+        if not username:
+            raise BadInput(f"line {line}: empty username")
+        role = (row.get("role") or Role.STUDENT.value).strip()
+        if role not in {r.value for r in Role}:
+            raise BadInput(f"line {line}: unknown role {role!r} (student, assistant, teacher)")
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            password = (row.get("password") or "").strip() or secrets.token_urlsafe(12)
+            user = User(username=username, email=(row.get("email") or "").strip(),
+                        display_name=(row.get("display_name") or "").strip(),
+                        password_hash=hash_password(password))
+            if (row.get("uuid") or "").strip():
+                user.uuid = row["uuid"].strip()
+            session.add(user)
+            session.flush()
+            created += 1
+        enrollment = session.scalar(select(Enrollment).where(
+            Enrollment.course_id == course.id, Enrollment.user_id == user.id))
+        if enrollment is None:
+            session.add(Enrollment(course_id=course.id, user_id=user.id, role=role))
+            enrolled += 1
+        else:
+            enrollment.role = role
+        users.append(user)
+    session.add(AuditLog.record("roster.import", actor_id=actor_id, course_id=course.id,
+                                created=created, enrolled=enrolled))
+    session.commit()
+    return created, enrolled, users

@@ -1,0 +1,273 @@
+"""The evaluation pipeline on the trusted side: publish, record, retry, sweep.
+
+Rules:
+
+- An `Evaluation` row is one attempt (``(submission_id, attempt)`` is unique). The message
+  to a worker names ``(evaluation_id, attempt)``; the recorder accepts a result only while
+  that row is queued or running, with one conditional UPDATE, so a duplicate or a stale
+  result changes nothing, even when two recorders race.
+- Our failure (the worker's ``error``, the report's ``system_error``, an expired lease)
+  closes the row as ``system_error`` and, while ``retries < max_retries``, opens the next
+  attempt; after that the last row stays ``system_error`` for staff to re-run.
+- The sweeper publishes again queued rows nobody took for ``queued_grace_s`` (same row:
+  a duplicate run is harmless) and closes running rows whose lease expired.
+
+Every function returns the jobs to publish; the caller publishes them after commit.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from api.db import (
+    Assignment,
+    Evaluation,
+    EvaluationKind,
+    EvaluationStatus,
+    Submission,
+    SubmissionFile,
+    TestResult,
+    load_blob,
+    utcnow,
+)
+from api.settings import Settings
+from worker.contract import EvaluateRequest, Heartbeat, Outcome, Started
+
+log = logging.getLogger("autograde.pipeline")
+
+Job = tuple[EvaluateRequest, str]
+OPEN = (EvaluationStatus.QUEUED.value, EvaluationStatus.RUNNING.value)
+
+
+def queue_for(settings: Settings, device: str) -> str:
+    """The evaluation queue of an assignment's device (``any`` runs on CPU workers)."""
+    return settings.gpu_queue if device == "gpu" else settings.cpu_queue
+
+
+def job_for(
+    session: Session, evaluation: Evaluation, settings: Settings,
+    files: dict[str, bytes] | None = None,
+) -> Job:
+    """The message that grades ``evaluation``: files (loaded unless given), package, ids."""
+    submission = session.get(Submission, evaluation.submission_id)
+    assert submission is not None
+    assignment = session.get(Assignment, submission.assignment_id)
+    assert assignment is not None
+    if files is None:
+        files = {}
+        for row in session.scalars(
+            select(SubmissionFile).where(SubmissionFile.submission_id == submission.id)
+        ):
+            files[row.path] = load_blob(session, row.blob_sha256) or b""
+    request = EvaluateRequest(
+        evaluation_id=evaluation.id,
+        attempt=evaluation.attempt,
+        package_name=assignment.package_name,
+        package_version=evaluation.package_version,
+        device=assignment.device,
+        files=EvaluateRequest.encode_files(files),
+        record_queue=settings.record_queue,
+        lease_s=settings.lease_s,
+    )
+    return request, queue_for(settings, assignment.device)
+
+
+def next_attempt(session: Session, submission_id: int) -> int:
+    """The attempt number of a submission's next evaluation."""
+    last = session.scalar(
+        select(func.max(Evaluation.attempt)).where(Evaluation.submission_id == submission_id)
+    )
+    return (last or 0) + 1
+
+
+def open_evaluation(
+    session: Session,
+    submission: Submission,
+    package_version: str,
+    *,
+    kind: str = EvaluationKind.NORMAL.value,
+    retries: int = 0,
+    make_current: bool = True,
+    now: datetime | None = None,
+) -> Evaluation:
+    """Add a queued evaluation (flushed, so it has an id) for ``submission``."""
+    evaluation = Evaluation(
+        submission_id=submission.id,
+        package_version=package_version,
+        attempt=next_attempt(session, submission.id),
+        status=EvaluationStatus.QUEUED.value,
+        kind=kind,
+        retries=retries,
+        queued_at=now or utcnow(),
+    )
+    session.add(evaluation)
+    session.flush()
+    if make_current:
+        submission.current_evaluation_id = evaluation.id
+    return evaluation
+
+
+def _claim(
+    session: Session, evaluation_id: int, attempt: int, statuses: tuple[str, ...], **values: Any
+) -> bool:
+    """Conditionally update one open row; True when this call won it."""
+    result = session.execute(
+        update(Evaluation)
+        .where(
+            Evaluation.id == evaluation_id,
+            Evaluation.attempt == attempt,
+            Evaluation.status.in_(statuses),
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def record_started(
+    session: Session, message: Started, settings: Settings, now: datetime | None = None
+) -> bool:
+    """Mark the attempt running with a fresh lease (ignored unless it is still open)."""
+    now = now or utcnow()
+    won = _claim(session, message.evaluation_id, message.attempt, OPEN,
+                 status=EvaluationStatus.RUNNING.value, started_at=now, worker=message.worker,
+                 lease_expires_at=now + timedelta(seconds=settings.lease_s))
+    session.commit()
+    return won
+
+
+def record_heartbeat(
+    session: Session, message: Heartbeat, settings: Settings, now: datetime | None = None
+) -> bool:
+    """Extend a running attempt's lease."""
+    now = now or utcnow()
+    won = _claim(session, message.evaluation_id, message.attempt,
+                 (EvaluationStatus.RUNNING.value,),
+                 lease_expires_at=now + timedelta(seconds=settings.lease_s))
+    session.commit()
+    return won
+
+
+def _our_failure(outcome: Outcome) -> str | None:
+    if outcome.error:
+        return outcome.error
+    if outcome.report is None:
+        return "the worker sent no report"
+    return outcome.report.get("system_error") or None
+
+
+def record_outcome(
+    session: Session, outcome: Outcome, settings: Settings, now: datetime | None = None
+) -> list[Job]:
+    """Write one attempt's result exactly once; on our failure, retry (bounded)."""
+    now = now or utcnow()
+    failure = _our_failure(outcome)
+    report_json = json.dumps(outcome.report) if outcome.report is not None else None
+    if failure is None:
+        assert outcome.report is not None
+        won = _claim(session, outcome.evaluation_id, outcome.attempt, OPEN,
+                     status=EvaluationStatus.DONE.value, finished_at=now, worker=outcome.worker,
+                     lease_expires_at=None, score=_clamp(outcome.report.get("score")),
+                     metric=outcome.report.get("metric"), report_json=report_json, error=None)
+        if won:
+            _add_tests(session, outcome.evaluation_id, outcome.report)
+        session.commit()
+        return []
+    won = _claim(session, outcome.evaluation_id, outcome.attempt, OPEN,
+                 status=EvaluationStatus.SYSTEM_ERROR.value, finished_at=now,
+                 worker=outcome.worker, lease_expires_at=None, error=failure[-8000:],
+                 report_json=report_json)
+    jobs = _retry(session, outcome.evaluation_id, settings, now) if won else []
+    session.commit()
+    return jobs
+
+
+def _clamp(score: Any) -> float:
+    return min(max(float(score or 0.0), 0.0), 1.0)
+
+
+def _add_tests(session: Session, evaluation_id: int, report: dict[str, Any]) -> None:
+    for test in report.get("tests", ()):
+        session.add(TestResult(
+            evaluation_id=evaluation_id, name=str(test["name"]), hidden=bool(test.get("hidden")),
+            verdict=str(test["verdict"]), score=_clamp(test.get("score")),
+            weight=max(float(test.get("weight", 1.0)), 0.0), time_s=test.get("time_s"),
+            memory_mib=test.get("memory_mib"), message=str(test.get("message", ""))[:20000],
+            detail=str(test.get("detail", ""))[:20000],
+        ))
+
+
+def _retry(session: Session, evaluation_id: int, settings: Settings, now: datetime) -> list[Job]:
+    """Open the next attempt of a failed evaluation unless its retries are spent."""
+    failed = session.get(Evaluation, evaluation_id)
+    assert failed is not None
+    session.refresh(failed)
+    if failed.retries >= settings.max_retries:
+        log.error("evaluation %s: our failure, retries spent", evaluation_id)
+        return []
+    submission = session.get(Submission, failed.submission_id)
+    assert submission is not None
+    current = submission.current_evaluation_id == failed.id
+    fresh = open_evaluation(session, submission, failed.package_version, kind=failed.kind,
+                            retries=failed.retries + 1, make_current=current, now=now)
+    from api.services.regrade import follow_retry
+
+    follow_retry(session, failed.id, fresh.id)
+    return [job_for(session, fresh, settings)]
+
+
+def rerun(session: Session, evaluation: Evaluation, settings: Settings) -> list[Job]:
+    """Staff re-run of a finished evaluation: a new attempt with fresh retries."""
+    submission = session.get(Submission, evaluation.submission_id)
+    assert submission is not None
+    current = submission.current_evaluation_id == evaluation.id
+    fresh = open_evaluation(session, submission, evaluation.package_version,
+                            kind=evaluation.kind, make_current=current)
+    from api.services.regrade import follow_retry
+
+    follow_retry(session, evaluation.id, fresh.id)
+    jobs = [job_for(session, fresh, settings)]
+    session.commit()
+    return jobs
+
+
+def sweep(session: Session, settings: Settings, now: datetime | None = None) -> list[Job]:
+    """Publish again untaken queued work; fail over running work whose lease expired."""
+    now = now or utcnow()
+    jobs: list[Job] = []
+    expired = session.scalars(
+        select(Evaluation.id, ).where(
+            Evaluation.status == EvaluationStatus.RUNNING.value,
+            Evaluation.lease_expires_at < now,
+        )
+    ).all()
+    for evaluation_id in expired:
+        evaluation = session.get(Evaluation, evaluation_id)
+        assert evaluation is not None
+        won = _claim(session, evaluation.id, evaluation.attempt,
+                     (EvaluationStatus.RUNNING.value,),
+                     status=EvaluationStatus.SYSTEM_ERROR.value, finished_at=now,
+                     lease_expires_at=None,
+                     error=f"lease expired: worker {evaluation.worker} stopped answering")
+        if won:
+            jobs += _retry(session, evaluation.id, settings, now)
+    stale = session.scalars(
+        select(Evaluation).where(
+            Evaluation.status == EvaluationStatus.QUEUED.value,
+            Evaluation.queued_at < now - timedelta(seconds=settings.queued_grace_s),
+        )
+    ).all()
+    for evaluation in stale:
+        if _claim(session, evaluation.id, evaluation.attempt,
+                  (EvaluationStatus.QUEUED.value,), queued_at=now):
+            jobs.append(job_for(session, evaluation, settings))
+    session.commit()
+    if jobs:
+        log.warning("sweeper: publishing %d evaluation(s) again", len(jobs))
+    return jobs

@@ -1,0 +1,112 @@
+"""Staff re-grades as sets: start in the background, compare, then apply or discard all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from api.db import Assignment, AuditLog, Evaluation, EvaluationKind, Submission, utcnow
+from api.db.service_models import RegradeItem, RegradeSet
+from api.settings import Settings
+from core.errors import Conflict
+
+OPEN = "open"
+
+
+@dataclass(frozen=True)
+class RegradeDiff:
+    """One submission's old and new result."""
+
+    submission_id: int
+    user_id: int
+    old_status: str | None
+    old_score: float | None
+    new_status: str | None
+    new_score: float | None
+
+    @property
+    def changed(self) -> bool:
+        return self.old_score != self.new_score or self.old_status != self.new_status
+
+
+def start_regrade(
+    session: Session,
+    assignment: Assignment,
+    settings: Settings,
+    *,
+    author_id: int,
+    submission_ids: list[int] | None = None,
+) -> tuple[RegradeSet, list]:
+    """Open a re-grade set over the assignment's submissions (or the given ones)."""
+    from api.services.pipeline import job_for, open_evaluation
+
+    query = select(Submission).where(Submission.assignment_id == assignment.id)
+    if submission_ids is not None:
+        query = query.where(Submission.id.in_(submission_ids))
+    regrade = RegradeSet(course_id=assignment.course_id, assignment_id=assignment.id,
+                         package_version=assignment.package_version, author_id=author_id)
+    session.add(regrade)
+    session.flush()
+    jobs = []
+    for submission in session.scalars(query.order_by(Submission.id)).all():
+        evaluation = open_evaluation(session, submission, assignment.package_version,
+                                     kind=EvaluationKind.REGRADE.value, make_current=False)
+        session.add(RegradeItem(regrade_set_id=regrade.id, submission_id=submission.id,
+                                old_evaluation_id=submission.current_evaluation_id,
+                                new_evaluation_id=evaluation.id))
+        jobs.append(job_for(session, evaluation, settings))
+    session.add(AuditLog.record("regrade.start", actor_id=author_id,
+                                course_id=assignment.course_id, object_type="regrade_set",
+                                object_id=regrade.id, submissions=len(jobs)))
+    session.commit()
+    return regrade, jobs
+
+
+def follow_retry(session: Session, old_evaluation_id: int, new_evaluation_id: int) -> None:
+    """A retried re-grade evaluation keeps its place in its set."""
+    session.execute(
+        update(RegradeItem)
+        .where(RegradeItem.new_evaluation_id == old_evaluation_id)
+        .values(new_evaluation_id=new_evaluation_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def diff(session: Session, regrade: RegradeSet) -> list[RegradeDiff]:
+    """Old versus new result of every item."""
+    rows = []
+    for item in regrade.items:
+        old = session.get(Evaluation, item.old_evaluation_id) if item.old_evaluation_id else None
+        new = session.get(Evaluation, item.new_evaluation_id) if item.new_evaluation_id else None
+        submission = session.get(Submission, item.submission_id)
+        assert submission is not None
+        rows.append(RegradeDiff(
+            submission_id=item.submission_id, user_id=submission.user_id,
+            old_status=old.status if old else None, old_score=old.score if old else None,
+            new_status=new.status if new else None, new_score=new.score if new else None,
+        ))
+    return rows
+
+
+def close(session: Session, regrade: RegradeSet, *, apply: bool, author_id: int) -> RegradeSet:
+    """Apply (new evaluations become current) or discard the whole set."""
+    if regrade.status != OPEN:
+        raise Conflict(f"this re-grade set is already {regrade.status}")
+    if apply:
+        pending = [d for d in diff(session, regrade) if d.new_status in ("queued", "running")]
+        if pending:
+            raise Conflict(f"{len(pending)} re-grade evaluation(s) are still running; "
+                           "apply when all are finished, or discard")
+        for item in regrade.items:
+            submission = session.get(Submission, item.submission_id)
+            if submission is not None and item.new_evaluation_id is not None:
+                submission.current_evaluation_id = item.new_evaluation_id
+    regrade.status = "applied" if apply else "discarded"
+    regrade.closed_at = utcnow()
+    session.add(AuditLog.record(f"regrade.{regrade.status}", actor_id=author_id,
+                                course_id=regrade.course_id, object_type="regrade_set",
+                                object_id=regrade.id))
+    session.commit()
+    return regrade

@@ -1,0 +1,110 @@
+"""Accepting a submission: validate everything, store files by hash, commit the submission
+and its queued evaluation, and return the job to publish (after the commit)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from api.db import (
+    Assignment,
+    AssignmentKind,
+    Blob,
+    Course,
+    Enrollment,
+    Submission,
+    SubmissionFile,
+    User,
+    sha256_hex,
+    utcnow,
+)
+from api.services import uploads
+from api.services.pipeline import Job, job_for, open_evaluation
+from api.settings import Settings
+from core.errors import BadInput, Conflict
+
+
+def limits(settings: Settings) -> uploads.Limits:
+    """Upload limits from the settings."""
+    return uploads.Limits(settings.max_files, settings.max_upload_bytes, settings.max_zip_ratio)
+
+
+def submissions_used(session: Session, assignment_id: int, user_id: int) -> int:
+    """How many submissions a student has made to an assignment."""
+    return session.scalar(
+        select(func.count(Submission.id)).where(
+            Submission.assignment_id == assignment_id, Submission.user_id == user_id
+        )
+    ) or 0
+
+
+def check_team(session: Session, course: Course, uuids: list[str]) -> None:
+    """Every listed team member must be enrolled in the course."""
+    if not uuids:
+        return
+    enrolled = set(session.scalars(
+        select(User.uuid).join(Enrollment, Enrollment.user_id == User.id)
+        .where(Enrollment.course_id == course.id, User.uuid.in_(uuids))
+    ))
+    missing = [u for u in uuids if u not in enrolled]
+    if missing:
+        raise BadInput(f"team member(s) {', '.join(missing)} are not enrolled in this course; "
+                       "list your teammates' ids from their profile pages")
+
+
+def store_blob_race_free(session: Session, content: bytes) -> str:
+    """Insert a blob unless present, safe against concurrent identical uploads."""
+    digest = sha256_hex(content)
+    dialect = session.get_bind().dialect.name
+    values = {"sha256": digest, "size": len(content), "content": content}
+    if dialect == "postgresql":
+        statement = postgresql.insert(Blob).values(**values).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        statement = sqlite.insert(Blob).values(**values).on_conflict_do_nothing()
+    else:  # pragma: no cover - other engines are not supported
+        if session.get(Blob, digest) is None:
+            session.add(Blob(**values))
+        return digest
+    session.execute(statement)
+    return digest
+
+
+def submit(
+    session: Session,
+    user: User,
+    assignment: Assignment,
+    parts: list[tuple[str, bytes]],
+    settings: Settings,
+    now: datetime | None = None,
+) -> tuple[Submission, list[Job]]:
+    """Validate and store a submission with a queued evaluation; nothing stored on refusal."""
+    now = now or utcnow()  # the server clock decides lateness
+    if assignment.max_submissions is not None:
+        used = submissions_used(session, assignment.id, user.id)
+        if used >= assignment.max_submissions:
+            raise Conflict(f"you have used all {assignment.max_submissions} submissions "
+                           "of this assignment")
+    files = uploads.collect_files(parts, limits(settings))
+    team: list[str] = []
+    if assignment.kind == AssignmentKind.COMPETITION.value:
+        main = uploads.competition_files(files)
+    else:
+        main = uploads.main_file(files)
+        course = session.get(Course, assignment.course_id)
+        assert course is not None
+        team = uploads.team_uuids(files[main], course.max_team_size)
+        check_team(session, course, team)
+    submission = Submission(assignment_id=assignment.id, user_id=user.id, submitted_at=now,
+                            main_file=main, team_uuids=" ".join(team) or None)
+    session.add(submission)
+    session.flush()
+    for path, content in sorted(files.items()):
+        digest = store_blob_race_free(session, content)
+        session.add(SubmissionFile(submission_id=submission.id, path=path, blob_sha256=digest))
+    evaluation = open_evaluation(session, submission, assignment.package_version, now=now)
+    jobs = [job_for(session, evaluation, settings, files)]
+    session.commit()
+    return submission, jobs

@@ -1,0 +1,148 @@
+"""The message contract between the trusted side (api) and evaluation workers.
+
+Everything that crosses the broker is JSON: ids and plain values, never ORM objects.
+The evaluation worker holds no database credentials; it gets the submission's files and
+the package's name and version in `EvaluateRequest`, and answers with `Started`,
+`Heartbeat` and finally `Outcome` messages on the trusted ``record`` queue, each carrying
+``(evaluation_id, attempt)`` so that the recorder can drop duplicates and stale attempts.
+
+`celery_config` is the transport half of the contract: both sides must agree on it.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+EVALUATE_TASK = "autograde.evaluate"
+RECORD_STARTED_TASK = "autograde.record_started"
+RECORD_HEARTBEAT_TASK = "autograde.record_heartbeat"
+RECORD_OUTCOME_TASK = "autograde.record_outcome"
+SWEEP_TASK = "autograde.sweep"
+
+
+@dataclass(frozen=True)
+class EvaluateRequest:
+    """Grade one submission: the whole message of the evaluate task."""
+
+    evaluation_id: int
+    attempt: int
+    package_name: str
+    package_version: str
+    device: str
+    files: dict[str, str]
+    """File name -> content, base64 (JSON has no bytes)."""
+    record_queue: str = "record"
+    lease_s: int = 120
+
+    @staticmethod
+    def encode_files(files: dict[str, bytes]) -> dict[str, str]:
+        """Base64 every file's content."""
+        return {name: base64.b64encode(data).decode("ascii") for name, data in files.items()}
+
+    def decoded_files(self) -> dict[str, bytes]:
+        """The files as bytes again."""
+        return {name: base64.b64decode(data) for name, data in self.files.items()}
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> EvaluateRequest:
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Started:
+    """A worker took the job: the recorder marks it running and starts the lease."""
+
+    evaluation_id: int
+    attempt: int
+    worker: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Started:
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    """The worker is still at it: the recorder extends the lease."""
+
+    evaluation_id: int
+    attempt: int
+    worker: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Heartbeat:
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The end of one attempt.
+
+    ``report`` is `core.report.EvaluationReport.to_dict()` when grading completed (its own
+    ``system_error`` may still say that we failed); ``error`` is set instead when the worker
+    could not grade at all (our failure: package missing, engine crash).
+    """
+
+    evaluation_id: int
+    attempt: int
+    worker: str
+    report: dict[str, Any] | None = None
+    error: str | None = None
+    duration_s: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Outcome:
+        return cls(**data)
+
+
+def celery_config(
+    broker_url: str,
+    *,
+    visibility_timeout_s: int = 3600,
+    polling_interval_s: float = 0.1,
+) -> dict[str, Any]:
+    """Celery settings both sides share: at-least-once delivery, one job at a time.
+
+    - ``task_acks_late`` + ``task_reject_on_worker_lost``: a worker killed mid-task leaves
+      its message with the broker, which delivers it again.
+    - ``worker_prefetch_multiplier=1``: a worker reserves only the job it runs.
+    - Redis ``visibility_timeout``: an unacked message is redelivered after this long; it
+      must exceed the longest evaluation, else a slow job runs twice (harmless, the
+      recorder keeps one result, but wasteful). The sweeper covers lost messages sooner.
+    - No result backend: results travel as record messages, not as Celery results.
+    """
+    transport_options: dict[str, Any] = {"visibility_timeout": visibility_timeout_s}
+    if broker_url.startswith(("sqla+", "filesystem")):
+        transport_options = {"polling_interval": polling_interval_s}
+    return {
+        "broker_url": broker_url,
+        "broker_transport_options": transport_options,
+        "broker_connection_retry_on_startup": True,
+        "result_backend": None,
+        "task_ignore_result": True,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "task_acks_on_failure_or_timeout": True,
+        "worker_prefetch_multiplier": 1,
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "task_default_queue": "record",
+        "worker_hijack_root_logger": False,
+        "worker_send_task_events": False,
+        "enable_utc": True,
+    }
