@@ -127,3 +127,14 @@ def test_one_head_and_dated_revision_files() -> None:
     assert files, "no revision files"
     for name in files:
         assert re.fullmatch(r"\d{4}_\d{2}_\d{2}_\w+\.py", name), name
+
+
+def test_upgrade_twice_is_a_no_op(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'twice.db'}"
+    upgrade(url)
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        assert_matches_models(engine)
+    finally:
+        engine.dispose()
