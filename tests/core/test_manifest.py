@@ -1,0 +1,217 @@
+"""Manifests: a full example, defaults, and one error per broken field."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from core.manifest import (
+    Device,
+    JudgeKind,
+    Kind,
+    Limits,
+    ManifestError,
+    Metric,
+    default_time_limit,
+    load_manifest,
+    missing_files,
+    package_version,
+    predictions_match,
+)
+
+BASE = """
+name = "numpy_entropy"
+title = "NumPy entropy"
+kind = "tests"
+points = 2
+"""
+
+TEST = """
+[[tests]]
+name = "1"
+hidden = false
+args = { data_path = "{data}/d1.txt", recodex = true }
+"""
+
+FULL = BASE + """
+bonus = 1
+threshold = 0.5
+device = "any"
+template = "numpy_entropy.py"
+
+[limits]
+time_limit_s = 15
+memory_limit_mib = 2048
+
+[judge]
+kind = "value"
+rtol = 1e-5
+atol = 1e-7
+
+[source_checks]
+forbidden_imports = ["torch.autograd"]
+forbidden_calls = ["backward"]
+message = "compute the gradient by hand"
+
+[[tests]]
+name = "1"
+hidden = false
+weight = 2
+args = { data_path = "{data}/d1.txt", model_path = "{data}/m1.txt", sizes = [1, 2] }
+
+[[tests]]
+name = "hidden_1"
+hidden = true
+files = ["private/dh.txt", "public/m1.txt"]
+args = { data_path = "{data}/dh.txt", model_path = "{data}/m1.txt" }
+rtol = 1e-3
+nan_equal = false
+
+[tests.limits]
+time_limit_s = 30
+cpu_threads = 2
+"""
+
+COMPETITION = """
+name = "mnist_competition"
+title = "MNIST competition"
+kind = "competition"
+points = 4
+bonus = 5
+
+[competition]
+predictions = "*.txt"
+gold = "private/test_labels.txt"
+metric = "accuracy"
+threshold = 0.97
+"""
+
+
+def test_full_manifest() -> None:
+    m = load_manifest(FULL)
+    assert (m.name, m.kind, m.points, m.bonus, m.threshold, m.device) == (
+        "numpy_entropy", Kind.TESTS, 2, 1, 0.5, Device.ANY,
+    )
+    assert m.template == "numpy_entropy.py" and m.statement == "statement.md"
+    assert m.limits == Limits(time_limit_s=15.0, memory_limit_mib=2048)
+    first, hidden = m.tests
+    assert first.weight == 2.0 and first.args["sizes"] == (1, 2)
+    assert first.files == ("public/d1.txt", "public/m1.txt")
+    assert first.judge.rtol == 1e-5 and first.judge.nan_equal
+    assert hidden.judge.rtol == 1e-3 and hidden.judge.atol == 1e-7 and not hidden.judge.nan_equal
+    assert hidden.limits.time_limit_s == 30.0 and hidden.limits.memory_limit_mib == 2048
+    assert hidden.limits.cpu_threads == 2
+    assert hidden.resolved_args("/data/") == {
+        "data_path": "/data/dh.txt", "model_path": "/data/m1.txt"
+    }
+    assert m.source_checks is not None and m.source_checks.forbidden_calls == ("backward",)
+    assert m.test("hidden_1") is hidden
+
+
+def test_defaults() -> None:
+    m = load_manifest(BASE + TEST)
+    assert m.bonus == 0 and m.threshold == 0.0 and m.device is Device.CPU
+    assert m.limits == Limits() and m.limits.memory_limit_mib == 1536
+    assert m.tests[0].judge.kind is JudgeKind.VALUE
+    assert m.source_checks is None and m.competition is None
+
+
+def test_competition() -> None:
+    m = load_manifest(COMPETITION)
+    assert m.kind is Kind.COMPETITION and m.tests == () and m.bonus == 5
+    c = m.competition
+    assert c is not None and c.metric is Metric.ACCURACY and c.higher_is_better
+    assert predictions_match(c, "predictions.txt") and not predictions_match(c, "train.py")
+    lower = load_manifest(COMPETITION.replace('"accuracy"', '"error_rate"'))
+    assert lower.competition is not None and not lower.competition.higher_is_better
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "needle"),
+    [
+        ("name = ", "assignment.toml", "not valid TOML"),
+        (BASE.replace('"numpy_entropy"', '"Numpy Entropy"') + TEST, "name", "lowercase"),
+        (BASE.replace('points = 2', '') + TEST, "points", "required"),
+        (BASE.replace('points = 2', 'points = -1') + TEST, "points", ">= 0"),
+        (BASE.replace('points = 2', 'points = 2.5') + TEST, "points", "integer"),
+        (BASE.replace('"tests"', '"quiz"') + TEST, "kind", "tests, competition"),
+        (BASE + "threshold = 1.5\n" + TEST, "threshold", "<= 1"),
+        (BASE + "device = 'tpu'\n" + TEST, "device", "cpu, gpu, any"),
+        (BASE + "colour = 'red'\n" + TEST, "colour", "unknown field"),
+        (BASE + "reference = '../x.py'\n" + TEST, "reference", "relative path"),
+        (BASE, "tests", "at least one"),
+        (BASE + TEST + TEST, "tests[1].name", "used twice"),
+        (BASE + TEST.replace("hidden = false", ""), "tests[0].hidden", "required"),
+        (BASE + TEST.replace("hidden = false", "public = true"), "tests[0].public", "hidden"),
+        (BASE + TEST + "rtol = -1\n", "tests[0].rtol", ">= 0"),
+        (BASE + TEST + "judge = 'fuzzy'\n", "tests[0].judge", "value, tokens"),
+        (BASE + TEST + "judge = 'metric'\n", "tests[0].judge", "competitions"),
+        (BASE + TEST + "weight = -1\n", "tests[0].weight", ">= 0"),
+        (BASE + TEST + "[tests.limits]\ntime_limit_s = 0\n", "tests[0].limits.time_limit_s", "> 0"),
+        (BASE + TEST + "[tests.limits]\nmemory = 1\n", "tests[0].limits.memory", "unknown"),
+        (BASE + TEST + "files = ['data/d1.txt']\n", "tests[0].files", "public/ or private/"),
+        (BASE + TEST + "files = ['private/d1.txt']\n", "tests[0].files", "public test"),
+        (BASE + TEST + "files = ['public/x.txt']\n", "tests[0].args.data_path", "not among"),
+        (BASE + TEST.replace("{data}/d1.txt", "{data}/a/b.txt"), "tests[0].args.data_path",
+         "one file name"),
+        (BASE + TEST.replace("{data}/d1.txt", "x{data}"), "tests[0].args.data_path", "{data}/FILE"),
+        (BASE + TEST.replace("recodex = true", "'bad-name' = 1"), "tests[0].args.bad-name",
+         "identifiers"),
+        (BASE + TEST.replace("recodex = true", "opt = { a = 1 }"), "tests[0].args.opt", "list"),
+        (BASE + "[limits]\ntime_factor = inf\n" + TEST, "limits.time_factor", "finite"),
+        (BASE + "[judge]\nkind = 'value'\nrtl = 1\n" + TEST, "judge.rtl", "unknown"),
+        (BASE + "[source_checks]\nforbidden_calls = 'x'\n" + TEST,
+         "source_checks.forbidden_calls", "list"),
+        (BASE + TEST + "[competition]\n", "competition", 'kind = "competition"'),
+        (COMPETITION.replace("[competition]", "[other]"), "other", "unknown"),
+        (COMPETITION.replace('"private/test_labels.txt"', '"public/l.txt"'),
+         "competition.gold", "private/"),
+        (COMPETITION.replace('metric = "accuracy"', 'metric = "f1"'),
+         "competition.metric", "accuracy, error_rate"),
+        (COMPETITION + 'format = "tokens"\n', "competition.format", "labels"),
+        (COMPETITION.replace("[competition]", "[competition]\nbonus = 3"),
+         "competition.bonus", "disagrees"),
+        (COMPETITION + "extra_bonus = 3\n", "competition.extra_threshold", "needed"),
+    ],
+)
+def test_errors_name_the_field(text: str, field: str, needle: str) -> None:
+    with pytest.raises(ManifestError) as info:
+        load_manifest(text)
+    assert info.value.field == field
+    assert needle in info.value.message
+    assert str(info.value).startswith(field)
+
+
+def test_default_time_limit_is_the_course_rule() -> None:
+    limits = Limits()
+    assert default_time_limit(limits, 0.5) == 10.0
+    assert default_time_limit(limits, 7.5) == 15.0
+    assert default_time_limit(Limits(time_limit_s=20, time_factor=3), 10) == 30.0
+
+
+def test_missing_files() -> None:
+    m = load_manifest(FULL)
+    present = ["statement.md", "reference.py", "numpy_entropy.py", "public/d1.txt",
+               "public/m1.txt"]
+    assert missing_files(m, present) == ["private/dh.txt"]
+    assert missing_files(m, [*present, "private/dh.txt"]) == []
+
+
+_files = st.dictionaries(st.text(min_size=1, max_size=8).filter(lambda s: "\0" not in s),
+                         st.binary(max_size=16), max_size=5)
+
+
+@given(_files)
+def test_version_is_order_independent_and_content_sensitive(files: dict[str, bytes]) -> None:
+    version = package_version(files)
+    assert len(version) == 64
+    assert package_version(dict(reversed(list(files.items())))) == version
+    for path in files:
+        changed = {**files, path: files[path] + b"x"}
+        assert package_version(changed) != version
+
+
+def test_version_does_not_confuse_names_and_contents() -> None:
+    assert package_version({"a": b"bc"}) != package_version({"ab": b"c"})
+    assert package_version({}) != package_version({"a": b""})
