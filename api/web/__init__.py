@@ -7,17 +7,29 @@ errors become error pages here (a missing object and a forbidden one look the sa
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, HTTPException
 from fastapi.staticfiles import StaticFiles
+from starlette.requests import Request
+from starlette.responses import Response
 
 from api.web import staff, student
 from api.web.errors import PageRoute
-from api.web.render import STATIC_DIR
+from api.web.render import STATIC_DIR, error_page
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 router.include_router(student.router)
 router.include_router(staff.router)
+
+
+@router.get("/{path:path}")
+def not_found(request: Request, path: str) -> Response:
+    """Any other address: an HTML 404 page (the REST API keeps its own JSON errors).
+
+    Include this router after the API routers: this route catches what they do not."""
+    if path.startswith("api/"):
+        raise HTTPException(status_code=404)
+    return error_page(request, 404)
 
 
 def mount_static(app: FastAPI) -> None:
