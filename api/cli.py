@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import typer
 
+from worker.cli import grade
+
 app = typer.Typer(
     name="autograde",
     help="Assignment autograder for deep-learning courses.",
@@ -19,6 +21,9 @@ app = typer.Typer(
 @app.callback()
 def _root() -> None:
     """Assignment autograder for deep-learning courses."""
+
+
+app.command("grade")(grade)
 
 
 @app.command()

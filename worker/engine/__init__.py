@@ -1,0 +1,116 @@
+"""The evaluation engine: grade one submission against one assignment package.
+
+`grade_submission` is a short sequence of named steps: load the package, check the
+submission's shape and source (no code runs for a broken one), then per test get the
+reference result (cache or a sandboxed run), run the submission in a fresh sandboxed child
+with a fresh scratch directory, and judge. Competitions run no code at all. Any failure of
+ours becomes a report with `system_error` set, never a grade.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+from core.report import EvaluationReport, TestReport
+from core.verdicts import Verdict
+from worker.engine import spec
+from worker.engine.competition import grade_competition
+from worker.engine.outcomes import SystemFault
+from worker.engine.runners import LocalRunner, Runner
+from worker.engine.tests import TestContext, grade_test, precheck_reports
+from worker.packages import Package, PackageError, load_package
+from worker.reference_cache import ReferenceCache
+
+__all__ = ["grade_submission", "make_runner", "Runner", "LocalRunner"]
+
+log = logging.getLogger(__name__)
+
+
+def make_runner(*, device: str = "cpu", allow_unsandboxed: bool = False) -> Runner:
+    """The sandboxed warm runner, or (only when allowed) the unsandboxed local one.
+
+    Raises RuntimeError with the sandbox's reason when none is available and running
+    unsandboxed was not allowed.
+    """
+    from worker.engine.sandboxed import SandboxRunner, sandbox_reason
+
+    reason = sandbox_reason()
+    if reason is None:
+        return SandboxRunner(device=device)
+    if allow_unsandboxed:
+        log.warning("no sandbox (%s): running submissions UNSANDBOXED as allowed", reason)
+        return LocalRunner()
+    raise RuntimeError(
+        f"no sandbox is available ({reason}); refusing to run submitted code. "
+        "Pass --allow-unsandboxed to run trusted code without isolation."
+    )
+
+
+def _torch_version() -> str:
+    import torch
+
+    return str(torch.__version__)
+
+
+def _failed(package_dir: Path, version: str, error: str, device: str) -> EvaluationReport:
+    """A report that says grading failed on our side (no tests, score 0, never a grade)."""
+    return EvaluationReport(
+        assignment=Path(package_dir).name, version=version, score=0.0, tests=(),
+        system_error=error, device=device, torch_version=_torch_version(),
+    )
+
+
+def weighted_score(tests: tuple[TestReport, ...]) -> float:
+    """The weighted mean of the tests' scores (0 when there are no weights)."""
+    total = sum(test.weight for test in tests)
+    if total <= 0:
+        return 0.0
+    return min(1.0, max(0.0, sum(test.weight * test.score for test in tests) / total))
+
+
+def grade_submission(
+    package_dir: Path,
+    files: Mapping[str, bytes],
+    *,
+    device: str = "cpu",
+    cache: ReferenceCache | None = None,
+    runner: Runner | None = None,
+) -> EvaluationReport:
+    """Grade `files` against the package in `package_dir`; see the module docstring."""
+    try:
+        package = load_package(Path(package_dir))
+    except PackageError as error:
+        return _failed(package_dir, "", str(error), device)
+    if spec.is_competition(package.manifest):
+        return grade_competition(package, files, device=device, torch_version=_torch_version())
+    owned = runner is None
+    try:
+        if runner is None:
+            runner = make_runner(device=device)
+        return _grade_tests(package, files, device, cache, runner)
+    except (SystemFault, RuntimeError, OSError) as error:
+        log.exception("grading %s failed on our side", package.manifest)
+        return _failed(package.directory, package.version, str(error), device)
+    finally:
+        if owned and runner is not None:
+            runner.close()
+
+
+def _grade_tests(
+    package: Package, files: Mapping[str, bytes], device: str,
+    cache: ReferenceCache | None, runner: Runner,
+) -> EvaluationReport:
+    """Pre-checks, then every test in manifest order."""
+    context = TestContext(package=package, files=dict(files), device=device, cache=cache,
+                          runner=runner, torch_version=_torch_version())
+    reports = precheck_reports(context)
+    if reports is None:
+        reports = tuple(grade_test(context, test) for test in spec.tests(package.manifest))
+    fault = next((test.detail for test in reports if test.verdict is Verdict.SYSTEM_ERROR), None)
+    return EvaluationReport(
+        assignment=spec.name(package.manifest), version=package.version,
+        score=0.0 if fault else weighted_score(reports), tests=reports,
+        system_error=fault, device=device, torch_version=context.torch_version,
+    )

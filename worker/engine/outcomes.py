@@ -1,0 +1,94 @@
+"""From a run's record to a test's report: the verdict mapping and its messages.
+
+Whose fault it was is decided here, in one place: limits and the student's exceptions are
+the student's verdicts; anything that went wrong on our side (the sandbox failed, the
+payload is not an envelope) is a `SystemFault`, which the engine turns into SYSTEM_ERROR
+with `report.system_error` set, never a grade.
+"""
+
+from __future__ import annotations
+
+from core.report import TestReport
+from core.verdicts import Verdict
+from worker.engine.runners import RunRecord
+from worker.protocol import Outcome, read_outcome
+
+_LIMIT_VERDICTS = {
+    "timeout": Verdict.TIME_LIMIT,
+    "memory": Verdict.MEMORY_LIMIT,
+    "output_limit": Verdict.OUTPUT_LIMIT,
+}
+_DETAIL_TAIL = 4000
+
+
+class SystemFault(Exception):
+    """Grading failed on our side; the message is for staff."""
+
+
+def staff_detail(record: RunRecord, trace: str = "") -> str:
+    """What staff see: status, error, traceback and output tails."""
+    parts = [f"status: {record.status}; wall {record.wall_s:.3f} s; cpu {record.cpu_s:.3f} s; "
+             f"memory {record.memory_mib:.1f} MiB"]
+    if record.error:
+        parts.append(f"runner: {record.error}")
+    if trace:
+        parts.append("traceback:\n" + trace)
+    if record.stdout:
+        parts.append("stdout (tail):\n" + record.stdout[-_DETAIL_TAIL:])
+    if record.stderr:
+        parts.append("stderr (tail):\n" + record.stderr[-_DETAIL_TAIL:])
+    return "\n".join(parts)
+
+
+def limit_message(verdict: Verdict, time_limit_s: float, memory_limit_mib: float) -> str:
+    """A student message for a limit verdict, with the limit that was hit."""
+    if verdict is Verdict.TIME_LIMIT:
+        return f"Your program did not finish within the time limit of {time_limit_s:.1f} s."
+    if verdict is Verdict.MEMORY_LIMIT:
+        return f"Your program used more than the memory limit of {memory_limit_mib:.0f} MiB."
+    return "Your program printed or wrote more output than the test allows."
+
+
+def outcome_of(record: RunRecord) -> Outcome:
+    """The protocol outcome inside a finished run, or SystemFault when it has none."""
+    if record.status == "sandbox_error":
+        raise SystemFault(f"sandbox failed: {record.error or record.stderr[-500:]}")
+    try:
+        return read_outcome(record.payload)
+    except Exception as error:  # an undecodable payload is never the student's grade
+        raise SystemFault(f"unreadable result payload: {error}") from error
+
+
+def failed_run(record: RunRecord) -> tuple[Verdict, str] | None:
+    """(verdict, student message) for a run that died without an outcome, else None.
+
+    A child that exits or is killed before sending its envelope did so because of the
+    student's code (os._exit, a crash in a C extension, a signal it sent itself).
+    """
+    if record.status in ("ok", "sandbox_error") or record.payload:
+        return None
+    if record.status == "signaled":
+        return Verdict.RUNTIME_ERROR, "Your program was killed by a signal before main() returned."
+    if record.status == "exited":
+        tail = record.stderr.strip().splitlines()[-1:] or [""]
+        return Verdict.RUNTIME_ERROR, ("Your program exited before main() returned. "
+                                       + tail[0][:300]).strip()
+    return None
+
+
+def student_error_report(name: str, hidden: bool, weight: float, outcome: Outcome,
+                         record: RunRecord) -> TestReport:
+    """RUNTIME_ERROR for a protocol error or exception, with the student's traceback."""
+    message = outcome.message
+    if outcome.trace:
+        message = f"{message}\n{outcome.trace.rstrip()}"
+    return TestReport(
+        name=name, hidden=hidden, verdict=Verdict.RUNTIME_ERROR, score=0.0, weight=weight,
+        time_s=record.wall_s, memory_mib=record.memory_mib, message=message,
+        detail=staff_detail(record, outcome.trace),
+    )
+
+
+def limit_verdict(record: RunRecord) -> Verdict | None:
+    """The limit verdict of a run that hit one, else None."""
+    return _LIMIT_VERDICTS.get(record.status)

@@ -1,0 +1,64 @@
+"""The engine's view of a manifest: the few questions it asks, answered in one place.
+
+`core.manifest` owns the format and its validation; the engine reads the test specs as
+they are and asks only a few things more (judging, source checks, the competition's
+predictions), which are routed to `core` here so a change of `core`'s API touches one
+module of the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from core.manifest import (
+    CompetitionSpec,
+    Kind,
+    Manifest,
+    TestSpec,
+    default_time_limit,
+    predictions_match,
+)
+
+__all__ = ["TestSpec", "default_time_limit", "predictions_match"]
+
+
+def name(manifest: Manifest) -> str:
+    """The assignment's name."""
+    return manifest.name
+
+
+def is_competition(manifest: Manifest) -> bool:
+    """True for a predictions-file competition (no code is run)."""
+    return manifest.kind is Kind.COMPETITION
+
+
+def tests(manifest: Manifest) -> tuple[TestSpec, ...]:
+    """The manifest's tests, in manifest order."""
+    return manifest.tests
+
+
+def source_problems(manifest: Manifest, files: Mapping[str, bytes]) -> list[str]:
+    """Student messages for forbidden constructs in the submission's Python files."""
+    if manifest.source_checks is None:
+        return []
+    from core.source_checks import check_sources
+
+    sources = {name: data.decode("utf-8", "replace") for name, data in files.items()
+               if name.endswith(".py")}
+    return [str(problem) for problem in check_sources(sources, manifest.source_checks)]
+
+
+def judge(test: TestSpec, expected: Any, actual: Any) -> Any:
+    """Judge a returned value against the reference's: a Judgement(verdict, score, message)."""
+    from core import judges
+
+    return judges.judge_value(expected, actual, test.judge)
+
+
+def judge_competition(competition: CompetitionSpec, predictions: str, gold: str) -> tuple[Any, float | None]:
+    """(Judgement, metric) of a predictions file against the gold file."""
+    from core import judges
+
+    judgement = judges.judge_metric(predictions, gold, competition)
+    return judgement, getattr(judgement, "metric", None)

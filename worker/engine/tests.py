@@ -1,0 +1,158 @@
+"""Grading the tests of a test-kind assignment: pre-checks, reference, submission, judge.
+
+Every run (reference or submission) gets a fresh scratch directory holding only its own
+code, and the test's data folder mounted read-only; nothing is shared between tests, so one
+test cannot influence another's verdict.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.report import TestReport
+from core.verdicts import Verdict
+from worker import protocol
+from worker.engine import spec
+from worker.engine.outcomes import (
+    SystemFault,
+    failed_run,
+    limit_message,
+    limit_verdict,
+    outcome_of,
+    staff_detail,
+    student_error_report,
+)
+from worker.engine.runners import RunRecord, RunRequest, Runner
+from worker.packages import Package
+from worker.reference_cache import CachedReference, ReferenceCache, ReferenceKey
+
+
+@dataclass(frozen=True)
+class TestContext:
+    """Everything the tests of one grading share (read-only)."""
+
+    __test__ = False
+
+    package: Package
+    files: dict[str, bytes]
+    device: str
+    cache: ReferenceCache | None
+    runner: Runner
+    torch_version: str
+
+
+def _all_tests(context: TestContext, verdict: Verdict, message: str) -> tuple[TestReport, ...]:
+    """The same verdict for every test (a submission that cannot run at all)."""
+    return tuple(
+        TestReport(name=test.name, hidden=test.hidden, verdict=verdict, score=0.0,
+                   weight=test.weight, message=message)
+        for test in spec.tests(context.package.manifest)
+    )
+
+
+def precheck_reports(context: TestContext) -> tuple[TestReport, ...] | None:
+    """Reports for a submission that need not run (protocol or source problems), else None.
+
+    Finding the main file and compiling it happen on the trusted side without executing
+    anything, so a broken submission costs no sandbox run per test.
+    """
+    try:
+        name = protocol.choose_main_file(context.files)
+        protocol.check_syntax(name, context.files[name])
+    except protocol.ProtocolError as error:
+        return _all_tests(context, Verdict.RUNTIME_ERROR, error.message)
+    problems = spec.source_problems(context.package.manifest, context.files)
+    if problems:
+        return _all_tests(context, Verdict.FORBIDDEN, "\n".join(problems))
+    return None
+
+
+def _job(test: spec.TestSpec, scratch: Path, data: Path) -> bytes:
+    """What the child runs: the course's protocol on the code in its scratch directory."""
+    overrides = test.resolved_args(str(data))
+    return protocol.run_submission(scratch, overrides, cpu_threads=test.limits.cpu_threads)
+
+
+def _run(context: TestContext, test: spec.TestSpec, files: Mapping[str, bytes],
+         time_limit_s: float) -> RunRecord:
+    """One run of `files` for `test` in a fresh scratch directory, removed afterwards."""
+    scratch = Path(tempfile.mkdtemp(prefix="autograde-scratch-"))
+    try:
+        for name, data in files.items():
+            path = scratch / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        request = RunRequest(
+            scratch=scratch,
+            data_files=tuple(context.package.directory / path for path in test.files),
+            limits=test.limits, time_limit_s=time_limit_s, device=context.device,
+        )
+        return context.runner.run(functools.partial(_job, test), request)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def reference_result(context: TestContext, test: spec.TestSpec) -> CachedReference:
+    """The reference's outcome for `test`: cached, or computed now and cached."""
+    key = ReferenceKey(context.package.version, test.name, context.device,
+                       context.torch_version)
+    if context.cache is not None:
+        cached = context.cache.get(key)
+        if cached is not None:
+            return cached
+    source = context.package.reference_path.read_bytes()
+    # The reference gets the generous limit: its own time is what sets the student's.
+    record = _run(context, test, {"reference.py": source},
+                  test.limits.reference_time_limit_s)
+    outcome = outcome_of(record) if record.payload else None
+    if record.status != "ok" or outcome is None or outcome.error is not None:
+        why = outcome.message + "\n" + outcome.trace if outcome else ""
+        raise SystemFault(f"reference solution failed on test {test.name}: {why}\n"
+                          + staff_detail(record))
+    entry = CachedReference(payload=record.payload, wall_s=record.wall_s)
+    if context.cache is not None:
+        context.cache.put(key, entry)
+    return entry
+
+
+def grade_test(context: TestContext, test: spec.TestSpec) -> TestReport:
+    """One test: reference, a sandboxed run of the submission, the verdict."""
+    try:
+        reference = reference_result(context, test)
+        expected = protocol.read_outcome(reference.payload).value
+        time_limit_s = spec.default_time_limit(test.limits, reference.wall_s)
+        record = _run(context, test, context.files, time_limit_s)
+        return _verdict(test, expected, record, time_limit_s)
+    except SystemFault as fault:
+        return TestReport(name=test.name, hidden=test.hidden, verdict=Verdict.SYSTEM_ERROR,
+                          score=0.0, weight=test.weight,
+                          message="The grader failed on this test; this is not your fault.",
+                          detail=str(fault))
+
+
+def _verdict(test: spec.TestSpec, expected: Any, record: RunRecord,
+             time_limit_s: float) -> TestReport:
+    """Map a finished run to the test's report (limits, crashes, then the judge)."""
+    common = dict(name=test.name, hidden=test.hidden, weight=test.weight,
+                  time_s=record.wall_s, memory_mib=record.memory_mib)
+    limit = limit_verdict(record)
+    if limit is not None:
+        message = limit_message(limit, time_limit_s, test.limits.memory_limit_mib)
+        return TestReport(verdict=limit, score=0.0, message=message,
+                          detail=staff_detail(record), **common)
+    died = failed_run(record)
+    if died is not None:
+        return TestReport(verdict=died[0], score=0.0, message=died[1],
+                          detail=staff_detail(record), **common)
+    outcome = outcome_of(record)
+    if outcome.error is not None:
+        return student_error_report(test.name, test.hidden, test.weight, outcome, record)
+    judgement = spec.judge(test, expected, outcome.value)
+    return TestReport(verdict=judgement.verdict, score=judgement.score,
+                      message=judgement.message, detail=staff_detail(record), **common)
