@@ -1,9 +1,11 @@
 #!/bin/sh
 # Installs the Debian packages autograde needs when they are missing and we are root.
-# bubblewrap: the sandbox's cold path and the reference runs. Nothing else is downloaded.
+# bubblewrap: the sandbox's cold path and the reference runs; chromium: the browser tests
+# (Playwright drives Debian's build). Nothing else is downloaded.
 set -e
 missing=""
 command -v bwrap >/dev/null 2>&1 || missing="$missing bubblewrap"
+[ -x /usr/bin/chromium ] || missing="$missing chromium"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
     echo "autograde: please install:$missing (e.g. sudo apt-get install$missing)" >&2
