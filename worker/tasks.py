@@ -44,29 +44,55 @@ def resolve_package(assignments_dir: Path, name: str, version: str) -> Path:
     folder = assignments_dir / name
     if not folder.is_dir():
         raise FileNotFoundError(f"assignment package {name!r} is not on this worker")
-    try:
-        from worker import packages
-    except ImportError:
-        return folder
-    checker = getattr(packages, "package_version", None)
-    if checker is not None and version:
-        found = checker(folder)
-        if found != version:
-            raise LookupError(f"package {name} has version {found} here, the job wants {version}")
+    from worker.packages import load_package
+
+    found = load_package(folder).version
+    if version and found != version:
+        raise LookupError(f"package {name} has version {found[:12]} on this worker, "
+                          f"the job wants {version[:12]}")
     return folder
 
 
-def grade(request: EvaluateRequest, assignments_dir: Path, device: str) -> dict[str, Any]:
-    """Run the engine on the request's files; the report as a JSON-able dict."""
-    from worker.engine import grade_submission
+class Grader:
+    """One per worker process: a warm runner (made on first use, after the pool's fork) and
+    the reference cache, kept across jobs."""
 
-    package_dir = resolve_package(assignments_dir, request.package_name, request.package_version)
-    report = grade_submission(package_dir, request.decoded_files(), device=device)
-    return report.to_dict()
+    def __init__(self, cache_dir: Path) -> None:
+        self.cache_dir = cache_dir
+        self.runner: Any = None
+
+    def grade(self, request: EvaluateRequest, assignments_dir: Path, device: str
+              ) -> dict[str, Any]:
+        """Run the engine on the request's files; the report as a JSON-able dict."""
+        from worker.engine import grade_submission, make_runner
+        from worker.reference_cache import ReferenceCache
+
+        package_dir = resolve_package(assignments_dir, request.package_name,
+                                      request.package_version)
+        if self.runner is None:
+            self.runner = make_runner(device=device)
+        try:
+            report = grade_submission(package_dir, request.decoded_files(), device=device,
+                                      cache=ReferenceCache(self.cache_dir), runner=self.runner)
+        except BaseException:
+            self.close()
+            raise
+        if report.system_error:  # maybe a broken runner: start a fresh one next time
+            self.close()
+        return report.to_dict()
+
+    def close(self) -> None:
+        runner, self.runner = self.runner, None
+        if runner is not None:
+            try:
+                runner.close()
+            except Exception:
+                log.warning("closing the runner failed", exc_info=True)
 
 
 def evaluate(
-    request: EvaluateRequest, *, worker: str, send: Send, assignments_dir: Path, device: str
+    request: EvaluateRequest, *, worker: str, send: Send, assignments_dir: Path, device: str,
+    grader: Grader,
 ) -> Outcome:
     """Grade with a heartbeat running; always returns an `Outcome` (ours or the engine's)."""
     ids = {"evaluation_id": request.evaluation_id, "attempt": request.attempt, "worker": worker}
@@ -84,7 +110,7 @@ def evaluate(
     beater.start()
     started = time.monotonic()
     try:
-        report = grade(request, assignments_dir, device)
+        report = grader.grade(request, assignments_dir, device)
         outcome = Outcome(**ids, report=report, duration_s=time.monotonic() - started)
     except Exception as error:
         log.exception("evaluation %s attempt %s failed", request.evaluation_id, request.attempt)
@@ -97,6 +123,7 @@ def evaluate(
 
 def register_evaluate(app: Celery, settings: WorkerSettings) -> None:
     """Register the evaluate task on ``app``."""
+    grader = Grader(settings.data_dir.resolve() / "reference-cache")
 
     @app.task(name=EVALUATE_TASK, bind=True, acks_late=True, reject_on_worker_lost=True)
     def evaluate_task(self: Any, payload: dict[str, Any]) -> None:
@@ -111,5 +138,6 @@ def register_evaluate(app: Celery, settings: WorkerSettings) -> None:
             send=send,
             assignments_dir=settings.assignments_dir,
             device=settings.device,
+            grader=grader,
         )
         send(RECORD_OUTCOME_TASK, outcome.to_json())
