@@ -1,0 +1,74 @@
+"""The warm zygote: a small server process, started once from a clean environment, that
+imports the heavy modules single-threaded and then forks one supervisor per run.
+
+It never sees a job's data or result (the supervisor reads the request from its own
+socket after the fork), so nothing of one run lingers in memory that the next run's
+child, a copy of this process, could read. Run as `python -m worker.sandbox.zygote`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import pickle
+import signal
+import socket
+import sys
+
+
+def preload(modules: list[str]) -> None:
+    """Import the heavy modules with one thread: forking after a multi-threaded torch op
+    deadlocks the child in libgomp, and CUDA must stay uninitialised."""
+    for name in modules:
+        module = importlib.import_module(name)
+        if name == "torch":
+            module.set_num_threads(1)
+            module.set_num_interop_threads(1)
+
+
+def serve(control: socket.socket, isolate: bool) -> None:
+    """Fork a supervisor for every run socket that arrives; stop at end of file."""
+    from worker.sandbox import cgroups, filesystem, supervisor, wire
+
+    support = cgroups.probe()
+    mountpoint = filesystem.make_mountpoint()
+    hello = {"pid": os.getpid(), "cgroup": support.version, "cgroup_reason": support.reason}
+    wire.send_obj(control, pickle.dumps(hello))
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # supervisors are reaped by the kernel
+    counter = 0
+    try:
+        while True:
+            msg, fds, _flags, _addr = socket.recv_fds(control, 16, 1)
+            if not msg:
+                break
+            counter += 1
+            if os.fork() == 0:
+                control.close()
+                sock = socket.socket(fileno=fds[0])
+                name = f"autograde-{os.getppid()}-{counter}"
+                supervisor.serve(sock, support, mountpoint, isolate, name)
+                os._exit(0)
+            os.close(fds[0])
+    finally:
+        os.rmdir(mountpoint)
+
+
+def main() -> None:
+    """Entry point: `--fd N --preload a,b [--no-isolate]`."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--fd", type=int, required=True)
+    parser.add_argument("--preload", default="")
+    parser.add_argument("--no-isolate", action="store_true")
+    options = parser.parse_args()
+    control = socket.socket(fileno=options.fd)
+    preload([m for m in options.preload.split(",") if m])
+    import worker.sandbox.supervisor  # noqa: F401  (loaded before any fork)
+
+    os.chdir("/")
+    serve(control, isolate=not options.no_isolate)
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
