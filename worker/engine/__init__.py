@@ -34,11 +34,11 @@ def make_runner(*, device: str = "cpu", allow_unsandboxed: bool = False) -> Runn
     Raises RuntimeError with the sandbox's reason when none is available and running
     unsandboxed was not allowed.
     """
-    from worker.engine.sandboxed import SandboxRunner, sandbox_reason
+    from worker.engine import sandboxed
 
-    reason = sandbox_reason()
+    reason = sandboxed.sandbox_reason()
     if reason is None:
-        return SandboxRunner(device=device)
+        return sandboxed.SandboxRunner(device=device)
     if allow_unsandboxed:
         log.warning("no sandbox (%s): running submissions UNSANDBOXED as allowed", reason)
         return LocalRunner()

@@ -12,8 +12,14 @@ import functools
 from pathlib import Path
 
 from worker.engine.runners import Job, RunRecord, RunRequest
-from worker.sandbox import Limits, Mount, SandboxConfig, WarmRunner, sandbox_available
-from worker.sandbox.filesystem import scratch_path
+
+try:
+    from worker.sandbox import Limits, Mount, SandboxConfig, WarmRunner, sandbox_available
+    from worker.sandbox.filesystem import scratch_path
+except ImportError as error:  # a checkout without the sandbox package: say so, run nothing
+    _IMPORT_ERROR: str | None = f"the sandbox package cannot be imported: {error}"
+else:
+    _IMPORT_ERROR = None
 
 DATA_TARGET = "/data"
 """Where a test's data appears inside the sandbox (what `{data}` becomes)."""
@@ -21,6 +27,8 @@ DATA_TARGET = "/data"
 
 def sandbox_reason() -> str | None:
     """None when the sandbox works here, else why not."""
+    if _IMPORT_ERROR is not None:
+        return _IMPORT_ERROR
     available, reason = sandbox_available()
     return None if available else reason
 

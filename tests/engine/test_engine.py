@@ -1,0 +1,208 @@
+"""The engine end to end with the unsandboxed local runner (fast; no bubblewrap needed).
+
+The real sandbox path is exercised by test_corpus.py; here the engine's own logic: verdict
+mapping, the reference cache and the time limit it sets, per-test isolation of data,
+pre-checks that run nothing, our failures kept apart from grades, and the CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from core.verdicts import Verdict
+from worker.engine import LocalRunner, grade_submission
+from worker.reference_cache import ReferenceCache
+
+REPO = Path(__file__).resolve().parents[2]
+NUMPY_ENTROPY = REPO / "assignments" / "numpy_entropy"
+CORPUS = NUMPY_ENTROPY / "corpus"
+
+MANIFEST = """
+name = "tiny"
+title = "Tiny"
+kind = "tests"
+points = 1
+[limits]
+time_limit_s = 2.0
+[[tests]]
+name = "a"
+hidden = false
+args = { path = "{data}/a.txt" }
+[[tests]]
+name = "b"
+hidden = true
+weight = 3.0
+args = { path = "{data}/b.txt" }
+"""
+REFERENCE = """
+import argparse, os
+parser = argparse.ArgumentParser()
+parser.add_argument("--path", default="")
+def main(args):
+    with open(args.path) as f:
+        return float(f.read()), sorted(os.listdir(os.path.dirname(args.path)))
+"""
+
+
+@pytest.fixture(scope="module")
+def runner() -> Iterator[LocalRunner]:
+    yield LocalRunner()
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    package = tmp_path / "tiny"
+    (package / "public").mkdir(parents=True)
+    (package / "private").mkdir()
+    (package / "assignment.toml").write_text(MANIFEST)
+    (package / "reference.py").write_text(REFERENCE)
+    (package / "template.py").write_text("")
+    (package / "statement.md").write_text("")
+    (package / "public" / "a.txt").write_text("1.5")
+    (package / "private" / "b.txt").write_text("2.5")
+    return package
+
+
+def files_of(case: str) -> dict[str, bytes]:
+    folder = CORPUS / case
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*.py")}
+
+
+def test_reference_passes_and_each_test_sees_only_its_own_data(
+    tiny: Path, runner: LocalRunner, tmp_path: Path
+) -> None:
+    source = {"sol.py": (tiny / "reference.py").read_bytes()}
+    report = grade_submission(tiny, source, runner=runner, cache=ReferenceCache(tmp_path / "c"))
+    assert report.system_error is None
+    assert [t.verdict for t in report.tests] == [Verdict.OK, Verdict.OK]
+    assert report.score == 1.0 and len(report.version) == 64
+
+
+def test_weighted_score_and_wrong_value(tiny: Path, runner: LocalRunner) -> None:
+    wrong = REFERENCE.replace("float(f.read())", "float(f.read()) if '1.5' in args.path or "
+                              "'a.txt' in args.path else 0.0")
+    report = grade_submission(tiny, {"sol.py": wrong.encode()}, runner=runner)
+    assert [t.verdict for t in report.tests] == [Verdict.OK, Verdict.WRONG_ANSWER]
+    assert report.score == pytest.approx(0.25)
+
+
+def test_cache_is_used_and_sets_the_time_limit(
+    tiny: Path, runner: LocalRunner, tmp_path: Path
+) -> None:
+    cache = ReferenceCache(tmp_path / "cache")
+    source = {"sol.py": (tiny / "reference.py").read_bytes()}
+    grade_submission(tiny, source, runner=runner, cache=cache)
+    assert len(list((tmp_path / "cache").rglob("*.ref"))) == 2
+    slow = REFERENCE.replace("def main(args):", "def main(args):\n    import time; time.sleep(3)")
+    report = grade_submission(tiny, {"sol.py": slow.encode()}, runner=runner, cache=cache)
+    assert [t.verdict for t in report.tests] == [Verdict.TIME_LIMIT] * 2
+    assert "2.0 s" in report.tests[0].message
+
+
+def test_exception_is_runtime_error_with_student_traceback(
+    tiny: Path, runner: LocalRunner
+) -> None:
+    crash = REFERENCE.replace("with open", "raise ValueError('boom')\n    with open")
+    report = grade_submission(tiny, {"sol.py": crash.encode()}, runner=runner)
+    test = report.tests[0]
+    assert test.verdict is Verdict.RUNTIME_ERROR and report.system_error is None
+    assert "ValueError: boom" in test.message and 'File "sol.py"' in test.message
+
+
+def test_hard_exit_is_runtime_error(tiny: Path, runner: LocalRunner) -> None:
+    dying = REFERENCE.replace("with open", "os._exit(7)\n    with open")
+    report = grade_submission(tiny, {"sol.py": dying.encode()}, runner=runner)
+    assert [t.verdict for t in report.tests] == [Verdict.RUNTIME_ERROR] * 2
+
+
+@pytest.mark.parametrize(
+    ("files", "words"),
+    [
+        ({"a.py": b"x = 1\n"}, "def main("),
+        ({"a.py": b"def main(args):\n  pass\n", "b.py": b"def main(x):\n  pass\n"}, "a.py, b.py"),
+        ({"a.py": b"def main(args)\n  pass\n"}, "Syntax error in a.py, line 1"),
+    ],
+)
+def test_prechecks_run_nothing(
+    tiny: Path, files: dict[str, bytes], words: str
+) -> None:
+    class NoRuns:
+        sandboxed = False
+
+        def run(self, *_: object) -> None:
+            raise AssertionError("nothing may run")
+
+        def close(self) -> None:
+            pass
+
+    report = grade_submission(tiny, files, runner=NoRuns())  # type: ignore[arg-type]
+    assert {t.verdict for t in report.tests} == {Verdict.RUNTIME_ERROR}
+    assert all(words in t.message for t in report.tests)
+
+
+def test_failing_reference_is_our_error_not_a_grade(tiny: Path, runner: LocalRunner) -> None:
+    (tiny / "reference.py").write_text(REFERENCE.replace("with open", "1/0\n    with open"))
+    report = grade_submission(tiny, {"sol.py": REFERENCE.encode()}, runner=runner)
+    assert report.system_error and "reference solution failed" in report.system_error
+    assert report.score == 0.0
+    assert {t.verdict for t in report.tests} == {Verdict.SYSTEM_ERROR}
+
+
+def test_broken_package_is_our_error(tmp_path: Path, runner: LocalRunner) -> None:
+    (tmp_path / "assignment.toml").write_text("name = 1\n")
+    report = grade_submission(tmp_path, {"a.py": b"def main(a): pass\n"}, runner=runner)
+    assert report.system_error and "name" in report.system_error
+
+
+def test_numpy_entropy_good_solution_scores_one(runner: LocalRunner) -> None:
+    report = grade_submission(NUMPY_ENTROPY, files_of("good_dicts"), runner=runner)
+    assert report.score == 1.0, [(t.name, t.message) for t in report.tests]
+
+
+def test_cli_json_and_exit_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.cli import app
+
+    submission = tmp_path / "sub"
+    shutil.copytree(CORPUS / "bad_zero_for_inf", submission)
+    monkeypatch.setattr("worker.engine.make_runner", lambda **_: LocalRunner())
+    result = CliRunner().invoke(
+        app, ["grade", "numpy_entropy", str(submission), "--json", "--cache-dir",
+              str(tmp_path / "cache")],
+    )
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert set(body) == {"assignment", "version", "score", "tests"}
+    assert body["assignment"] == "numpy_entropy"
+    assert body["score"] == pytest.approx(6 / 7)
+    assert {t["name"]: t["verdict"] for t in body["tests"]}["2"] == "WRONG_ANSWER"
+    assert set(body["tests"][0]) == {"name", "hidden", "verdict", "score", "time_s",
+                                     "memory_mib", "message"}
+
+
+def test_cli_table_and_unknown_assignment(tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.cli import app
+
+    monkeypatch.setattr("worker.engine.make_runner", lambda **_: LocalRunner())
+    good = CORPUS / "good_numpy"
+    result = CliRunner().invoke(app, ["grade", "numpy_entropy", str(good), "--cache-dir",
+                                      str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "hidden_3 (hidden)" in result.output and "score 1.0000" in result.output
+    missing = CliRunner().invoke(app, ["grade", "no_such_assignment", str(good)])
+    assert missing.exit_code == 2
+
+
+def test_cli_refuses_without_sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.cli import app
+
+    monkeypatch.setattr("worker.engine.sandboxed.sandbox_reason", lambda: "no bubblewrap")
+    result = CliRunner().invoke(app, ["grade", "numpy_entropy", str(CORPUS / "good_numpy")])
+    assert result.exit_code == 2
+    assert "no bubblewrap" in result.output and "--allow-unsandboxed" in result.output
