@@ -81,8 +81,11 @@ def format_table(report: EvaluationReport) -> str:
             )
         )
     widths = [max(len(row[column]) for row in rows) for column in range(4)]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[4]
-             for row in rows]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True))
+        + "  " + row[4]
+        for row in rows
+    ]
     lines.append("")
     lines.append(f"{report.assignment} (version {report.version[:12]}): "
                  f"score {report.score:.4f}")

@@ -120,7 +120,8 @@ def check_syntax(name: str, source: bytes) -> None:
             ErrorKind.SYNTAX_ERROR, f"Syntax error in {where}: {error.msg}."
         ) from None
     except (ValueError, RecursionError, MemoryError) as error:
-        raise ProtocolError(ErrorKind.SYNTAX_ERROR, f"{name} cannot be compiled: {error}.") from None
+        message = f"{name} cannot be compiled: {error}."
+        raise ProtocolError(ErrorKind.SYNTAX_ERROR, message) from None
 
 
 def read_directory(directory: Path) -> dict[str, bytes]:
@@ -212,7 +213,9 @@ def to_plain(value: Any, depth: int = 0) -> Any:
         raise ProtocolError(ErrorKind.BAD_VALUE, "main returned a value nested too deeply.")
     torch = sys.modules.get("torch")
     if torch is not None and isinstance(value, torch.Tensor):
-        return value.detach().cpu().numpy()
+        array = value.detach().cpu().numpy()
+        # A 0-d tensor is how torch returns a scalar (`.sum()`); compare it as a number.
+        return array.item() if array.ndim == 0 else array
     numpy = sys.modules.get("numpy")
     if numpy is not None and isinstance(value, numpy.generic):
         return value.item()

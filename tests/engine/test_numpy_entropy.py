@@ -22,7 +22,8 @@ EXPECTED = {
 
 
 def load_reference() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("numpy_entropy_reference", PACKAGE / "reference.py")
+    path = PACKAGE / "reference.py"
+    spec = importlib.util.spec_from_file_location("numpy_entropy_reference", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -59,7 +60,8 @@ def test_public_files_are_the_course_files() -> None:
 def test_hidden_files_are_finite_and_reproducible(suffix: str, tmp_path: Path) -> None:
     entropy, crossentropy, kl = run("private", suffix)
     assert 0 < entropy < crossentropy < math.inf and 0 < kl < 1
-    spec = importlib.util.spec_from_file_location("make_hidden", PACKAGE / "tools" / "make_hidden.py")
+    path = PACKAGE / "tools" / "make_hidden.py"
+    spec = importlib.util.spec_from_file_location("make_hidden", path)
     assert spec is not None and spec.loader is not None
     generator = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(generator)

@@ -1,15 +1,17 @@
 """The engine's runner over the real sandbox (`worker.sandbox.WarmRunner`).
 
 Translates a `RunRequest` into the sandbox's `SandboxConfig`: the scratch directory's
-contents become the run's private tmpfs (its cwd), and the test's data is bound read-only
-at `/data`. For a hidden test only the files the test names are bound (never the whole
-private folder), so a run sees its own inputs and nothing of the other hidden tests.
+contents become the run's private tmpfs (its cwd, `/tmp`), and only this test's data files
+are bound read-only under `/data`, so a hidden test's run sees its own inputs and nothing of
+the other tests. The warm runner pickles the job by reference, so jobs are top-level
+functions with plain arguments (see `worker.engine.tests.run_job`).
 """
 
 from __future__ import annotations
 
-import functools
+import tempfile
 from pathlib import Path
+from typing import Any
 
 from worker.engine.runners import Job, RunRecord, RunRequest
 
@@ -23,6 +25,13 @@ else:
 
 DATA_TARGET = "/data"
 """Where a test's data appears inside the sandbox (what `{data}` becomes)."""
+PRELOAD = ("numpy", "torch", "core.values", "worker.protocol", "worker.engine.tests")
+"""Imported once by the warm parent: every child starts with them loaded."""
+
+
+def importable() -> bool:
+    """True when the sandbox package itself is present (it may still be unusable here)."""
+    return _IMPORT_ERROR is None
 
 
 def sandbox_reason() -> str | None:
@@ -55,33 +64,55 @@ def _limits(request: RunRequest) -> Limits:
     )
 
 
-def _inside(job: Job) -> bytes:
-    """Runs in the sandboxed child: the job sees the in-sandbox paths."""
-    return job(scratch_path(), Path(DATA_TARGET))
+def call_job(job: Job, scratch: str, data: str) -> bytes:
+    """Runs in the child: the job with the paths as the child sees them."""
+    return job(Path(scratch), Path(data))
 
 
 class SandboxRunner:
-    """Fork-per-run from a torch-warm parent; every child enters the sandbox first."""
+    """Fork-per-run from a torch-warm zygote; every child enters the sandbox first.
 
-    sandboxed = True
+    With `allow_unsandboxed` on a host that cannot isolate, the same zygote runs children
+    without isolation (no mounts: the job then gets host paths).
+    """
 
-    def __init__(self, *, device: str = "cpu") -> None:
+    def __init__(self, *, device: str = "cpu", allow_unsandboxed: bool = False,
+                 preload: tuple[str, ...] = PRELOAD) -> None:
         self.device = device
-        self._runner = WarmRunner()
+        self._runner = WarmRunner(preload, allow_unsandboxed=allow_unsandboxed)
+        self.sandboxed = bool(self._runner.isolated)
 
     def run(self, job: Job, request: RunRequest) -> RunRecord:
         """Run `job` in a fresh sandboxed child under the request's limits."""
-        config = SandboxConfig(
-            limits=_limits(request), mounts=_mounts(request), scratch_dir=request.scratch,
-            allow_gpu=request.device == "cuda",
-        )
-        result = self._runner.run(functools.partial(_inside, job), config)
-        return RunRecord(
-            status=str(result.status), payload=result.payload or b"", stdout=result.stdout,
-            stderr=result.stderr, wall_s=result.wall_s, cpu_s=result.cpu_s,
-            memory_mib=result.memory_mib, error=result.error,
-        )
+        if self.sandboxed:
+            return self._run(job, request, str(scratch_path()), DATA_TARGET, _mounts(request))
+        with tempfile.TemporaryDirectory(prefix="autograde-data-") as data:
+            for path in request.data_files:
+                (Path(data) / path.name).symlink_to(path)
+            return self._run(job, request, str(request.scratch), data, ())
+
+    def _run(self, job: Job, request: RunRequest, scratch: str, data: str,
+             mounts: tuple[Mount, ...]) -> RunRecord:
+        config = SandboxConfig(limits=_limits(request), mounts=mounts,
+                               scratch_dir=request.scratch, allow_gpu=request.device == "cuda")
+        result = self._runner.run(call_job, config, (job, scratch, data))
+        return _record(result)
+
+    def run_cold(self, argv: list[str], request: RunRequest) -> RunRecord:
+        """Exec `argv` (a fresh interpreter) in the same sandbox: the benchmark's baseline."""
+        config = SandboxConfig(limits=_limits(request), mounts=_mounts(request),
+                               scratch_dir=request.scratch)
+        return _record(self._runner.run_cold(argv, config))
 
     def close(self) -> None:
-        """Stop the warm parent."""
+        """Stop the warm zygote."""
         self._runner.close()
+
+
+def _record(result: Any) -> RunRecord:
+    """The sandbox's RunResult in the engine's vocabulary."""
+    return RunRecord(
+        status=str(result.status), payload=result.payload or b"", stdout=result.stdout,
+        stderr=result.stderr, wall_s=result.wall_s, cpu_s=result.cpu_s,
+        memory_mib=result.memory_mib, error=result.error,
+    )

@@ -56,7 +56,9 @@ def judge(test: TestSpec, expected: Any, actual: Any) -> Any:
     return judges.judge_value(expected, actual, test.judge)
 
 
-def judge_competition(competition: CompetitionSpec, predictions: str, gold: str) -> tuple[Any, float | None]:
+def judge_competition(
+    competition: CompetitionSpec, predictions: str, gold: str
+) -> tuple[Any, float | None]:
     """(Judgement, metric) of a predictions file against the gold file."""
     from core import judges
 

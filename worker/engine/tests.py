@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.manifest_tests import DATA
 from core.report import TestReport
 from core.verdicts import Verdict
 from worker import protocol
@@ -28,7 +29,7 @@ from worker.engine.outcomes import (
     staff_detail,
     student_error_report,
 )
-from worker.engine.runners import RunRecord, RunRequest, Runner
+from worker.engine.runners import Runner, RunRecord, RunRequest
 from worker.packages import Package
 from worker.reference_cache import CachedReference, ReferenceCache, ReferenceKey
 
@@ -73,10 +74,23 @@ def precheck_reports(context: TestContext) -> tuple[TestReport, ...] | None:
     return None
 
 
-def _job(test: spec.TestSpec, scratch: Path, data: Path) -> bytes:
-    """What the child runs: the course's protocol on the code in its scratch directory."""
-    overrides = test.resolved_args(str(data))
-    return protocol.run_submission(scratch, overrides, cpu_threads=test.limits.cpu_threads)
+def resolve_args(args: Mapping[str, Any], data: Path) -> dict[str, Any]:
+    """The test's arguments with the `{data}/` prefix made the child's data folder."""
+    def one(value: Any) -> Any:
+        if isinstance(value, str) and value.startswith(DATA + "/"):
+            return f"{data}/{value[len(DATA) + 1:]}"
+        return value
+
+    return {key: tuple(map(one, value)) if isinstance(value, tuple) else one(value)
+            for key, value in args.items()}
+
+
+def run_job(args: dict[str, Any], cpu_threads: int, scratch: Path, data: Path) -> bytes:
+    """What the child runs: the course's protocol on the code in its scratch directory.
+
+    Top-level and given plain values only, because the sandbox pickles it by reference.
+    """
+    return protocol.run_submission(scratch, resolve_args(args, data), cpu_threads=cpu_threads)
 
 
 def _run(context: TestContext, test: spec.TestSpec, files: Mapping[str, bytes],
@@ -93,7 +107,8 @@ def _run(context: TestContext, test: spec.TestSpec, files: Mapping[str, bytes],
             data_files=tuple(context.package.directory / path for path in test.files),
             limits=test.limits, time_limit_s=time_limit_s, device=context.device,
         )
-        return context.runner.run(functools.partial(_job, test), request)
+        job = functools.partial(run_job, dict(test.args), test.limits.cpu_threads)
+        return context.runner.run(job, request)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
