@@ -26,17 +26,39 @@ def _root() -> None:
 app.command("grade")(grade)
 
 
-@app.command()
-def serve() -> None:
-    """Start the whole service on the embedded default (SQLite, local queue)."""
-    typer.echo(
-        "autograde serve: the web service is not built yet in this revision; "
-        "available now: `autograde grade` (see --help).",
-        err=True,
-    )
-    raise typer.Exit(code=1)
+def _load_packages() -> list:
+    """Every shipped assignment package, for publishing in the demo course."""
+    from api.services.demo import PackageInfo
+    from api.settings import Settings
+    from worker.packages import load_package
+
+    infos = []
+    for folder in sorted(Settings().assignments_dir.iterdir()):
+        if (folder / "assignment.toml").is_file():
+            m = load_package(folder).manifest
+            infos.append(PackageInfo(
+                name=m.name, title=m.title, kind=str(m.kind), points=m.points, bonus=m.bonus,
+                threshold=m.threshold,
+                device=str(m.device), version=load_package(folder).version))
+    return infos
+
+
+def _run_worker(queues: str | None, concurrency: int | None) -> None:
+    from worker.celery_app import WorkerSettings, run_worker
+
+    overrides = {"queues": queues, "concurrency": concurrency}
+    run_worker(WorkerSettings(**{k: v for k, v in overrides.items() if v is not None}))
+
+
+from api.service_cli import register as _register_service  # noqa: E402
+
+_register_service(app, load_packages=_load_packages, run_worker=_run_worker)
 
 
 def main() -> None:
     """Entry point of the `autograde` console script."""
     app()
+
+
+if __name__ == "__main__":
+    main()

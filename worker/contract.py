@@ -12,6 +12,7 @@ the package's name and version in `EvaluateRequest`, and answers with `Started`,
 from __future__ import annotations
 
 import base64
+import functools
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -110,6 +111,50 @@ class Outcome:
         return cls(**data)
 
 
+def _sqlite_transport() -> str:
+    """kombu's SQLAlchemy transport, tuned for a SQLite file shared by several processes.
+
+    The stock transport hands every transport option to ``create_engine`` (so it cannot
+    take a polling interval) and opens SQLite without a busy timeout, which makes three
+    processes polling one file fail with "database is locked". This subclass polls every
+    ``polling_interval`` seconds and opens the file in WAL mode with a 30 s busy timeout.
+    """
+    return "worker.contract:SQLiteTransport"
+
+
+def __getattr__(name: str) -> Any:
+    # Built lazily so that importing the contract does not import kombu's SQLAlchemy bits.
+    if name == "SQLiteTransport":
+        return _make_sqlite_transport()
+    raise AttributeError(name)
+
+
+@functools.cache
+def _make_sqlite_transport() -> type:
+    from kombu.transport import sqlalchemy as kombu_sqla
+    from sqlalchemy import create_engine, event
+
+    class Channel(kombu_sqla.Channel):
+        def _engine_from_config(self):  # type: ignore[no-untyped-def]
+            engine = create_engine(self.connection.client.hostname,
+                                   connect_args={"timeout": 30, "check_same_thread": False})
+
+            @event.listens_for(engine, "connect")
+            def pragmas(dbapi_connection: Any, record: Any) -> None:
+                cursor = dbapi_connection.cursor()
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA busy_timeout=30000")
+                cursor.close()
+
+            return engine
+
+    class Transport(kombu_sqla.Transport):
+        pass
+
+    Transport.Channel = Channel
+    return Transport
+
+
 def celery_config(
     broker_url: str,
     *,
@@ -127,9 +172,13 @@ def celery_config(
     - No result backend: results travel as record messages, not as Celery results.
     """
     transport_options: dict[str, Any] = {"visibility_timeout": visibility_timeout_s}
-    if broker_url.startswith(("sqla+", "filesystem")):
+    extra: dict[str, Any] = {}
+    if broker_url.startswith("sqla+sqlite"):
         transport_options = {"polling_interval": polling_interval_s}
+        extra["broker_transport"] = _sqlite_transport()
+        broker_url = broker_url.removeprefix("sqla+")
     return {
+        **extra,
         "broker_url": broker_url,
         "broker_transport_options": transport_options,
         "broker_connection_retry_on_startup": True,

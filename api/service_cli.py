@@ -1,0 +1,77 @@
+"""Service commands of the ``autograde`` CLI: serve, recorder, worker, migrate, sweep.
+
+`register` adds them to the root Typer app; the composition root (`api/cli.py`) passes in
+what needs the worker's code (loading packages, running an evaluation worker).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import typer
+
+
+def _settings() -> Any:
+    from api.settings import Settings
+
+    return Settings()
+
+
+def register(app: typer.Typer, *, load_packages: Callable[[], list[Any]],
+             run_worker: Callable[[str | None, int | None], None]) -> None:
+    """Register the service commands on ``app``."""
+
+    @app.command()
+    def serve(
+        host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+        no_workers: Annotated[bool, typer.Option(help="API only; run workers elsewhere")] = False,
+    ) -> None:
+        """Start the whole service: API, an evaluation worker and the recorder (embedded
+        default: SQLite + a SQLite-backed queue under ./var; PostgreSQL/Redis from
+        AUTOGRADE_DATABASE_URL / AUTOGRADE_BROKER_URL)."""
+        from api.serve import serve as run
+
+        run(_settings(), load_packages, host=host, port=port, workers=not no_workers)
+
+    @app.command()
+    def worker(
+        queues: Annotated[str | None, typer.Option(help="queues, e.g. cpu or gpu")] = None,
+        concurrency: Annotated[int | None, typer.Option(help="jobs at once")] = None,
+    ) -> None:
+        """Run an evaluation worker (no database access; results go to the record queue)."""
+        run_worker(queues, concurrency)
+
+    @app.command()
+    def recorder(
+        beat: Annotated[bool, typer.Option(help="also run the periodic sweeper")] = True,
+    ) -> None:
+        """Run the trusted recorder: writes results, retries our failures, sweeps."""
+        from api.queue import run_recorder
+
+        run_recorder(_settings(), beat=beat)
+
+    @app.command()
+    def migrate() -> None:
+        """Create or upgrade the database schema."""
+        from api.db import upgrade
+
+        settings = _settings()
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        upgrade(settings.db_url, "heads")
+        typer.echo("database is up to date")
+
+    @app.command()
+    def sweep() -> None:
+        """Run the sweeper once: publish lost queued work, fail over expired leases."""
+        from api.db import make_engine, make_sessionmaker
+        from api.queue import CeleryDispatcher, base_celery, dispatch_all
+        from api.services.pipeline import sweep as run_sweep
+
+        settings = _settings()
+        engine = make_engine(settings.db_url)
+        with make_sessionmaker(engine)() as session:
+            jobs = run_sweep(session, settings)
+        dispatch_all(CeleryDispatcher(base_celery(settings, "autograde-sweep")), jobs)
+        typer.echo(f"published {len(jobs)} evaluation(s) again")
