@@ -1,0 +1,130 @@
+"""The metric judge: a competition's predictions file against the private gold labels.
+
+Format ``labels``: one integer label per line, UTF-8, Unix line ends, an optional final
+newline. Each way a file can break that gets its own message for the student, checked in
+this order: a UTF-8 byte order mark, bytes that are not UTF-8, CRLF (or CR) line ends, a
+line count different from the gold's (both counts given), then the first line that is not
+an integer (its number and content given). The metric is then compared with the threshold
+exactly as `core.competition.reaches` does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from core.competition import Competition, reaches
+from core.judges.judgement import Judgement
+from core.verdicts import Verdict
+
+_BOM = b"\xef\xbb\xbf"
+_LABEL = re.compile(r"^[+-]?[0-9]{1,18}$")
+METRICS = ("accuracy", "error_rate")
+"""The metric names `compute_metric` knows."""
+
+
+class LabelsError(ValueError):
+    """A labels file breaks the format; the message is written for the student."""
+
+
+def split_lines(data: bytes | str, what: str = "the predictions file") -> list[str]:
+    """The lines of a labels file, after the encoding and line-end checks."""
+    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    if raw.startswith(_BOM):
+        raise LabelsError(
+            f"{what} starts with a UTF-8 byte order mark (BOM); save it as UTF-8 without BOM"
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise LabelsError(f"{what} is not UTF-8 text (bad byte at offset {error.start})") from None
+    if "\r" in text:
+        line = text.count("\n", 0, text.index("\r")) + 1
+        kind = "CRLF (Windows)" if "\r\n" in text else "CR"
+        raise LabelsError(
+            f"{what} uses {kind} line ends (first on line {line}); "
+            "save it with Unix line ends (LF, \\n)"
+        )
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def parse_labels(lines: Sequence[str], what: str = "the predictions file") -> list[int]:
+    """Integer labels, one per line; `LabelsError` names the first line that is not one."""
+    labels: list[int] = []
+    for number, line in enumerate(lines, start=1):
+        item = line.strip(" \t")
+        if not _LABEL.match(item):
+            if not item:
+                raise LabelsError(f"line {number} of {what} is empty; expected an integer label")
+            shown = line if len(line) <= 40 else line[:37] + "..."
+            raise LabelsError(f"line {number} of {what} is not an integer label: {shown!r}")
+        labels.append(int(item))
+    return labels
+
+
+def compute_metric(predictions: Sequence[int], gold: Sequence[int], metric: str) -> float:
+    """``accuracy`` (fraction of equal labels) or ``error_rate`` (1 - accuracy)."""
+    if len(predictions) != len(gold) or not gold:
+        raise ValueError("predictions and gold must be non-empty and of equal length")
+    accuracy = sum(p == g for p, g in zip(predictions, gold, strict=True)) / len(gold)
+    if metric == "accuracy":
+        return accuracy
+    if metric == "error_rate":
+        return 1.0 - accuracy
+    raise ValueError(f"unknown metric {metric!r} (known: {', '.join(METRICS)})")
+
+
+def judge_metric(
+    predictions: bytes | str,
+    gold: bytes | str,
+    *,
+    threshold: float,
+    metric: str = "accuracy",
+    higher_is_better: bool = True,
+) -> Judgement:
+    """Check the predictions file, compute the metric and compare it with the threshold.
+
+    A format problem is a WRONG_ANSWER with its own message; unusable gold data is our
+    failure (SYSTEM_ERROR, with the reason in ``detail``).
+    """
+    try:
+        gold_labels = parse_labels(split_lines(gold, "the gold file"), "the gold file")
+    except LabelsError as error:
+        return Judgement(Verdict.SYSTEM_ERROR, 0.0, "", None, str(error))
+    if not gold_labels:
+        return Judgement(Verdict.SYSTEM_ERROR, 0.0, "", None, "the gold file is empty")
+    try:
+        lines = split_lines(predictions)
+        if len(lines) != len(gold_labels):
+            raise LabelsError(
+                f"the predictions file has {len(lines)} lines but the test set has "
+                f"{len(gold_labels)} items (one label per line)"
+            )
+        labels = parse_labels(lines)
+    except LabelsError as error:
+        return Judgement.wrong(str(error))
+    value = compute_metric(labels, gold_labels, metric)
+    return _verdict(value, threshold, metric, higher_is_better)
+
+
+def _verdict(value: float, threshold: float, metric: str, higher_is_better: bool) -> Judgement:
+    shown, limit = _percentages(value, threshold)
+    name = metric.replace("_", " ")
+    if reaches(value, Competition(metric_threshold=threshold, higher_is_better=higher_is_better)):
+        return Judgement.ok(value, f"{name} {shown} reaches the threshold {limit}")
+    direction = "at least" if higher_is_better else "at most"
+    return Judgement.wrong(
+        f"{name} {shown} does not reach the threshold: it must be {direction} {limit}", value
+    )
+
+
+def _percentages(value: float, threshold: float) -> tuple[str, str]:
+    """Both as percentages, with enough decimals that unequal values never look equal."""
+    for digits in range(2, 12):
+        shown, limit = f"{100 * value:.{digits}f} %", f"{100 * threshold:.{digits}f} %"
+        if (shown == limit) == (value == threshold):
+            return shown, limit
+    return f"{100 * value!r} %", f"{100 * threshold!r} %"
