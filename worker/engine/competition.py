@@ -54,7 +54,9 @@ def grade_competition(package: Package, files: Mapping[str, bytes], *, device: s
     else:
         judgement, metric = spec.judge_competition(manifest.competition, text, gold)
         test = TestReport(name=TEST_NAME, hidden=False, verdict=judgement.verdict,
-                          score=judgement.score, message=judgement.message)
+                          score=judgement.score, message=judgement.message,
+                          detail=judgement.detail)
+    fault = test.detail or "judge failed" if test.verdict is Verdict.SYSTEM_ERROR else None
     return EvaluationReport(assignment=manifest.name, version=package.version,
-                            score=test.score, tests=(test,), metric=metric, device=device,
-                            torch_version=torch_version)
+                            score=0.0 if fault else test.score, tests=(test,), metric=metric,
+                            system_error=fault, device=device, torch_version=torch_version)

@@ -53,7 +53,7 @@ def judge(test: TestSpec, expected: Any, actual: Any) -> Any:
     """Judge a returned value against the reference's: a Judgement(verdict, score, message)."""
     from core import judges
 
-    return judges.judge_value(expected, actual, test.judge)
+    return judges.judge(test.judge, expected, actual)
 
 
 def judge_competition(
@@ -62,5 +62,8 @@ def judge_competition(
     """(Judgement, metric) of a predictions file against the gold file."""
     from core import judges
 
-    judgement = judges.judge_metric(predictions, gold, competition)
-    return judgement, getattr(judgement, "metric", None)
+    judgement = judges.judge_metric(
+        predictions, gold, threshold=competition.threshold, metric=str(competition.metric),
+        higher_is_better=competition.higher_is_better,
+    )
+    return judgement, judgement.metric

@@ -169,5 +169,8 @@ def _verdict(test: spec.TestSpec, expected: Any, record: RunRecord,
     if outcome.error is not None:
         return student_error_report(test.name, test.hidden, test.weight, outcome, record)
     judgement = spec.judge(test, expected, outcome.value)
+    detail = staff_detail(record)
+    if judgement.detail:  # e.g. why the reference's side is unusable (a SYSTEM_ERROR)
+        detail = f"judge: {judgement.detail}\n{detail}"
     return TestReport(verdict=judgement.verdict, score=judgement.score,
-                      message=judgement.message, detail=staff_detail(record), **common)
+                      message=judgement.message, detail=detail, **common)
