@@ -43,8 +43,11 @@ class _Zygote:
         mine, theirs = socket.socketpair()
         argv = [sys.executable, "-m", "worker.sandbox.zygote", "--fd", str(theirs.fileno()),
                 "--preload", ",".join(preload)] + ([] if isolate else ["--no-isolate"])
+        env = dict(_ZYGOTE_ENV)
+        if "PYTHONPATH" in os.environ:  # a path list, no secret; needed to find our code
+            env["PYTHONPATH"] = os.environ["PYTHONPATH"]
         self.process = subprocess.Popen(
-            argv, pass_fds=[theirs.fileno()], env=dict(_ZYGOTE_ENV), cwd=_PROJECT_ROOT,
+            argv, pass_fds=[theirs.fileno()], env=env, cwd=_PROJECT_ROOT,
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
         theirs.close()
         self.control = mine

@@ -156,6 +156,10 @@ def _run_job(request: Request) -> int:
             view = view[os.write(3, view):]
         os.close(3)
         code = 0
+    except SystemExit as stop:  # sys.exit(n) in the job: keep its exit code
+        code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+        if not isinstance(stop.code, int | None):
+            print(stop.code, file=sys.stderr)
     except BaseException:
         traceback.print_exc()
         code = 1
