@@ -178,6 +178,7 @@ class PointsWhy:
     deadline_note: str  # e.g. "before the first deadline: full points"
     points: float | None
     late: bool
+    correct: bool = False  # the score meets the threshold (core.scoring.meets_threshold)
     adjustments: tuple[Adjustment, ...] = ()
 
 

@@ -172,7 +172,8 @@ class FakeSource:
             points = sub.override
         note = "received after the deadline: no points, still evaluated." if late else (
             "received before the deadline: full points.")
-        return PointsWhy(score, 1.0, cap, a.points, note, points, late, tuple(sub.adjustments))
+        return PointsWhy(score, 1.0, cap, a.points, note, points, late, score == 1.0,
+                         tuple(sub.adjustments))
 
     def _view(self, sub: Sub, staff: bool) -> SubmissionView:
         state = self._state(sub)

@@ -1,0 +1,385 @@
+"""Staff pages of the real page source: each action calls the service function the REST
+API calls (`api.services.staff`, `regrade`, `pipeline`, `accounts`), so the rules, checks and
+audit records are the same whichever way staff act."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from api import schemas
+from api.db import (
+    Adjustment,
+    Assignment,
+    AuditLog,
+    Enrollment,
+    Evaluation,
+    Extension,
+    Submission,
+    TestResult,
+    User,
+)
+from api.db.service_models import RegradeSet
+from api.deps import Membership
+from api.services import accounts, pipeline, regrade, staff
+from api.services.views import competition_of, deadlines_of
+from api.web.views import (
+    AssignmentStats,
+    Cell,
+    Column,
+    GradebookRow,
+    GradebookView,
+    QueuePanel,
+    RegradeChange,
+    RegradeView,
+    SubmissionView,
+    Viewer,
+)
+from core.counting import Attempt, counting_solution, is_eligible, score_attempt
+from core.deadlines import Extension as CoreExtension
+from core.deadlines import extension_for, max_points_at
+from core.errors import BadInput, Conflict, NotFound
+from core.scoring import points_for
+
+if TYPE_CHECKING:
+    from api.web.sql_source import SqlPageSource
+
+
+def _int_points(value: float | None, what: str = "Points") -> int:
+    if value is None or value != int(value):
+        raise BadInput(f"{what} must be a whole number.")
+    return int(value)
+
+
+class StaffPages:
+    """The staff half of `SqlPageSource` (a mixin: it uses the source's helpers)."""
+
+    def _staff(self: SqlPageSource, session: Session, viewer: Viewer,
+               course_id: int) -> Membership:
+        member = self._member(session, viewer, course_id)
+        if not member.is_staff:
+            raise NotFound("no such page")
+        return member
+
+    # gradebook ---------------------------------------------------------------------
+    def _marks(self, session: Session, course_id: int) -> dict[tuple[int, int], Cell]:
+        """Per (student, assignment): the counted submission and its late/override/accept
+        marks, by `core.counting` over bulk-loaded rows."""
+        assignments = {a.id: a for a in session.scalars(
+            select(Assignment).where(Assignment.course_id == course_id))}
+        overrides: dict[int, int] = {}
+        for sid, pts in session.execute(
+            select(Adjustment.submission_id, Adjustment.points)
+            .where(Adjustment.course_id == course_id, Adjustment.kind == "override",
+                   Adjustment.submission_id.is_not(None))
+            .order_by(Adjustment.created_at, Adjustment.id)):
+            overrides[sid] = pts
+        extensions: dict[int, list[CoreExtension]] = defaultdict(list)
+        for ext in session.scalars(select(Extension).where(Extension.course_id == course_id)):
+            extensions[ext.user_id].append(CoreExtension(ext.extra_seconds, ext.assignment_id))
+        rows = session.execute(
+            select(Submission.id, Submission.user_id, Submission.assignment_id,
+                   Submission.submitted_at, Submission.accepted, Evaluation.status,
+                   Evaluation.score, Evaluation.metric)
+            .join(Assignment, Assignment.id == Submission.assignment_id)
+            .outerjoin(Evaluation, Evaluation.id == Submission.current_evaluation_id)
+            .where(Assignment.course_id == course_id))
+        groups: dict[tuple[int, int], list[Any]] = defaultdict(list)
+        latest: dict[tuple[int, int], tuple[datetime, int]] = {}
+        for sid, uid, aid, at, accepted, status, score, metric in rows:
+            done = status == "done"
+            groups[uid, aid].append(Attempt(sid, at, done, score if done else None,
+                                            metric if done else None, accepted,
+                                            overrides.get(sid)))
+            latest[uid, aid] = max(latest.get((uid, aid), (at, sid)), (at, sid))
+        marks = {}
+        for (uid, aid), attempts in groups.items():
+            a = assignments[aid]
+            ext = extension_for(extensions.get(uid, []), aid)
+            deadlines, comp = deadlines_of(a), competition_of(a)
+            scored = [score_attempt(t, deadlines, a.threshold, comp, ext) for t in attempts]
+            best = counting_solution(s for s in scored if is_eligible(s.attempt))
+            link = best.attempt.id if best else latest[uid, aid][1]
+            marks[uid, aid] = Cell(
+                best.points if best else None, late=bool(best and best.late),
+                overridden=bool(best and best.attempt.override is not None),
+                accepted=bool(best and best.attempt.accepted), submission_id=link)
+        return marks
+
+    def gradebook(self: SqlPageSource, viewer: Viewer, course_id: int,
+                  now: datetime) -> GradebookView:
+        from api.db.standing import course_standings
+        from api.web.sql_source import exam_and_community, rules_of, standing_of
+
+        with self.sessions() as session:
+            member = self._staff(session, viewer, course_id)
+            assignments = session.scalars(select(Assignment).where(
+                Assignment.course_id == course_id)
+                .order_by(Assignment.first_deadline, Assignment.id)).all()
+            columns = tuple(Column(a.id, a.name, a.points, a.bonus_points) for a in assignments)
+            standings = {s.student_id: s for s in course_standings(session, course_id, now)}
+            users = {u.id: u for u in session.scalars(select(User).where(
+                User.id.in_(list(standings))))}
+            exam, community = exam_and_community(session, course_id)
+            marks = self._marks(session, course_id)
+            rows = []
+            for uid, s in standings.items():
+                counted = {r.assignment_id: r.points for r in s.assignments}
+                cells = []
+                for c in columns:
+                    mark = marks.get((uid, c.id))
+                    if mark is None:
+                        cells.append(Cell(None))
+                    else:  # the points shown are the standing query's own
+                        cells.append(Cell(counted.get(c.id, 0), mark.late, mark.overridden,
+                                          mark.accepted, mark.submission_id))
+                user = users[uid]
+                rows.append(GradebookRow(uid, user.display_name or user.username, user.uuid,
+                                         tuple(cells),
+                                         standing_of(s, exam.get(uid), community.get(uid, 0))))
+            return GradebookView(self.link(member.course, member.role), rules_of(member.course),
+                                 columns, tuple(rows), len(rows))
+
+    def gradebook_csv(self: SqlPageSource, viewer: Viewer, course_id: int,
+                      now: datetime) -> str:
+        view = self.gradebook(viewer, course_id, now)
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["name", "uuid", *(c.name for c in view.columns), "non_bonus",
+                         "bonus", "passed", "surplus", "exam", "community", "exam_total",
+                         "grade"])
+        for r in view.rows:
+            s = r.standing
+            writer.writerow([r.name, r.uuid, *("" if c.points is None else c.points
+                                               for c in r.cells),
+                             s.non_bonus, s.bonus, int(s.passed), s.surplus,
+                             "" if s.exam_points is None else s.exam_points, s.community,
+                             "" if s.exam_total is None else s.exam_total, s.grade or ""])
+        return out.getvalue()
+
+    def student_submissions(self: SqlPageSource, viewer: Viewer, course_id: int,
+                            user_id: int) -> tuple[str, list[SubmissionView]]:
+        with self.sessions() as session:
+            member = self._staff(session, viewer, course_id)
+            user = staff.student_of(session, member.course, user_id)
+            subs = session.execute(select(Submission, Assignment).join(
+                Assignment, Assignment.id == Submission.assignment_id).where(
+                Assignment.course_id == course_id, Submission.user_id == user_id)
+                .order_by(Submission.submitted_at.desc())).all()
+            return (user.display_name or user.username,
+                    [self.submission_page(session, s, a, member, True) for s, a in subs])
+
+    # actions -----------------------------------------------------------------------
+    def _course_of_submission(self: SqlPageSource, session: Session, viewer: Viewer,
+                              submission_id: int) -> tuple[Membership, Submission]:
+        submission = session.get(Submission, submission_id)
+        assignment = session.get(Assignment, submission.assignment_id) if submission else None
+        if submission is None or assignment is None:
+            raise NotFound("no such submission")
+        return self._staff(session, viewer, assignment.course_id), submission
+
+    def adjust(self: SqlPageSource, viewer: Viewer, submission_id: int, kind: str,
+               points: float | None, reason: str) -> None:
+        with self.sessions() as session:
+            member, submission = self._course_of_submission(session, viewer, submission_id)
+            body = schemas.AdjustmentCreate(
+                kind=kind, submission_id=submission.id, user_id=submission.user_id,
+                assignment_id=submission.assignment_id, reason=reason,
+                points=0 if kind == "accept" else _int_points(points))
+            staff.adjust(session, member.course, body, viewer.user_id)
+
+    def rerun(self: SqlPageSource, viewer: Viewer, submission_id: int, reason: str) -> None:
+        with self.sessions() as session:
+            member, submission = self._course_of_submission(session, viewer, submission_id)
+            evaluation = (session.get(Evaluation, submission.current_evaluation_id)
+                          if submission.current_evaluation_id else None)
+            if evaluation is None:
+                raise NotFound("the submission has no evaluation to re-run")
+            if evaluation.status in ("queued", "running"):
+                raise Conflict("the submission is being graded; wait for the result")
+            session.add(AuditLog.record("submission.rerun", actor_id=viewer.user_id,
+                                        course_id=member.course.id, object_type="submission",
+                                        object_id=submission.id, reason=reason))
+            self.dispatch(pipeline.rerun(session, evaluation, self.settings))
+
+    def _regrade_row(self: SqlPageSource, session: Session, viewer: Viewer, course_id: int,
+                     assignment_id: int) -> tuple[Membership, Assignment, RegradeSet | None]:
+        member = self._staff(session, viewer, course_id)
+        assignment = session.get(Assignment, assignment_id)
+        if assignment is None or assignment.course_id != course_id:
+            raise NotFound("no such assignment")
+        row = session.scalar(select(RegradeSet).where(RegradeSet.assignment_id == assignment_id)
+                             .order_by(RegradeSet.id.desc()).limit(1))
+        return member, assignment, row
+
+    def regrade(self: SqlPageSource, viewer: Viewer, course_id: int,
+                assignment_id: int) -> RegradeView:
+        with self.sessions() as session:
+            member, a, row = self._regrade_row(session, viewer, course_id, assignment_id)
+            link = self.link(member.course, member.role)
+            if row is None:
+                return RegradeView(link, a.id, a.name, None, "none", 0, 0)
+            items = regrade.diff(session, row)
+            pending = sum(i.new_status in ("queued", "running") for i in items)
+            state = row.status if row.status != "open" else ("running" if pending else "ready")
+            names = {u.id: u.display_name or u.username for u in session.scalars(
+                select(User).where(User.id.in_([i.user_id for i in items])))}
+            changes = []
+            for i in items:
+                if not i.changed or state == "running":
+                    continue
+                sub = session.get(Submission, i.submission_id)
+                assert sub is not None
+                cap = max_points_at(deadlines_of(a), sub.submitted_at)
+                old = points_for(i.old_score, cap, a.threshold) if i.old_score is not None else None
+                new = points_for(i.new_score, cap, a.threshold) if i.new_score is not None else None
+                changes.append(RegradeChange(
+                    names.get(i.user_id, "?"), i.submission_id, old, new,
+                    f"{i.old_status or '–'} ({_pct(i.old_score)})",
+                    f"{i.new_status or '–'} ({_pct(i.new_score)})"))
+            return RegradeView(link, a.id, a.name, row.id, state, len(items) - pending,
+                               len(items), tuple(changes))
+
+    def regrade_start(self: SqlPageSource, viewer: Viewer, course_id: int,
+                      assignment_id: int) -> None:
+        with self.sessions() as session:
+            _, a, row = self._regrade_row(session, viewer, course_id, assignment_id)
+            if row is not None and row.status == "open":
+                raise Conflict("a regrade of this assignment is open: apply or discard it first")
+            _, jobs = regrade.start_regrade(session, a, self.settings, author_id=viewer.user_id)
+            self.dispatch(jobs)
+
+    def regrade_finish(self: SqlPageSource, viewer: Viewer, course_id: int,
+                       assignment_id: int, apply: bool) -> None:
+        with self.sessions() as session:
+            _, _, row = self._regrade_row(session, viewer, course_id, assignment_id)
+            if row is None:
+                raise Conflict("there is no regrade to apply or discard")
+            regrade.close(session, row, apply=apply, author_id=viewer.user_id)
+
+    def set_exam(self: SqlPageSource, viewer: Viewer, course_id: int, user_id: int,
+                 exam_points: float | None, community: float | None, reason: str) -> None:
+        with self.sessions() as session:
+            member = self._staff(session, viewer, course_id)
+            if exam_points is not None:
+                points = _int_points(exam_points, "Exam points")
+                if points < 0:
+                    raise BadInput("Exam points must be >= 0.")
+                staff.set_exam(session, member.course,
+                               schemas.ExamCreate(user_id=user_id, points=points), viewer.user_id)
+            if community is not None:
+                points = _int_points(community, "Community points")
+                if points < 0:
+                    raise BadInput("Community points must be >= 0.")
+                staff.add_community(session, member.course, schemas.CommunityCreate(
+                    user_id=user_id, points=points, reason=reason), viewer.user_id)
+
+    def set_extension(self: SqlPageSource, viewer: Viewer, course_id: int, assignment_id: int,
+                      user_id: int, until: datetime, reason: str) -> None:
+        with self.sessions() as session:
+            member = self._staff(session, viewer, course_id)
+            a = session.get(Assignment, assignment_id)
+            if a is None or a.course_id != course_id:
+                raise NotFound("no such assignment")
+            extra = int((until - a.first_deadline).total_seconds())
+            if extra <= 0:
+                raise BadInput("The new deadline must be after the assignment's first deadline.")
+            staff.add_extension(session, member.course, schemas.ExtensionCreate(
+                user_id=user_id, assignment_id=a.id, extra_seconds=extra, reason=reason),
+                viewer.user_id)
+
+    def import_roster(self: SqlPageSource, viewer: Viewer, course_id: int,
+                      csv_text: str) -> str:
+        with self.sessions() as session:
+            member = self._staff(session, viewer, course_id)
+            created, enrolled, users = accounts.import_roster(
+                session, member.course, csv_text, actor_id=viewer.user_id)
+            return (f"{len(users)} users in the file: {created} new accounts, "
+                    f"{enrolled} newly enrolled.")
+
+    # panels ------------------------------------------------------------------------
+    def queue_panel(self: SqlPageSource, viewer: Viewer, now: datetime) -> QueuePanel:
+        with self.sessions() as session:
+            if not viewer.is_admin and not accounts.is_staff_anywhere(
+                    session, session.get(User, viewer.user_id)):
+                raise NotFound("no such page")
+            counts = dict(session.execute(select(Evaluation.status, func.count(Evaluation.id))
+                                          .group_by(Evaluation.status)).all())
+            oldest = session.scalar(select(func.min(Evaluation.queued_at)).where(
+                Evaluation.status == "queued"))
+            workers = session.execute(
+                select(Evaluation.worker, func.max(Evaluation.started_at))
+                .where(Evaluation.worker.is_not(None),
+                       Evaluation.started_at >= now - timedelta(days=1))
+                .group_by(Evaluation.worker)).all()
+            return QueuePanel(counts.get("queued", 0), counts.get("running", 0),
+                              counts.get("system_error", 0), oldest,
+                              tuple((w, w.split("@")[0], seen) for w, seen in workers), now)
+
+    def stats(self: SqlPageSource, viewer: Viewer, course_id: int,
+              assignment_id: int) -> AssignmentStats:
+        with self.sessions() as session:
+            member = self._staff(session, viewer, course_id)
+            a = session.get(Assignment, assignment_id)
+            if a is None or a.course_id != course_id:
+                raise NotFound("no such assignment")
+            students = session.scalar(select(func.count(Enrollment.id)).where(
+                Enrollment.course_id == course_id, Enrollment.role == "student")) or 0
+            marks = {k: v for k, v in self._marks(session, course_id).items() if k[1] == a.id}
+            points = Counter(f"{m.points:g}" if m.points is not None else "–"
+                             for m in marks.values())
+            times = session.scalars(select(Submission.submitted_at).where(
+                Submission.assignment_id == a.id)).all()
+            hours = Counter(_hours_bucket((a.first_deadline - t).total_seconds() / 3600)
+                            for t in times)
+            tests = session.execute(select(TestResult.verdict, TestResult.time_s,
+                                           TestResult.memory_mib)
+                                    .join(Evaluation, Evaluation.id == TestResult.evaluation_id)
+                                    .join(Submission, Submission.current_evaluation_id
+                                          == Evaluation.id)
+                                    .where(Submission.assignment_id == a.id)).all()
+            return AssignmentStats(
+                self.link(member.course, member.role), a.id, a.name, students, len(marks),
+                sum(1 for m in marks.values() if m.points), tuple(sorted(points.items())),
+                tuple((k, hours[k]) for k in HOUR_BUCKETS if hours[k]),
+                tuple(sorted(Counter(v for v, _, _ in tests).items())),
+                _buckets([t for _, t, _ in tests if t is not None], (1, 5, 10, 60), "s"),
+                _buckets([m for _, _, m in tests if m is not None], (256, 512, 1024, 1536),
+                         "MiB"),
+            )
+
+
+HOUR_BUCKETS = ("> 7 days before", "1-7 days before", "1-24 h before", "< 1 h before",
+                "after the deadline")
+
+
+def _hours_bucket(hours: float) -> str:
+    if hours < 0:
+        return HOUR_BUCKETS[4]
+    if hours < 1:
+        return HOUR_BUCKETS[3]
+    if hours < 24:
+        return HOUR_BUCKETS[2]
+    return HOUR_BUCKETS[1] if hours < 168 else HOUR_BUCKETS[0]
+
+
+def _buckets(
+    values: list[float], edges: tuple[float, ...], unit: str
+) -> tuple[tuple[str, int], ...]:
+    out = []
+    low = 0.0
+    for edge in edges:
+        out.append((f"{low:g}-{edge:g} {unit}", sum(1 for v in values if low <= v < edge)))
+        low = edge
+    out.append((f">= {low:g} {unit}", sum(1 for v in values if v >= low)))
+    return tuple((k, n) for k, n in out if n)
+
+
+def _pct(score: float | None) -> str:
+    return "–" if score is None else f"{100 * score:.0f} %"

@@ -1,0 +1,125 @@
+"""The pages over the real service: database, auth, upload, recorder, standing query.
+
+Uses the API tests' world (a migrated SQLite database with a small course); results are
+written by the recorder's own functions, as a worker's outcome message would be.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.services import pipeline
+from tests.api.helpers import GOOD_MAIN, World, make_world
+from worker.contract import Outcome, Started
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    w = make_world(tmp_path)
+    from api import web
+
+    app = w.client.app
+    if not any(getattr(r, "path", "") == "/courses/{course_id}" for r in app.routes):
+        app.include_router(web.router)  # until create_app includes the pages itself
+    w.client = TestClient(app, follow_redirects=False)
+    yield w
+    w.client.close()
+    w.engine.dispose()
+
+
+def sign_in(w: World, who: str) -> str:
+    w.client.cookies.clear()
+    r = w.client.post("/login", data={"username": who, "password": "secret-pw"})
+    assert r.status_code == 303, r.text
+    page = w.client.get("/").text
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def record(w: World, verdicts: list[tuple[str, str, str]], score: float) -> None:
+    request, _queue = w.dispatcher.jobs[-1]
+    tests = [{"name": n, "hidden": n.startswith("hidden"), "verdict": v, "score": 1.0 if v == "OK"
+              else 0.0, "weight": 1.0, "time_s": 0.5, "memory_mib": 80.0, "message": m,
+              "detail": "traceback (staff)"} for n, v, m in verdicts]
+    report = {"assignment": "numpy_entropy", "version": "v1", "score": score, "tests": tests,
+              "metric": None, "system_error": None, "device": "cpu", "torch_version": "x"}
+    with w.sessions() as session:
+        pipeline.record_started(session, Started(request.evaluation_id, request.attempt, "w1"),
+                                w.settings)
+        pipeline.record_outcome(session, Outcome(request.evaluation_id, request.attempt, "w1",
+                                                 report=report), w.settings)
+
+
+def upload(w: World, csrf: str, body: bytes = GOOD_MAIN) -> int:
+    cid, aid = w.ids["course"], w.ids["numpy_entropy"]
+    r = w.client.post(f"/courses/{cid}/assignments/{aid}/submit", data={"csrf_token": csrf},
+                      files=[("files", ("numpy_entropy.py", body, "text/x-python"))])
+    assert r.status_code == 303, r.text
+    return int(r.headers["location"].rsplit("/", 1)[1])
+
+
+WRONG = [("1", "OK", ""), ("2", "WRONG_ANSWER", "value 2 of 3: expected 1.07, got 1.17"),
+         ("hidden_1", "WRONG_ANSWER", "hidden secret message")]
+
+
+def test_student_flow_over_the_service(world: World) -> None:
+    w, cid = world, world.ids["course"]
+    csrf = sign_in(w, "alice")
+    assert "Deep Learning" in w.client.get("/").text
+    page = w.client.get(f"/courses/{cid}/assignments/{w.ids['numpy_entropy']}").text
+    assert "Upload and evaluate" in page and "template.py" in page
+    sid = upload(w, csrf)
+    live = w.client.get(f"/submissions/{sid}/live").text
+    assert 'data-state="queued"' in live and "hx-trigger" in live
+    record(w, WRONG, 1 / 3)
+    live = w.client.get(f"/submissions/{sid}/live").text
+    assert 'data-state="done"' in live and "hx-trigger" not in live
+    assert "expected 1.07, got 1.17" in live and "Wrong answer" in live
+    assert "hidden secret message" not in live and "traceback (staff)" not in live
+    assert "Below the threshold" in live
+    course = w.client.get(f"/courses/{cid}").text
+    assert "failed" in course and "80 more non-bonus points" in course
+    sign_in(w, "bob")
+    assert w.client.get(f"/submissions/{sid}").status_code == 404
+
+
+def test_staff_flow_over_the_service(world: World) -> None:
+    w, cid = world, world.ids["course"]
+    csrf = sign_in(w, "alice")
+    sid = upload(w, csrf)
+    record(w, [("1", "OK", ""), ("2", "OK", "")], 1.0)
+    assert "3</strong> of 3 points" in w.client.get(f"/submissions/{sid}/live").text
+    tcsrf = sign_in(w, "teacher")
+    book = w.client.get(f"/courses/{cid}/staff/gradebook").text
+    assert f"/staff/submissions/{sid}" in book
+    staff_page = w.client.get(f"/courses/{cid}/staff/submissions/{sid}").text
+    assert "def main" in staff_page and "Override points" in staff_page
+    r = w.client.post(f"/courses/{cid}/staff/submissions/{sid}/adjust",
+                      data={"csrf_token": tcsrf, "kind": "override", "points": "1",
+                            "reason": "late hand-in agreed"})
+    assert r.status_code == 303, r.text
+    assert "cell-o" in w.client.get(f"/courses/{cid}/staff/gradebook").text
+    r = w.client.post(f"/courses/{cid}/staff/assignments/{w.ids['numpy_entropy']}/regrade",
+                      data={"csrf_token": tcsrf, "action": "start"})
+    assert r.status_code == 303, r.text
+    url = f"/courses/{cid}/staff/assignments/{w.ids['numpy_entropy']}/regrade"
+    assert 'data-state="running"' in w.client.get(url).text
+    record(w, WRONG, 1 / 3)
+    ready = w.client.get(url).text
+    assert 'data-state="ready"' in ready and "Apply these changes" in ready
+    w.client.post(url, data={"csrf_token": tcsrf, "action": "apply"})
+    assert 'data-state="applied"' in w.client.get(url).text
+    for path in ("exam", "extensions", "roster", "queue",
+                 f"assignments/{w.ids['numpy_entropy']}/stats",
+                 f"students/{w.ids['alice']}"):
+        assert w.client.get(f"/courses/{cid}/staff/{path}").status_code == 200, path
+    csv = w.client.get(f"/courses/{cid}/staff/gradebook.csv").text
+    assert csv.startswith("name,uuid,numpy_entropy")
+    sign_in(w, "alice")
+    course = w.client.get(f"/courses/{cid}").text
+    assert "set by staff" in course
+    assert "late hand-in agreed" in w.client.get(f"/submissions/{sid}").text
