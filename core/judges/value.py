@@ -237,7 +237,7 @@ def _keys(d: dict[Any, Any]) -> str:
 
 
 def _shape(a: np.ndarray[Any, Any]) -> str:
-    return "(" + ", ".join(str(n) for n in a.shape) + ")"
+    return str(tuple(int(n) for n in a.shape))
 
 
 def _dtype(a: np.ndarray[Any, Any]) -> str:

@@ -130,12 +130,12 @@ def test_nan_policy_off() -> None:
         (np.array([INF]), np.array([1e308]), False, "expected inf but got 1e+308"),
         (np.array([1, 2]), np.array([1, 3]), False, "result[1]: expected 2 but got 3"),
         (np.array([1.0, 2.0]), [1.0, 2.0], True, ""),
-        (np.array([1.0, 2.0]), [1.0, [2.0]], False, "expected an array of shape (2)"),
+        (np.array([1.0, 2.0]), [1.0, [2.0]], False, "expected an array of shape (2,)"),
         ((1.0, 2.0), np.array([1.0, 2.0]), True, ""),
         (np.float64(2.5), np.array(2.5), True, ""),
         (np.array(["a", "b"]), np.array(["a", "c"]), False, "result[1]: expected the string"),
         (np.array([1.0]), np.array(["a"]), False, "expected an array of numbers (float64)"),
-        (np.array([1.0]), 1.0, False, "expected an array of shape (1) but got the number"),
+        (np.array([1.0]), 1.0, False, "expected an array of shape (1,) but got the number"),
     ],
 )
 def test_value_arrays(expected: Any, got: Any, ok: bool, needle: str) -> None:
@@ -218,7 +218,7 @@ def test_tokens(expected: str, got: str, options: dict[str, Any], ok: bool, need
         ("one\ntwo\n", "one\ntwa\n", False, "line 2, column 3: expected 'two' but got 'twa'"),
         ("one\ntwo", "one", False, "the output is missing the line 2, 'two'"),
         ("one\n", "one\ntwo\n", False,
-         "expected 1 lines but got 2: the output got the extra line 2, 'two'"),
+         "expected 1 line but got 2: the output got the extra line 2, 'two'"),
         (b"\xff\x00", b"\xff\x01", False, "byte 1: expected 0x00 but got 0x01"),
         (b"\xff", b"\xff\x01", False, "expected 1 bytes but got 2"),
     ],
