@@ -34,6 +34,7 @@ class Observation:
     memory_mib: float = 0.0
     oom_killed: bool = False
     started_at: float | None = None
+    timings: dict[str, float] = field(default_factory=dict)
 
     def take(self, name: str, chunk: bytes, limits: Limits) -> None:
         """Keep a chunk from one pipe, within its cap."""
@@ -61,8 +62,13 @@ class Observation:
         peak = cgroup.peak_mib() if cgroup is not None else None
         self.memory_mib = peak if peak is not None else rusage.ru_maxrss / 1024
         self.oom_killed = cgroup is not None and cgroup.oom_killed()
-        if self.status[:1] == b"R" and len(self.status) >= 9:
-            self.started_at = struct.unpack(">d", bytes(self.status[1:9]))[0] - requested_at
+        if self.status[:1] == b"R" and len(self.status) >= 49:
+            requested, forking, forked, entering, entered, go = struct.unpack(
+                ">6d", self.status[1:49])
+            self.started_at = go - requested
+            self.timings = {"to_supervisor": forking - requested, "fork": forked - forking,
+                            "entry": entered - entering, "cgroup_wait": go - entered,
+                            "setup": go - requested}
         elif self.status[:1] == b"E":
             self.setup_error = "sandbox entry failed:\n" + self.status[1:].decode(
                 "utf-8", "replace")
@@ -81,14 +87,16 @@ def _text(data: bytearray) -> str:
     return bytes(data).decode("utf-8", "replace")
 
 
-def classify(obs: Observation, limits: Limits, has_cgroup: bool) -> RunResult:
+def classify(obs: Observation, limits: Limits, has_cgroup: bool,
+             expects_payload: bool = True) -> RunResult:
     """Decide the status. Order: our failure, output, time, a clean return, memory."""
     code = os.waitstatus_to_exitcode(obs.wait_status)
     exit_code = code if code >= 0 else None
     sig = -code if code < 0 else None
     common = dict(exit_code=exit_code, signal=sig, stdout=_text(obs.stdout),
                   stderr=_text(obs.stderr), wall_s=obs.wall_s, cpu_s=obs.cpu_s,
-                  memory_mib=obs.memory_mib, setup_s=obs.started_at or 0.0)
+                  memory_mib=obs.memory_mib, setup_s=obs.started_at or 0.0,
+                  timings=obs.timings)
     if obs.setup_error and not (obs.wall_exceeded or obs.output_exceeded) \
             or obs.started_at is None:
         return RunResult(RunStatus.SANDBOX_ERROR, error=obs.setup_error, **common)
@@ -106,7 +114,7 @@ def classify(obs: Observation, limits: Limits, has_cgroup: bool) -> RunResult:
         return RunResult(RunStatus.TIMEOUT, error=f"{what} time limit of {limit:g} s",
                          **common)
     payload = _payload(obs)
-    if exit_code == 0 and payload is not None:
+    if exit_code == 0 and (payload is not None or not expects_payload):
         return RunResult(RunStatus.OK, payload=payload, **common)
     memory_error = not has_cgroup and "MemoryError" in common["stderr"][-2000:]
     if obs.oom_killed or memory_error:

@@ -93,6 +93,11 @@ class RunResult:
     """Why: for sandbox_error a staff-only diagnosis, else a short description."""
     setup_s: float = 0.0
     """From the fork request until the job started inside the sandbox."""
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds per setup step: to_supervisor (request to the pre-forked supervisor, its
+    cgroup and PID namespace), fork (of the child), entry (namespaces, root, privileges,
+    seccomp), cgroup_wait (until the supervisor had moved it into the cgroup), setup (all,
+    from the request to the job's first instruction)."""
 
     @property
     def ok(self) -> bool:

@@ -86,13 +86,14 @@ def _supervise(request: Request, plan: EntryPlan, cgroup: RunCgroup | None) -> R
     pipes = {name: os.pipe() for name in ("stdout", "stderr", "payload", "status", "go")}
     _enter_namespaces(plan.isolate)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    forking_at = time.monotonic()
     pid = os.fork()
     if pid == 0:
-        _child(request, plan, pipes)  # never returns
+        _child(request, plan, pipes, forking_at)  # never returns
     for name, (r, w) in pipes.items():
         os.close(r if name == "go" else w)
     go = pipes["go"][1]
-    try:
+    try:  # the child enters the sandbox meanwhile; it waits for the go before the job
         if cgroup is not None:
             cgroup.add(pid)
         os.write(go, b"g")
@@ -104,11 +105,14 @@ def _supervise(request: Request, plan: EntryPlan, cgroup: RunCgroup | None) -> R
         os.close(go)
     readers = {pipes[name][0]: name for name in ("stdout", "stderr", "payload", "status")}
     observation = _watch(pid, readers, request, cgroup)
-    return classify(observation, request.config.limits, cgroup is not None)
+    return classify(observation, request.config.limits, cgroup is not None,
+                    expects_payload=request.argv is None)
 
 
-def _child(request: Request, plan: EntryPlan, pipes: dict[str, tuple[int, int]]) -> None:
+def _child(request: Request, plan: EntryPlan, pipes: dict[str, tuple[int, int]],
+           forking_at: float) -> None:
     """The sandboxed child: wait for the go, enter, run the job, send the frame."""
+    forked_at = time.monotonic()
     code = 3
     try:
         for name, (r, w) in pipes.items():
@@ -122,11 +126,15 @@ def _child(request: Request, plan: EntryPlan, pipes: dict[str, tuple[int, int]])
                              ("status", 4), ("go", 5)):
             os.dup2(high[name], target, inheritable=target < 3)
         os.closerange(6, 1 << 20)
-        if os.read(5, 1) != b"g":
+        entering_at = time.monotonic()
+        enter(request.config, plan)
+        entered_at = time.monotonic()
+        if os.read(5, 1) != b"g":  # the supervisor has put us in the run's cgroup
             os._exit(code)
         os.close(5)
-        enter(request.config, plan)
-        os.write(4, b"R" + struct.pack(">d", time.monotonic()))
+        times = (request.requested_at, forking_at, forked_at, entering_at, entered_at,
+                 time.monotonic())
+        os.write(4, b"R" + struct.pack(">6d", *times))
         os.close(4)
     except BaseException:
         try:

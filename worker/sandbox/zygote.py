@@ -27,30 +27,50 @@ def preload(modules: list[str]) -> None:
             module.set_num_interop_threads(1)
 
 
+def _fork_spare(control: socket.socket, support: object, mountpoint: str, isolate: bool,
+                name: str) -> socket.socket:
+    """Fork the next supervisor ahead of time (off the critical path of a run); it waits
+    for its run socket on the returned socket, or exits at end of file."""
+    from worker.sandbox import supervisor
+
+    ours, theirs = socket.socketpair()
+    if os.fork() == 0:
+        control.close()
+        ours.close()
+        msg, fds, _flags, _addr = socket.recv_fds(theirs, 16, 1)
+        if msg and fds:
+            supervisor.serve(socket.socket(fileno=fds[0]), support, mountpoint, isolate, name)
+        os._exit(0)
+    theirs.close()
+    return ours
+
+
 def serve(control: socket.socket, isolate: bool) -> None:
-    """Fork a supervisor for every run socket that arrives; stop at end of file."""
-    from worker.sandbox import cgroups, filesystem, supervisor, wire
+    """Hand every run socket that arrives to the waiting spare supervisor and fork the
+    next spare; stop at end of file."""
+    from worker.sandbox import cgroups, filesystem, wire
 
     support = cgroups.probe()
     mountpoint = filesystem.make_mountpoint()
     hello = {"pid": os.getpid(), "cgroup": support.version, "cgroup_reason": support.reason}
-    wire.send_obj(control, pickle.dumps(hello))
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # supervisors are reaped by the kernel
-    counter = 0
+    counter = 1
+    spare = _fork_spare(control, support, mountpoint, isolate, f"autograde-{os.getpid()}-1")
+    wire.send_obj(control, pickle.dumps(hello))
     try:
         while True:
             msg, fds, _flags, _addr = socket.recv_fds(control, 16, 1)
             if not msg:
                 break
+            socket.send_fds(spare, [b"r"], fds)
+            for fd in fds:
+                os.close(fd)
+            spare.close()
             counter += 1
-            if os.fork() == 0:
-                control.close()
-                sock = socket.socket(fileno=fds[0])
-                name = f"autograde-{os.getppid()}-{counter}"
-                supervisor.serve(sock, support, mountpoint, isolate, name)
-                os._exit(0)
-            os.close(fds[0])
+            spare = _fork_spare(control, support, mountpoint, isolate,
+                                f"autograde-{os.getpid()}-{counter}")
     finally:
+        spare.close()
         os.rmdir(mountpoint)
 
 
