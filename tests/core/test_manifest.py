@@ -215,3 +215,31 @@ def test_version_is_order_independent_and_content_sensitive(files: dict[str, byt
 def test_version_does_not_confuse_names_and_contents() -> None:
     assert package_version({"a": b"bc"}) != package_version({"ab": b"c"})
     assert package_version({}) != package_version({"a": b""})
+
+
+def test_competition_bonus_may_live_in_the_competition_table() -> None:
+    text = COMPETITION.replace("bonus = 5\n", "")
+    text = text.replace("[competition]", "[competition]\nbonus = 3")
+    assert load_manifest(text).bonus == 3
+
+
+_toml_lines = st.lists(
+    st.sampled_from([
+        'name = "x"', 'title = "T"', 'kind = "tests"', 'kind = "competition"', "points = 1",
+        "points = -3", "bonus = 2", "threshold = 0.5", "threshold = 2", "[limits]",
+        "time_limit_s = 0", "cpu_threads = 2", "[judge]", 'kind = "tokens"', "rtol = 1e-3",
+        "[[tests]]", 'name = "t"', "hidden = true", 'args = { a = "{data}/f.txt" }',
+        'files = ["private/f.txt"]', "[competition]", 'gold = "private/g.txt"',
+        'predictions = "*.txt"', 'metric = "accuracy"', "threshold = 0.9", "[source_checks]",
+        'forbidden_calls = ["backward"]', "= broken",
+    ]),
+    max_size=25,
+)
+
+
+@given(_toml_lines)
+def test_any_text_gives_a_manifest_or_a_manifest_error(lines: list[str]) -> None:
+    try:
+        load_manifest("\n".join(lines))
+    except ManifestError as error:
+        assert error.field and error.message
