@@ -308,3 +308,34 @@ def test_dispatch() -> None:
     assert judge(JudgeSpec(kind=JudgeKind.EXACT), "a", "a\n").verdict is Verdict.WRONG_ANSWER
     with pytest.raises(ValueError):
         judge(JudgeSpec(kind=JudgeKind.METRIC), b"", b"")
+
+
+_any = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=3),
+              st.lists(st.floats(), max_size=3).map(np.array)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.lists(inner, max_size=3).map(tuple),
+        st.dictionaries(st.text(max_size=2), inner, max_size=3),
+    ),
+    max_leaves=8,
+)
+
+
+@given(_any, _any)
+def test_value_judge_never_raises(expected: Any, got: Any) -> None:
+    result = judge_value(expected, got)
+    assert result.verdict in (Verdict.OK, Verdict.WRONG_ANSWER)
+    assert (result.verdict is Verdict.OK) == (result.message == "")
+
+
+@given(st.text(max_size=60), st.text(max_size=60))
+def test_token_and_exact_judges_never_raise(expected: str, got: str) -> None:
+    assert judge_tokens(expected, got, shuffled_tokens=len(got) % 2 == 0).score in (0.0, 1.0)
+    assert (judge_exact(expected, got).verdict is Verdict.OK) == (expected == got)
+
+
+@given(st.binary(max_size=40))
+def test_metric_judge_never_raises(predictions: bytes) -> None:
+    assert judge_metric(predictions, b"1\n2\n", threshold=0.5).verdict in (
+        Verdict.OK, Verdict.WRONG_ANSWER
+    )

@@ -155,3 +155,12 @@ def test_decode_huge_shape_of_empty_array_is_an_error_not_a_crash() -> None:
     body = {"dtype": "<f8", "shape": [0, 2**62, 2**62], "data": _b64(b"")}
     with pytest.raises(ValueError):
         decode(json.dumps({"$ndarray": body}).encode())
+
+
+@settings(max_examples=300)
+@given(st.one_of(st.binary(max_size=200), _values.map(encode).map(lambda b: b[: len(b) // 2])))
+def test_decode_of_garbage_raises_only_value_error(payload: bytes) -> None:
+    try:
+        decode(payload)
+    except ValueError:
+        pass
