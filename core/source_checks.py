@@ -20,7 +20,7 @@ This is a teaching aid against honest mistakes, not a security boundary (the san
 from __future__ import annotations
 
 import ast
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from core.manifest import SourceCheckSpec
@@ -80,6 +80,14 @@ def check_source(
         message = f"{file}, line {line}: {what} is not allowed in this assignment.{reason}"
         findings.append(Finding(file, line, what, message))
     return findings
+
+
+def summary(findings: Sequence[Finding], limit: int = 5) -> str:
+    """One student-facing text for a test report: the first `limit` findings, then a count."""
+    lines = [finding.message for finding in findings[:limit]]
+    if len(findings) > limit:
+        lines.append(f"... and {len(findings) - limit} more.")
+    return "\n".join(lines)
 
 
 def _module_matches(module: str, forbidden: str) -> bool:

@@ -98,3 +98,18 @@ def test_check_files_only_python_files_sorted() -> None:
 
 def test_empty_spec_finds_nothing() -> None:
     assert check_source("import torch.autograd\nx.backward()\n", SourceCheckSpec()) == []
+
+
+def test_summary_lists_the_first_findings_then_a_count() -> None:
+    from core.source_checks import summary
+
+    source = "".join(f"x{i}.backward()\n" for i in range(7))
+    text = summary(check_source(source, NO_AUTOGRAD, "s.py"), limit=2)
+    assert text.splitlines() == [
+        "s.py, line 1: calling .backward() is not allowed in this assignment. "
+        "Compute the gradients by hand.",
+        "s.py, line 2: calling .backward() is not allowed in this assignment. "
+        "Compute the gradients by hand.",
+        "... and 5 more.",
+    ]
+    assert summary([]) == ""
