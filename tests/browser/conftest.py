@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -57,15 +58,15 @@ class Holder:
         return self.source
 
 
-@pytest.fixture(scope="session")
-def live() -> Iterator[tuple[str, Holder]]:
+@contextmanager
+def serve(app: Any) -> Iterator[str]:
+    """Serve an ASGI app on a free loopback port in a thread; yields its base URL."""
     import uvicorn
 
-    holder = Holder()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    config = uvicorn.Config(holder.app, host="127.0.0.1", port=port, log_level="warning",
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                             lifespan="off", ws="none")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -73,9 +74,18 @@ def live() -> Iterator[tuple[str, Holder]]:
     deadline = time.monotonic() + 10
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", holder
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live() -> Iterator[tuple[str, Holder]]:
+    holder = Holder()
+    with serve(holder.app) as url:
+        yield url, holder
 
 
 @pytest.fixture(scope="session")
@@ -119,16 +129,24 @@ class Visit:
         self.check(label)
 
 
-@pytest.fixture
-def visit(request: pytest.FixtureRequest, live: tuple[str, Holder], browser: Any
-          ) -> Iterator[Visit]:
-    base, _holder = live
+@contextmanager
+def new_visit(browser: Any, base: str, test: str) -> Iterator[Visit]:
+    """A fresh browser context (own cookies) in another time zone than the course's."""
     context = browser.new_context(viewport={"width": 1280, "height": 900},
                                   timezone_id="America/New_York")
     page = context.new_page()
     page.set_default_timeout(10_000)
-    yield Visit(page, base, request.node.name)
-    context.close()
+    try:
+        yield Visit(page, base, test)
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def visit(request: pytest.FixtureRequest, live: tuple[str, Holder], browser: Any
+          ) -> Iterator[Visit]:
+    with new_visit(browser, live[0], request.node.name) as v:
+        yield v
 
 
 @pytest.fixture

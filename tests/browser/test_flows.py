@@ -20,31 +20,31 @@ def main(args):
 WRONG = GOOD.replace(b"1.07", b"1.17  # WRONG")
 
 
-def sign_in(v: Visit, user: str) -> None:
+def sign_in(v: Visit, user: str, password: str = "secret") -> None:
     v.page.context.clear_cookies()
     v.go("/login", "login")
     v.page.get_by_label("User name").fill(user)
-    v.page.get_by_label("Password").fill("secret")
+    v.page.get_by_label("Password").fill(password)
     v.page.get_by_role("button", name="Sign in").click()
     v.page.wait_for_url(v.base + "/")
 
 
-def upload(v: Visit, assignment: int, body: bytes) -> None:
-    v.go(f"/courses/1/assignments/{assignment}", "assignment")
+def upload(v: Visit, assignment: int, body: bytes, course: int = 1) -> None:
+    v.go(f"/courses/{course}/assignments/{assignment}", "assignment")
     v.page.set_input_files("#files", files=[
         {"name": "numpy_entropy.py", "mimeType": "text/x-python", "buffer": body}])
     v.page.get_by_role("button", name="Upload and evaluate").click()
     v.page.wait_for_url("**/submissions/*")
 
 
-def watch_to_result(v: Visit) -> None:
+def watch_to_result(v: Visit, timeout_ms: int = 20_000) -> None:
     """See the page go from queued to a result with no navigation in between."""
     page = v.page
     assert page.locator("[data-state]").get_attribute("data-state") == "queued"
     v.check("submission-queued")
     page.evaluate("window.__same_page = true")
     page.wait_for_selector('[data-state="running"]')
-    page.wait_for_selector('[data-state="done"]', timeout=20_000)
+    page.wait_for_selector('[data-state="done"]', timeout=timeout_ms)
     assert page.evaluate("window.__same_page === true"), "the page reloaded"
     v.check("submission-result")
 
