@@ -44,8 +44,9 @@ class _Zygote:
         argv = [sys.executable, "-m", "worker.sandbox.zygote", "--fd", str(theirs.fileno()),
                 "--preload", ",".join(preload)] + ([] if isolate else ["--no-isolate"])
         env = dict(_ZYGOTE_ENV)
-        if "PYTHONPATH" in os.environ:  # a path list, no secret; needed to find our code
-            env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+        for name in ("PYTHONPATH", "AUTOGRADE_CGROUP"):  # paths, no secrets
+            if name in os.environ:
+                env[name] = os.environ[name]
         self.process = subprocess.Popen(
             argv, pass_fds=[theirs.fileno()], env=env, cwd=_PROJECT_ROOT,
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)

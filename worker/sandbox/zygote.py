@@ -35,12 +35,18 @@ def _fork_spare(control: socket.socket, support: object, mountpoint: str, isolat
 
     ours, theirs = socket.socketpair()
     if os.fork() == 0:
-        control.close()
-        ours.close()
-        msg, fds, _flags, _addr = socket.recv_fds(theirs, 16, 1)
-        if msg and fds:
-            supervisor.serve(socket.socket(fileno=fds[0]), support, mountpoint, isolate, name)
-        os._exit(0)
+        code = 0
+        try:  # never fall back into the zygote's loop, whatever happens
+            control.close()
+            ours.close()
+            msg, fds, _flags, _addr = socket.recv_fds(theirs, 16, 1)
+            if msg and fds:
+                supervisor.serve(socket.socket(fileno=fds[0]), support, mountpoint, isolate,
+                                 name)
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
     theirs.close()
     return ours
 

@@ -1,0 +1,60 @@
+"""Top-level jobs for the runner tests (pickled by reference to the supervisor)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+
+def echo(data: bytes) -> bytes:
+    """Return the argument."""
+    return data
+
+
+def describe() -> bytes:
+    """What the sandboxed job sees of itself and its surroundings."""
+    import torch
+
+    with open("/tmp/input.txt") as f:
+        scratch_input = f.read()
+    with open("/tmp/written", "w") as f:
+        f.write("x")
+    print("to stdout")
+    print("to stderr", file=sys.stderr)
+    return json.dumps({
+        "uid": os.getuid(), "cwd": os.getcwd(), "env": dict(os.environ),
+        "tmp": sorted(os.listdir("/tmp")), "input": scratch_input,
+        "data": open("/data/public.txt").read(), "pid": os.getpid(),
+        "tensor": float(torch.ones(3).sum()), "threads": torch.get_num_threads(),
+        "hostname": os.uname().nodename,
+    }).encode()
+
+
+def not_bytes() -> bytes:
+    """A job that breaks the contract (returns a str)."""
+    return "text"  # type: ignore[return-value]
+
+
+def child_sleeper() -> bytes:
+    """Leave a sleeping child behind and wait on it forever."""
+    if os.fork() == 0:
+        time.sleep(1000)
+        os._exit(0)
+    time.sleep(1000)
+    return b""
+
+
+def burn_then_return() -> bytes:
+    """Use about 0.3 s of CPU."""
+    end = time.process_time() + 0.3
+    while time.process_time() < end:
+        pass
+    return b"done"
+
+
+def allocate(mib: int) -> bytes:
+    """Touch `mib` MiB and return."""
+    block = bytearray(mib * 1024 * 1024)
+    return str(len(block)).encode()
