@@ -25,8 +25,9 @@ def corpus_cases() -> list[Any]:
         spec = tomllib.loads(corpus.read_text())
         for name, expected in spec.get("cases", {}).items():
             package = corpus.parent.parent
+            marks = [pytest.mark.slow] if expected.get("slow") else []
             cases.append(pytest.param(package, corpus.parent / name, expected,
-                                      id=f"{package.name}/{name}"))
+                                      id=f"{package.name}/{name}", marks=marks))
     return cases
 
 
