@@ -37,6 +37,11 @@ from core import values
 MODULE_NAME = "submission"
 """The name the student's main file is imported under (anything but `__main__`)."""
 
+MAX_FILES = 20
+"""The course's limit on the number of files in one submission."""
+MAX_TOTAL_BYTES = 20 * 1024 * 1024
+"""The course's limit on a submission's total size (20 MB)."""
+
 _MAIN_LINE = re.compile(rb"^def main\(", re.MULTILINE)
 
 
@@ -51,6 +56,7 @@ class ErrorKind(StrEnum):
     EXCEPTION = "exception"
     EXITED = "exited"
     BAD_VALUE = "bad_value"
+    TOO_LARGE = "too_large"
 
 
 class ProtocolError(Exception):
@@ -80,6 +86,18 @@ class Outcome:
 
 
 # --- finding and checking the main file (also used on the trusted side, on bytes) ---------
+
+
+def check_size(files: Mapping[str, bytes]) -> None:
+    """ProtocolError(TOO_LARGE) beyond the course's 20 files or 20 MB."""
+    total = sum(len(data) for data in files.values())
+    if len(files) > MAX_FILES or total > MAX_TOTAL_BYTES:
+        raise ProtocolError(
+            ErrorKind.TOO_LARGE,
+            f"A submission may have at most {MAX_FILES} files and "
+            f"{MAX_TOTAL_BYTES // (1024 * 1024)} MB in all; this one has {len(files)} files "
+            f"and {total / (1024 * 1024):.1f} MB.",
+        )
 
 
 def main_candidates(files: Mapping[str, bytes]) -> list[str]:

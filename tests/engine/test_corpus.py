@@ -1,8 +1,11 @@
 """Every assignment's corpus of known submissions, graded by the real path in the sandbox.
 
-Each `assignments/*/corpus/corpus.toml` lists cases (a folder of files each) with the score,
-the verdicts and message fragments they must get; later assignments are picked up
-automatically. The reference cache is shared by the whole module, as on a worker.
+Each `assignments/*/corpus/corpus.toml` lists cases, one folder of files each, under
+`[cases.<folder>]` with: `score` (expected total), `verdict` (of every test not listed in
+`verdicts`), `verdicts` (test name -> verdict), `message_contains` (fragments that must each
+appear in some failing test's message), `metric` (competitions) and `slow = true` (marks the
+case slow). Later assignments are picked up automatically. The reference cache is shared by
+the whole module, as on a worker.
 """
 
 from __future__ import annotations
@@ -69,6 +72,8 @@ def test_corpus_case(package: Path, case: Path, expected: dict[str, Any], runner
     got = {test.name: test.verdict for test in report.tests}
     assert got == {test.name: wanted.get(test.name, default) for test in report.tests}, details
     assert report.score == pytest.approx(expected["score"], abs=1e-9), details
+    if "metric" in expected:  # competitions
+        assert report.metric == pytest.approx(expected["metric"], abs=1e-9), details
     failing = " | ".join(test.message for test in report.tests if not test.passed)
     for fragment in expected.get("message_contains", []):
         assert fragment in failing, f"{fragment!r} not in messages:\n{details}"

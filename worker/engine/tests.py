@@ -64,6 +64,7 @@ def precheck_reports(context: TestContext) -> tuple[TestReport, ...] | None:
     anything, so a broken submission costs no sandbox run per test.
     """
     try:
+        protocol.check_size(context.files)
         name = protocol.choose_main_file(context.files)
         protocol.check_syntax(name, context.files[name])
     except protocol.ProtocolError as error:
