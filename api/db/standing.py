@@ -1,0 +1,405 @@
+"""The standing of a whole course in one SQL statement (SQLite >= 3.25 and PostgreSQL).
+
+`course_standings` runs one ``SELECT`` (CTEs and window functions, no temporary tables)
+and maps its rows to `core.standing.StudentStanding`. The statement reproduces the pure
+rules of `core` exactly (a property test compares both on random courses):
+
+- instants become whole epoch seconds (:func:`epoch_seconds`), so every deadline
+  comparison and the linear interpolation are integer arithmetic, as in `core.deadlines`;
+- points are ``floor(score * max + 1e-6)`` computed in double precision, as in Python;
+- counting: ``coalesce(max(points of accepted), max(points))`` per student and
+  assignment, which equals the points of `core.counting.counting_solution`; solved is
+  "some accepted, or those points > 0", which equals `core.counting.is_solved`;
+- competitions: ``RANK()`` over the best on-time metric, bonus
+  ``rank_bonus * (n - rank + 1) / n`` in integers (`core.competition.linear_rank_bonus`).
+
+The statement pipeline (each step a CTE): students -> assignments -> eligible submissions
+with their extension and latest override -> points per submission -> per student and
+assignment -> competition ranks -> per student -> pass rule, exam total and grade.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    case,
+    cast,
+    extract,
+    func,
+    not_,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Session
+
+from api.db.enums import AdjustmentKind, AssignmentKind, EvaluationStatus, Role, SecondPolicy
+from api.db.models import (
+    Adjustment,
+    Assignment,
+    CommunityPoints,
+    Course,
+    Enrollment,
+    Evaluation,
+    ExamResult,
+    Extension,
+    Submission,
+)
+from core.deadlines import epoch_s
+from core.scoring import POINTS_EPS, THRESHOLD_EPS
+from core.standing import FAILED, AssignmentResult, StudentStanding
+
+COURSE = bindparam("course_id", type_=Integer)
+NOW_S = bindparam("now_s", type_=BigInteger)
+
+
+def epoch_seconds(column: Any, dialect: str) -> ColumnElement[int]:
+    """Whole seconds since the epoch, rounded down, of a UTC timestamp column.
+
+    SQLite's ``strftime('%s')`` rounds fractions to milliseconds first (``.9996`` would
+    become the next second), so the fraction is cut off the stored text instead.
+    """
+    if dialect == "postgresql":
+        return cast(func.floor(extract("epoch", column)), BigInteger)
+    return cast(func.strftime("%s", func.substr(column, 1, 19)), BigInteger)
+
+
+def floor_int(value: ColumnElement[Any], dialect: str) -> ColumnElement[int]:
+    """``floor`` of a non-negative double as an integer (PostgreSQL's CAST rounds)."""
+    if dialect == "postgresql":
+        return cast(func.floor(value), Integer)
+    return cast(value, Integer)  # truncation == floor for values >= 0
+
+
+def int_div(a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[int]:
+    """Integer division of non-negative integers (truncating, hence floor) on both engines."""
+    return a.op("/", precedence=8, return_type=BigInteger)(b)
+
+
+def json_list(item: list[ColumnElement[Any]], dialect: str) -> Any:
+    """The aggregate collecting one JSON array per row into a JSON list."""
+    if dialect == "postgresql":
+        return func.json_agg(func.json_build_array(*item))
+    return func.json_group_array(func.json_array(*item))
+
+
+@cache
+def standing_statement(dialect: str) -> Select[Any]:
+    """The statement for one dialect; parameters ``course_id`` and ``now_s`` (epoch s)."""
+    students = (
+        select(Enrollment.user_id)
+        .where(Enrollment.course_id == COURSE, Enrollment.role == Role.STUDENT.value)
+        .cte("students")
+    )
+    asg = (
+        select(
+            Assignment.id.label("aid"),
+            Assignment.points,
+            Assignment.second_points,
+            epoch_seconds(Assignment.first_deadline, dialect).label("first_s"),
+            epoch_seconds(Assignment.second_deadline, dialect).label("second_s"),
+            (Assignment.second_policy == SecondPolicy.LINEAR.value).label("linear"),
+            Assignment.threshold,
+            Assignment.bonus_points,
+            (Assignment.kind == AssignmentKind.COMPETITION.value).label("is_comp"),
+            Assignment.metric_threshold,
+            Assignment.higher_is_better,
+            Assignment.rank_bonus,
+            or_(
+                Assignment.visible_from.is_(None),
+                epoch_seconds(Assignment.visible_from, dialect) <= NOW_S,
+            ).label("published"),
+        )
+        .where(Assignment.course_id == COURSE)
+        .cte("asg")
+    )
+    scored = _scored_submissions(dialect, students, asg)
+    per = _per_assignment(scored)
+    ranked = _ranked(per, asg, dialect)
+    return _standing(dialect, students, asg, per, ranked)
+
+
+def _scored_submissions(dialect: str, students: Any, asg: Any) -> Any:
+    """Eligible submissions with points, bonus and on-time metric (one row each)."""
+    ext_course = (
+        select(Extension.user_id, func.max(Extension.extra_seconds).label("s"))
+        .where(Extension.course_id == COURSE, Extension.assignment_id.is_(None))
+        .group_by(Extension.user_id)
+        .cte("ext_course")
+    )
+    ext_asg = (
+        select(
+            Extension.user_id, Extension.assignment_id, func.max(Extension.extra_seconds).label("s")
+        )
+        .where(Extension.course_id == COURSE, Extension.assignment_id.is_not(None))
+        .group_by(Extension.user_id, Extension.assignment_id)
+        .cte("ext_asg")
+    )
+    overrides = (
+        select(
+            Adjustment.submission_id,
+            Adjustment.points,
+            func.row_number()
+            .over(
+                partition_by=Adjustment.submission_id,
+                order_by=(Adjustment.created_at.desc(), Adjustment.id.desc()),
+            )
+            .label("rn"),
+        )
+        .where(Adjustment.course_id == COURSE, Adjustment.kind == AdjustmentKind.OVERRIDE.value)
+        .cte("overrides")
+    )
+    e1 = func.coalesce(ext_course.c.s, 0)
+    e2 = func.coalesce(ext_asg.c.s, 0)
+    done = Evaluation.status == EvaluationStatus.DONE.value
+    base = (
+        select(
+            Submission.user_id,
+            Submission.accepted,
+            asg,
+            epoch_seconds(Submission.submitted_at, dialect).label("t_s"),
+            case((e1 > e2, e1), else_=e2).label("ext_s"),
+            case((done, 1), else_=0).label("done"),
+            Evaluation.score,
+            Evaluation.metric,
+            overrides.c.points.label("override"),
+        )
+        .select_from(Submission)
+        .join(students, students.c.user_id == Submission.user_id)
+        .join(asg, asg.c.aid == Submission.assignment_id)
+        .outerjoin(Evaluation, Evaluation.id == Submission.current_evaluation_id)
+        .outerjoin(overrides, and_(overrides.c.submission_id == Submission.id, overrides.c.rn == 1))
+        .outerjoin(ext_course, ext_course.c.user_id == Submission.user_id)
+        .outerjoin(
+            ext_asg,
+            and_(
+                ext_asg.c.user_id == Submission.user_id,
+                ext_asg.c.assignment_id == Submission.assignment_id,
+            ),
+        )
+        .where(or_(done, Submission.accepted, overrides.c.points.is_not(None)))
+        .cte("base")
+    )
+    b = base.c
+    first_x = b.first_s + b.ext_s
+    late = b.t_s > func.coalesce(b.second_s, b.first_s) + b.ext_s
+    max_at = case(
+        (b.t_s <= first_x, b.points),
+        (or_(b.second_s.is_(None), b.t_s > b.second_s + b.ext_s), 0),
+        (
+            b.linear,
+            b.second_points
+            + int_div(
+                (b.points - b.second_points) * (b.second_s + b.ext_s - b.t_s),
+                b.second_s - b.first_s,
+            ),
+        ),
+        else_=b.second_points,
+    )
+    timed = select(base, max_at.label("max_at"), case((late, 1), else_=0).label("late")).cte(
+        "timed"
+    )
+    t = timed.c
+    meets = t.score >= t.threshold - THRESHOLD_EPS
+    reaches = or_(
+        and_(t.higher_is_better, t.metric >= t.metric_threshold),
+        and_(not_(t.higher_is_better), t.metric <= t.metric_threshold),
+    )
+    computed = case(
+        (t.done == 0, 0),
+        (t.is_comp, case((reaches, t.max_at), else_=0)),
+        (meets, floor_int(t.score * t.max_at + POINTS_EPS, dialect)),
+        else_=0,
+    )
+    bonus_ok = and_(t.done == 1, not_(t.is_comp), t.bonus_points > 0, t.late == 0, meets)
+    return select(
+        t.user_id,
+        t.aid,
+        t.accepted,
+        func.coalesce(t.override, computed).label("pts"),
+        case((bonus_ok, floor_int(t.score * t.bonus_points + POINTS_EPS, dialect)), else_=0).label(
+            "bonus"
+        ),
+        case((and_(t.done == 1, t.is_comp, t.t_s <= t.first_s + t.ext_s), t.metric)).label(
+            "on_time_metric"
+        ),
+    ).cte("scored")
+
+
+def _per_assignment(scored: Any) -> Any:
+    """Counted points, bonus, acceptance and best on-time metrics per student and assignment."""
+    s = scored.c
+    return (
+        select(
+            s.user_id,
+            s.aid,
+            func.coalesce(func.max(case((s.accepted, s.pts))), func.max(s.pts)).label("pts"),
+            func.max(case((s.accepted, 1), else_=0)).label("acc"),
+            func.max(s.bonus).label("bonus"),
+            func.max(s.on_time_metric).label("best_hi"),
+            func.min(s.on_time_metric).label("best_lo"),
+        )
+        .group_by(s.user_id, s.aid)
+        .cte("per")
+    )
+
+
+def _ranked(per: Any, asg: Any, dialect: str) -> Any:
+    """Rank bonus of each student who reached a competition's threshold on time."""
+    p, a = per.c, asg.c
+    best = case((a.higher_is_better, p.best_hi), else_=p.best_lo)
+    key = case((a.higher_is_better, p.best_hi), else_=-p.best_lo)
+    reached = or_(
+        and_(a.higher_is_better, p.best_hi >= a.metric_threshold),
+        and_(not_(a.higher_is_better), p.best_lo <= a.metric_threshold),
+    )
+    rank = func.rank().over(partition_by=p.aid, order_by=key.desc())
+    count = func.count().over(partition_by=p.aid)
+    return (
+        select(p.user_id, p.aid, int_div(a.rank_bonus * (count - rank + 1), count).label("rb"))
+        .select_from(per.join(asg, asg.c.aid == p.aid))
+        .where(a.is_comp, a.rank_bonus > 0, NOW_S > a.first_s, best.is_not(None), reached)
+        .cte("ranked")
+    )
+
+
+def _standing(dialect: str, students: Any, asg: Any, per: Any, ranked: Any) -> Select[Any]:
+    """Sum per student, then apply the pass rule, exam total and grade."""
+    p, a, r = per.c, asg.c, ranked.c
+    res = (
+        select(
+            p.user_id,
+            p.aid,
+            p.pts,
+            case((a.is_comp, func.coalesce(r.rb, 0)), else_=p.bonus).label("bonus"),
+            case((or_(p.acc == 1, p.pts > 0), 1), else_=0).label("solved"),
+            case((and_(a.points > 0, a.published), 1), else_=0).label("required"),
+        )
+        .select_from(per.join(asg, a.aid == p.aid))
+        .outerjoin(ranked, and_(r.user_id == p.user_id, r.aid == p.aid))
+        .cte("res")
+    )
+    q = res.c
+    keep = or_(q.pts > 0, q.bonus > 0, q.solved == 1)
+    tot = (
+        select(
+            students.c.user_id,
+            func.coalesce(func.sum(q.pts), 0).label("non_bonus"),
+            func.coalesce(func.sum(q.bonus), 0).label("asg_bonus"),
+            func.coalesce(func.sum(q.solved * q.required), 0).label("solved_req"),
+            json_list([q.aid, q.pts, q.bonus, q.solved], dialect).filter(keep).label("detail"),
+        )
+        .select_from(students.outerjoin(res, q.user_id == students.c.user_id))
+        .group_by(students.c.user_id)
+        .cte("tot")
+    )
+    required = select(func.count()).where(a.points > 0, a.published).scalar_subquery()
+    adj = (
+        select(Adjustment.user_id, func.sum(Adjustment.points).label("s"))
+        .where(Adjustment.course_id == COURSE, Adjustment.kind == AdjustmentKind.BONUS.value)
+        .group_by(Adjustment.user_id)
+        .subquery("adj")
+    )
+    comm = (
+        select(CommunityPoints.user_id, func.sum(CommunityPoints.points).label("s"))
+        .where(CommunityPoints.course_id == COURSE)
+        .group_by(CommunityPoints.user_id)
+        .subquery("comm")
+    )
+    exam = (
+        select(ExamResult.user_id, ExamResult.points)
+        .where(ExamResult.course_id == COURSE)
+        .subquery("exam")
+    )
+    t = tot.c
+    bonus = t.asg_bonus + func.coalesce(adj.c.s, 0)
+    community = func.coalesce(comm.c.s, 0)
+    over = t.non_bonus + bonus - Course.pass_points
+    step = (
+        select(
+            t.user_id,
+            t.non_bonus,
+            bonus.label("bonus"),
+            case((t.non_bonus >= Course.pass_points, 1), else_=0).label("passed"),
+            case((and_(t.non_bonus >= Course.pass_points, over > 0), over), else_=0).label(
+                "surplus"
+            ),
+            case((and_(required > 0, t.solved_req == required), 1), else_=0).label("solved_all"),
+            exam.c.points.label("exam"),
+            case((community < Course.community_cap, community), else_=Course.community_cap).label(
+                "community"
+            ),
+            Course.grade_1,
+            Course.grade_2,
+            Course.grade_3,
+            t.detail,
+        )
+        .select_from(tot)
+        .join(Course, Course.id == COURSE)
+        .outerjoin(adj, adj.c.user_id == t.user_id)
+        .outerjoin(comm, comm.c.user_id == t.user_id)
+        .outerjoin(exam, exam.c.user_id == t.user_id)
+        .subquery("step")
+    )
+    s = step.c
+    exam_total = s.exam + s.surplus + s.community
+    grade = case(
+        (s.passed == 0, None),
+        (s.solved_all == 1, 1),
+        (s.exam.is_(None), None),
+        (exam_total >= s.grade_1, 1),
+        (exam_total >= s.grade_2, 2),
+        (exam_total >= s.grade_3, 3),
+        else_=FAILED,
+    )
+    return select(
+        s.user_id,
+        s.non_bonus,
+        s.bonus,
+        s.passed,
+        s.surplus,
+        s.solved_all,
+        exam_total.label("exam_total"),
+        grade.label("grade"),
+        s.detail,
+    ).order_by(s.user_id)
+
+
+def _results(detail: Any) -> tuple[AssignmentResult, ...]:
+    """Per-assignment results from the JSON list column, ordered by assignment id."""
+    items = json.loads(detail) if isinstance(detail, str) else (detail or [])
+    return tuple(
+        AssignmentResult(int(aid), int(pts), int(bonus), bool(solved))
+        for aid, pts, bonus, solved in sorted(items)
+    )
+
+
+def course_standings(session: Session, course_id: int, now: datetime) -> list[StudentStanding]:
+    """The standing of every student of a course at ``now``, ordered by user id."""
+    dialect = session.get_bind().dialect.name
+    rows = session.execute(
+        standing_statement(dialect), {"course_id": course_id, "now_s": epoch_s(now)}
+    )
+    return [
+        StudentStanding(
+            student_id=row.user_id,
+            non_bonus=int(row.non_bonus),
+            bonus=int(row.bonus),
+            passed=bool(row.passed),
+            surplus=int(row.surplus),
+            solved_all=bool(row.solved_all),
+            exam_total=None if row.exam_total is None else int(row.exam_total),
+            grade=None if row.grade is None else int(row.grade),
+            assignments=_results(row.detail),
+        )
+        for row in rows
+    ]
