@@ -155,3 +155,11 @@ def test_rlimit_fallback_without_cgroups(monkeypatch: pytest.MonkeyPatch,
         assert fallback.run(jobs.echo, config, (b"y",)).payload == b"y"
         hog = fallback.run(jobs.allocate, config, (600,))
         assert hog.status is RunStatus.MEMORY, (hog.status, hog.stderr[-500:])
+
+
+@pytest.mark.parametrize("target", ["/tmp/x", "/proc", "relative", "/", "/etc/passwd",
+                                    "/data/../etc"])
+def test_mount_targets_are_checked(runner: WarmRunner, tmp_path: Path, target: str) -> None:
+    config = _config(tmp_path, mounts=(Mount(tmp_path, target),))
+    result = runner.run(trivial, config)
+    assert result.status is RunStatus.SANDBOX_ERROR and "not allowed" in result.error

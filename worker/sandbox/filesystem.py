@@ -63,6 +63,18 @@ def _outermost(paths: Iterable[str]) -> list[str]:
     return result
 
 
+_RESERVED = ("/proc", "/dev", "/tmp", "/etc", "/usr")
+
+
+def check_mount_target(target: str) -> None:
+    """A config mount goes to a fresh absolute path, never over the system's own."""
+    clean = os.path.normpath(target)
+    if not target.startswith("/") or clean != target or clean == "/" or any(
+            clean == r or clean.startswith(r + "/") for r in _RESERVED):
+        raise ValueError(f"sandbox mount target not allowed: {target!r} (use a new "
+                         "absolute path such as /data or /submission)")
+
+
 def system_binds(config: SandboxConfig) -> list[Bind]:
     """Every bind of a run: system dirs, Python, devices and the config's mounts."""
     binds = [Bind(f"/{d}", f"/{d}") for d in _TOP_LEVEL
@@ -76,7 +88,9 @@ def system_binds(config: SandboxConfig) -> list[Bind]:
     if config.allow_gpu:
         devices += sorted(glob.glob("/dev/nvidia*"))
     binds += [Bind(d, d, writable=True, device=True) for d in devices if os.path.exists(d)]
-    binds += [Bind(str(m.source), m.target, writable=m.writable) for m in config.mounts]
+    for m in config.mounts:
+        check_mount_target(m.target)
+        binds.append(Bind(str(m.source), m.target, writable=m.writable))
     return binds
 
 
