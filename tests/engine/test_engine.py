@@ -206,3 +206,51 @@ def test_cli_refuses_without_sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyP
     result = CliRunner().invoke(app, ["grade", "numpy_entropy", str(CORPUS / "good_numpy")])
     assert result.exit_code == 2
     assert "no bubblewrap" in result.output and "--allow-unsandboxed" in result.output
+
+
+COMPETITION = """
+name = "contest"
+title = "Contest"
+kind = "competition"
+points = 4
+bonus = 5
+[competition]
+predictions = "*.txt"
+gold = "private/gold.txt"
+metric = "accuracy"
+threshold = 0.75
+"""
+
+
+@pytest.fixture
+def contest(tmp_path: Path) -> Path:
+    package = tmp_path / "contest"
+    (package / "private").mkdir(parents=True)
+    (package / "assignment.toml").write_text(COMPETITION)
+    for name in ("reference.py", "template.py", "statement.md"):
+        (package / name).write_text("")
+    (package / "private" / "gold.txt").write_text("1\n2\n3\n4\n")
+    return package
+
+
+@pytest.mark.parametrize(
+    ("predictions", "verdict", "metric"),
+    [("1\n2\n3\n4\n", Verdict.OK, 1.0), ("1\n2\n3\n0\n", Verdict.OK, 0.75),
+     ("1\n0\n3\n0\n", Verdict.WRONG_ANSWER, 0.5), ("1\n2\n", Verdict.WRONG_ANSWER, None)],
+)
+def test_competition_runs_nothing_and_reports_the_metric(
+    contest: Path, predictions: str, verdict: Verdict, metric: float | None
+) -> None:
+    files = {"predictions.txt": predictions.encode(), "train.py": b"def main(args): 1/0\n"}
+    report = grade_submission(contest, files, runner=None)
+    assert report.system_error is None
+    assert [t.verdict for t in report.tests] == [verdict]
+    assert report.metric == metric
+    assert report.score == (1.0 if verdict is Verdict.OK else 0.0)
+    assert ("metric" in report.to_cli_json()) == (metric is not None)
+
+
+def test_competition_without_predictions_file(contest: Path) -> None:
+    report = grade_submission(contest, {"train.py": b"x = 1\n"})
+    assert report.tests[0].verdict is Verdict.RUNTIME_ERROR
+    assert "*.txt" in report.tests[0].message
