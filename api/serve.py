@@ -59,10 +59,21 @@ def child_env(settings: Settings, *, trusted: bool) -> dict[str, str]:
     return env
 
 
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when the parent dies (Linux), so no orphan keeps running."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def spawn(settings: Settings, command: list[str], *, trusted: bool) -> subprocess.Popen[Any]:
     """Start ``autograde <command>`` as a child in its own process group."""
     return subprocess.Popen([sys.executable, "-m", "api.cli", *command],
-                            env=child_env(settings, trusted=trusted), start_new_session=True)
+                            env=child_env(settings, trusted=trusted), start_new_session=True,
+                            preexec_fn=_die_with_parent)
 
 
 def stop(children: list[subprocess.Popen[Any]], timeout_s: float = 15.0) -> None:
@@ -100,6 +111,9 @@ def serve(settings: Settings, load_packages: Callable[[], list[PackageInfo]], *,
         for username, password, role in logins:
             print(f"    {username:10s} {password:18s} {role}")
     app = create_app(settings, dispatcher=CeleryDispatcher(base_celery(settings, "autograde-api")))
+    # uvicorn re-raises SIGTERM after its graceful shutdown; turn it into SystemExit so
+    # that the children are stopped below.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         uvicorn.run(app, host=host, port=port, log_level="info")
     finally:

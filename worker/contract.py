@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -147,6 +148,30 @@ def _make_sqlite_transport() -> type:
                 cursor.close()
 
             return engine
+
+        def _open(self):  # type: ignore[no-untyped-def]
+            # kombu's models use the ``noload`` strategy that SQLAlchemy 2.1 deprecates;
+            # configure them here once, with that known warning silenced.
+            from sqlalchemy.orm import configure_mappers
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                connection = super()._open()
+                _ = self.queue_cls, self.message_cls
+                configure_mappers()
+            return connection
+
+        def _get_or_create(self, queue):  # type: ignore[no-untyped-def]
+            # Two processes may declare the same queue at once: the loser's INSERT fails
+            # on the unique name; roll back and read the winner's row.
+            from sqlalchemy.exc import IntegrityError
+
+            for _ in range(5):
+                try:
+                    return super()._get_or_create(queue)
+                except IntegrityError:
+                    self.session.rollback()
+            return super()._get_or_create(queue)
 
     class Transport(kombu_sqla.Transport):
         pass

@@ -32,11 +32,11 @@ def standings(
 
     rows = [_plain(row) for row in course_standings(session, course_id, now or utcnow())]
     if user_id is not None:
-        rows = [r for r in rows if r.get("user_id") == user_id]
-    ids = [r.get("user_id") for r in rows]
+        rows = [r for r in rows if r.get("student_id") == user_id]
+    ids = [r.get("student_id") for r in rows]
     users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))}
     for row in rows:
-        user = users.get(row.get("user_id"))
+        user = users.get(row.get("student_id"))
         if user is not None:
             row.setdefault("username", user.username)
             row.setdefault("uuid", user.uuid)
@@ -50,11 +50,11 @@ def gradebook_csv(session: Session, course_id: int, now: datetime | None = None)
 
     rows = standings(session, course_id, now=now)
     scalar = [k for k, v in (rows[0].items() if rows else []) if not isinstance(v, (dict, list))]
-    first = [c for c in ("username", "uuid", "user_id") if c in scalar]
+    first = [c for c in ("username", "uuid", "student_id") if c in scalar]
     columns = first + [c for c in scalar if c not in first]
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(columns or ["username", "uuid", "user_id"])
+    writer.writerow(columns or ["username", "uuid", "student_id"])
     for row in rows:
         writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
     return out.getvalue()

@@ -64,20 +64,21 @@ PEOPLE = (("teacher", "teacher"), ("assistant", "assistant"), ("alice", "student
           ("bob", "student"), ("carol", "student"))
 
 
-def make_world(tmp_path: Path, database_url: str = "", **overrides) -> World:
+def make_world(tmp_path: Path, database_url: str = "", version: str = "v1",
+               dispatcher=None, **overrides) -> World:
     settings = Settings(environment="test", data_dir=tmp_path, database_url=database_url,
                         demo=False, **overrides)
     upgrade(settings.db_url, "heads")
     engine = make_engine(settings.db_url)
     sessions = make_sessionmaker(engine)
-    dispatcher = RecordingDispatcher()
+    dispatcher = dispatcher or RecordingDispatcher()
     world = World(settings, engine, sessions, dispatcher,
                   TestClient(create_app(settings, dispatcher=dispatcher, engine=engine)))
-    seed(world)
+    seed(world, version)
     return world
 
 
-def seed(world: World) -> None:
+def seed(world: World, version: str = "v1") -> None:
     now = utcnow()
     password = hash_password("secret-pw")
     with world.sessions() as session:
@@ -96,7 +97,7 @@ def seed(world: World) -> None:
         session.add(Enrollment(course_id=other.id, user_id=world.ids["outsider"], role="student"))
         for name, device, limit in (("numpy_entropy", "cpu", None), ("gpu_task", "gpu", 2)):
             a = Assignment(course_id=course.id, name=name, package_name="numpy_entropy",
-                           package_version="v1", device=device, points=3,
+                           package_version=version, device=device, points=3,
                            first_deadline=now + timedelta(days=7),
                            second_deadline=now + timedelta(days=14), second_points=1,
                            max_submissions=limit)
