@@ -10,10 +10,12 @@ ours becomes a report with `system_error` set, never a grade.
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Mapping
 from pathlib import Path
 
 from core.report import EvaluationReport, TestReport
+from core.scoring import assignment_score
 from core.verdicts import Verdict
 from worker.engine import spec
 from worker.engine.competition import grade_competition
@@ -64,12 +66,9 @@ def _failed(package_dir: Path, version: str, error: str, device: str) -> Evaluat
     )
 
 
-def weighted_score(tests: tuple[TestReport, ...]) -> float:
-    """The weighted mean of the tests' scores (0 when there are no weights)."""
-    total = sum(test.weight for test in tests)
-    if total <= 0:
-        return 0.0
-    return min(1.0, max(0.0, sum(test.weight * test.score for test in tests) / total))
+def _score(tests: tuple[TestReport, ...]) -> float:
+    """The weighted mean of the tests' scores (the rule lives in core.scoring)."""
+    return min(1.0, assignment_score((test.score, test.weight) for test in tests))
 
 
 def grade_submission(
@@ -92,9 +91,11 @@ def grade_submission(
         if runner is None:
             runner = make_runner(device=device)
         return _grade_tests(package, files, device, cache, runner)
-    except (SystemFault, RuntimeError, OSError) as error:
-        log.exception("grading %s failed on our side", package.manifest)
+    except SystemFault as error:
         return _failed(package.directory, package.version, str(error), device)
+    except Exception:  # anything else is a bug or an outage of ours: never a grade
+        log.exception("grading %s failed on our side", package.manifest.name)
+        return _failed(package.directory, package.version, traceback.format_exc(), device)
     finally:
         if owned and runner is not None:
             runner.close()
@@ -113,6 +114,6 @@ def _grade_tests(
     fault = next((test.detail for test in reports if test.verdict is Verdict.SYSTEM_ERROR), None)
     return EvaluationReport(
         assignment=spec.name(package.manifest), version=package.version,
-        score=0.0 if fault else weighted_score(reports), tests=reports,
+        score=0.0 if fault else _score(reports), tests=reports,
         system_error=fault, device=device, torch_version=context.torch_version,
     )
