@@ -1,8 +1,10 @@
 """Gradebook page: server time to render 300 students x 45 assignments (target < 500 ms).
 
-Measures the whole page route (routing, arranging the rows, Jinja2 rendering) over a
-source that returns a prebuilt view, so the figure is the web layer's own cost; the
-standing query's own time is measured by bench/standings.py.
+Two figures: `view` times the page route (routing, arranging the rows, Jinja2 rendering)
+over a source that returns a prebuilt view, the web layer's own cost; `sql` times the whole
+request on the real app (create_app + the pages + SqlPageSource) over a generated SQLite
+course of 300 students x 45 assignments x 2 graded submissions each: session cookie check,
+the standing query, the gradebook marks, rendering.
 
     .venv/bin/python bench/gradebook.py [--students 300] [--assignments 45] [--runs 15]
 """
@@ -73,30 +75,109 @@ class StaticSource:
         return self.view
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--students", type=int, default=300)
-    ap.add_argument("--assignments", type=int, default=45)
-    ap.add_argument("--runs", type=int, default=15)
-    args = ap.parse_args()
-    app = FastAPI()
-    app.state.page_source = StaticSource(build_view(args.students, args.assignments))
-    app.include_router(router)
-    client = TestClient(app)
-    for url, label in (("/courses/1/staff/gradebook", "default order"),
-                       ("/courses/1/staff/gradebook?sort=non_bonus&desc=true", "sorted"),
-                       ("/courses/1/staff/gradebook?q=student%2001", "searched")):
-        client.get(url)  # warm: template compile
+def timed(client: TestClient, label: str, args: argparse.Namespace, cid: int = 1) -> None:
+    for url, what in ((f"/courses/{cid}/staff/gradebook", "default order"),
+                      (f"/courses/{cid}/staff/gradebook?sort=non_bonus&desc=true", "sorted"),
+                      (f"/courses/{cid}/staff/gradebook?q=student%2001", "searched")):
+        client.get(url)  # warm: template compile, statement cache
         times, size = [], 0
         for _ in range(args.runs):
             t0 = time.perf_counter()
             r = client.get(url)
             times.append((time.perf_counter() - t0) * 1000)
-            assert r.status_code == 200
+            assert r.status_code == 200, r.text[:300]
             size = len(r.content)
-        print(f"gradebook {args.students}x{args.assignments} {label}: median "
+        print(f"[{label}] gradebook {args.students}x{args.assignments} {what}: median "
               f"{statistics.median(times):.1f} ms, max {max(times):.1f} ms, "
               f"{size / 1e6:.2f} MB HTML ({args.runs} runs, {datetime.now(UTC):%Y-%m-%d})")
+
+
+def sql_client(args: argparse.Namespace, data_dir: Path) -> tuple[TestClient, int]:
+    """The real app over a generated course; returns a client signed in as its teacher."""
+    from datetime import timedelta
+
+    from sqlalchemy import insert, update
+
+    from api.app import create_app
+    from api.db import (
+        Assignment,
+        Course,
+        Enrollment,
+        Evaluation,
+        Submission,
+        User,
+        make_engine,
+        upgrade,
+        utcnow,
+    )
+    from api.security import SESSION_COOKIE
+    from api.settings import Settings
+
+    settings = Settings(environment="test", data_dir=data_dir, demo=False)
+    upgrade(settings.db_url, "heads")
+    engine = make_engine(settings.db_url)
+    rng = random.Random(2)
+    now = utcnow()
+    with engine.begin() as db:
+        db.execute(insert(Course).values(id=1, slug="dl", name="Deep Learning"))
+        users = [{"id": i + 1, "username": f"student{i:04d}", "display_name": f"Student {i:04d}",
+                  "uuid": f"00000000-0000-0000-0000-{i:012d}", "password_hash": "x"}
+                 for i in range(args.students + 1)]
+        users[-1]["username"] = "teacher"
+        db.execute(insert(User), users)
+        db.execute(insert(Enrollment), [
+            {"course_id": 1, "user_id": u["id"],
+             "role": "teacher" if u["username"] == "teacher" else "student"} for u in users])
+        db.execute(insert(Assignment), [
+            {"id": a + 1, "course_id": 1, "name": f"assignment_{a:02d}", "package_name": "p",
+             "package_version": "v", "points": 3, "threshold": 1.0,
+             "first_deadline": now - timedelta(days=60 - a),
+             "second_deadline": now - timedelta(days=53 - a), "second_points": 1}
+            for a in range(args.assignments)])
+        subs, evals = [], []
+        for u in users[:-1]:
+            for a in range(args.assignments):
+                for k in range(2):
+                    sid = len(subs) + 1
+                    at = now - timedelta(days=62 - a - 3 * k * rng.random())
+                    subs.append({"id": sid, "assignment_id": a + 1, "user_id": u["id"],
+                                 "submitted_at": at, "main_file": "main.py",
+                                 "accepted": rng.random() < 0.01})
+                    evals.append({"id": sid, "submission_id": sid, "package_version": "v",
+                                  "status": "done", "score": rng.choice((0.0, 0.5, 1.0, 1.0)),
+                                  "queued_at": at, "finished_at": at})
+        db.execute(insert(Submission), subs)
+        db.execute(insert(Evaluation), evals)
+        db.execute(update(Submission).values(current_evaluation_id=Submission.id))
+    app = create_app(settings, engine=engine)
+    if not any(getattr(r, "path", "") == "/courses/{course_id}" for r in app.routes):
+        app.include_router(router)
+    client = TestClient(app)
+    cookie = app.state.signer.dump(args.students + 1, "x")
+    client.cookies.set(SESSION_COOKIE, cookie)
+    print(f"[sql] generated {len(subs)} submissions on SQLite")
+    return client, 1
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--students", type=int, default=300)
+    ap.add_argument("--assignments", type=int, default=45)
+    ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--only", choices=("view", "sql"), default=None)
+    args = ap.parse_args()
+    if args.only in (None, "view"):
+        app = FastAPI()
+        app.state.page_source = StaticSource(build_view(args.students, args.assignments))
+        app.include_router(router)
+        timed(TestClient(app), "view", args)
+    if args.only in (None, "sql"):
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            client, cid = sql_client(args, Path(tmp))
+            timed(client, "sql", args, cid)
+            client.close()
 
 
 if __name__ == "__main__":

@@ -61,6 +61,9 @@ class PageSource(Protocol):
     def student_submissions(
         self, viewer: Viewer, course_id: int, user_id: int
     ) -> tuple[str, list[SubmissionView]]: ...
+    def counted_submission(
+        self, viewer: Viewer, course_id: int, user_id: int, assignment_id: int
+    ) -> int: ...
     def adjust(
         self, viewer: Viewer, submission_id: int, kind: str, points: float | None, reason: str
     ) -> None: ...

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import Counter, defaultdict
-from datetime import datetime, timedelta
+from collections import defaultdict
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
@@ -18,11 +18,9 @@ from api.db import (
     Adjustment,
     Assignment,
     AuditLog,
-    Enrollment,
     Evaluation,
     Extension,
     Submission,
-    TestResult,
     User,
 )
 from api.db.service_models import RegradeSet
@@ -30,12 +28,10 @@ from api.deps import Membership
 from api.services import accounts, pipeline, regrade, staff
 from api.services.views import competition_of, deadlines_of
 from api.web.views import (
-    AssignmentStats,
     Cell,
     Column,
     GradebookRow,
     GradebookView,
-    QueuePanel,
     RegradeChange,
     RegradeView,
     SubmissionView,
@@ -43,7 +39,7 @@ from api.web.views import (
 )
 from core.counting import Attempt, counting_solution, is_eligible, score_attempt
 from core.deadlines import Extension as CoreExtension
-from core.deadlines import extension_for, max_points_at
+from core.deadlines import extension_for, max_points_at, timing
 from core.errors import BadInput, Conflict, NotFound
 from core.scoring import points_for
 
@@ -68,49 +64,95 @@ class StaffPages:
         return member
 
     # gradebook ---------------------------------------------------------------------
-    def _marks(self, session: Session, course_id: int) -> dict[tuple[int, int], Cell]:
-        """Per (student, assignment): the counted submission and its late/override/accept
-        marks, by `core.counting` over bulk-loaded rows."""
+    def _marks(self, session: Session, course_id: int,
+               only: int | None = None) -> dict[tuple[int, int], Cell]:
+        """Per (student, assignment) with submissions: the late/override/accept marks of
+        the counted solution (`core.counting`). Pairs with no late submission, no override
+        and no accepted one skip the full counting (their counted solution has no mark);
+        cells link to a route that finds the counted submission when clicked."""
         assignments = {a.id: a for a in session.scalars(
             select(Assignment).where(Assignment.course_id == course_id))}
-        overrides: dict[int, int] = {}
-        for sid, pts in session.execute(
-            select(Adjustment.submission_id, Adjustment.points)
-            .where(Adjustment.course_id == course_id, Adjustment.kind == "override",
-                   Adjustment.submission_id.is_not(None))
-            .order_by(Adjustment.created_at, Adjustment.id)):
-            overrides[sid] = pts
+        deadlines = {aid: deadlines_of(a) for aid, a in assignments.items()}
         extensions: dict[int, list[CoreExtension]] = defaultdict(list)
         for ext in session.scalars(select(Extension).where(Extension.course_id == course_id)):
             extensions[ext.user_id].append(CoreExtension(ext.extra_seconds, ext.assignment_id))
-        rows = session.execute(
-            select(Submission.id, Submission.user_id, Submission.assignment_id,
-                   Submission.submitted_at, Submission.accepted, Evaluation.status,
-                   Evaluation.score, Evaluation.metric)
-            .join(Assignment, Assignment.id == Submission.assignment_id)
-            .outerjoin(Evaluation, Evaluation.id == Submission.current_evaluation_id)
-            .where(Assignment.course_id == course_id))
-        groups: dict[tuple[int, int], list[Any]] = defaultdict(list)
-        latest: dict[tuple[int, int], tuple[datetime, int]] = {}
-        for sid, uid, aid, at, accepted, status, score, metric in rows:
-            done = status == "done"
-            groups[uid, aid].append(Attempt(sid, at, done, score if done else None,
-                                            metric if done else None, accepted,
-                                            overrides.get(sid)))
-            latest[uid, aid] = max(latest.get((uid, aid), (at, sid)), (at, sid))
-        marks = {}
-        for (uid, aid), attempts in groups.items():
-            a = assignments[aid]
+        overridden = {tuple(r) for r in session.execute(
+            select(Adjustment.user_id, Adjustment.assignment_id).where(
+                Adjustment.course_id == course_id, Adjustment.kind == "override")).all()}
+        query = (select(Submission.user_id, Submission.assignment_id,
+                        func.max(Submission.submitted_at), func.max(Submission.accepted))
+                 .join(Assignment, Assignment.id == Submission.assignment_id)
+                 .where(Assignment.course_id == course_id)
+                 .group_by(Submission.user_id, Submission.assignment_id))
+        if only is not None:
+            query = query.where(Submission.assignment_id == only)
+        marks: dict[tuple[int, int], Cell] = {}
+        slow = []
+        for uid, aid, newest, any_accepted in session.execute(query).all():
             ext = extension_for(extensions.get(uid, []), aid)
-            deadlines, comp = deadlines_of(a), competition_of(a)
-            scored = [score_attempt(t, deadlines, a.threshold, comp, ext) for t in attempts]
-            best = counting_solution(s for s in scored if is_eligible(s.attempt))
-            link = best.attempt.id if best else latest[uid, aid][1]
-            marks[uid, aid] = Cell(
-                best.points if best else None, late=bool(best and best.late),
-                overridden=bool(best and best.attempt.override is not None),
-                accepted=bool(best and best.attempt.accepted), submission_id=link)
+            if (any_accepted or (uid, aid) in overridden
+                    or timing(deadlines[aid], newest, ext).late):
+                slow.append((uid, aid, ext))
+            else:
+                marks[uid, aid] = Cell(None)
+        for uid, aid, ext in slow:
+            marks[uid, aid] = self._counted_mark(session, assignments[aid], uid, ext)
         return marks
+
+    @staticmethod
+    def _attempts(session: Session, assignment_id: int, user_id: int) -> list[Attempt]:
+        rows = session.execute(
+            select(Submission.id, Submission.submitted_at, Submission.accepted,
+                   Evaluation.status, Evaluation.score, Evaluation.metric)
+            .outerjoin(Evaluation, Evaluation.id == Submission.current_evaluation_id)
+            .where(Submission.assignment_id == assignment_id,
+                   Submission.user_id == user_id)).all()
+        overrides: dict[int, int] = {}
+        for sid, pts in session.execute(
+            select(Adjustment.submission_id, Adjustment.points)
+            .where(Adjustment.assignment_id == assignment_id, Adjustment.user_id == user_id,
+                   Adjustment.kind == "override", Adjustment.submission_id.is_not(None))
+            .order_by(Adjustment.created_at, Adjustment.id)).all():
+            overrides[sid] = pts
+        return [Attempt(sid, at, status == "done", score if status == "done" else None,
+                        metric if status == "done" else None, accepted, overrides.get(sid))
+                for sid, at, accepted, status, score, metric in rows]
+
+    def _counted(self, session: Session, assignment: Assignment, user_id: int,
+                 ext: int) -> Any:
+        deadlines, comp = deadlines_of(assignment), competition_of(assignment)
+        scored = [score_attempt(t, deadlines, assignment.threshold, comp, ext)
+                  for t in self._attempts(session, assignment.id, user_id)]
+        return counting_solution(s for s in scored if is_eligible(s.attempt))
+
+    def _counted_mark(self, session: Session, assignment: Assignment, user_id: int,
+                      ext: int) -> Cell:
+        best = self._counted(session, assignment, user_id, ext)
+        return Cell(best.points if best else None, late=bool(best and best.late),
+                    overridden=bool(best and best.attempt.override is not None),
+                    accepted=bool(best and best.attempt.accepted),
+                    submission_id=best.attempt.id if best else None)
+
+    def counted_submission(self: SqlPageSource, viewer: Viewer, course_id: int,
+                           user_id: int, assignment_id: int) -> int:
+        """The submission that counts for a student (else their newest), for a cell link."""
+        with self.sessions() as session:
+            self._staff(session, viewer, course_id)
+            a = session.get(Assignment, assignment_id)
+            if a is None or a.course_id != course_id:
+                raise NotFound("no such assignment")
+            exts = [CoreExtension(e.extra_seconds, e.assignment_id) for e in session.scalars(
+                select(Extension).where(Extension.course_id == course_id,
+                                        Extension.user_id == user_id))]
+            best = self._counted(session, a, user_id, extension_for(exts, a.id))
+            if best is not None:
+                return best.attempt.id
+            newest = session.scalar(select(Submission.id).where(
+                Submission.assignment_id == a.id, Submission.user_id == user_id)
+                .order_by(Submission.submitted_at.desc(), Submission.id.desc()).limit(1))
+            if newest is None:
+                raise NotFound("no submission")
+            return newest
 
     def gradebook(self: SqlPageSource, viewer: Viewer, course_id: int,
                   now: datetime) -> GradebookView:
@@ -122,7 +164,9 @@ class StaffPages:
             assignments = session.scalars(select(Assignment).where(
                 Assignment.course_id == course_id)
                 .order_by(Assignment.first_deadline, Assignment.id)).all()
-            columns = tuple(Column(a.id, a.name, a.points, a.bonus_points) for a in assignments)
+            columns = tuple(Column(a.id, a.name, a.points, a.bonus_points,
+                                   a.visible_from is None or a.visible_from <= now)
+                            for a in assignments)
             standings = {s.student_id: s for s in course_standings(session, course_id, now)}
             users = {u.id: u for u in session.scalars(select(User).where(
                 User.id.in_(list(standings))))}
@@ -138,7 +182,7 @@ class StaffPages:
                         cells.append(Cell(None))
                     else:  # the points shown are the standing query's own
                         cells.append(Cell(counted.get(c.id, 0), mark.late, mark.overridden,
-                                          mark.accepted, mark.submission_id))
+                                          mark.accepted, mark.submission_id, submitted=True))
                 user = users[uid]
                 rows.append(GradebookRow(uid, user.display_name or user.username, user.uuid,
                                          tuple(cells),
@@ -302,83 +346,6 @@ class StaffPages:
                 session, member.course, csv_text, actor_id=viewer.user_id)
             return (f"{len(users)} users in the file: {created} new accounts, "
                     f"{enrolled} newly enrolled.")
-
-    # panels ------------------------------------------------------------------------
-    def queue_panel(self: SqlPageSource, viewer: Viewer, now: datetime) -> QueuePanel:
-        with self.sessions() as session:
-            if not viewer.is_admin and not accounts.is_staff_anywhere(
-                    session, session.get(User, viewer.user_id)):
-                raise NotFound("no such page")
-            counts = dict(session.execute(select(Evaluation.status, func.count(Evaluation.id))
-                                          .group_by(Evaluation.status)).all())
-            oldest = session.scalar(select(func.min(Evaluation.queued_at)).where(
-                Evaluation.status == "queued"))
-            workers = session.execute(
-                select(Evaluation.worker, func.max(Evaluation.started_at))
-                .where(Evaluation.worker.is_not(None),
-                       Evaluation.started_at >= now - timedelta(days=1))
-                .group_by(Evaluation.worker)).all()
-            return QueuePanel(counts.get("queued", 0), counts.get("running", 0),
-                              counts.get("system_error", 0), oldest,
-                              tuple((w, w.split("@")[0], seen) for w, seen in workers), now)
-
-    def stats(self: SqlPageSource, viewer: Viewer, course_id: int,
-              assignment_id: int) -> AssignmentStats:
-        with self.sessions() as session:
-            member = self._staff(session, viewer, course_id)
-            a = session.get(Assignment, assignment_id)
-            if a is None or a.course_id != course_id:
-                raise NotFound("no such assignment")
-            students = session.scalar(select(func.count(Enrollment.id)).where(
-                Enrollment.course_id == course_id, Enrollment.role == "student")) or 0
-            marks = {k: v for k, v in self._marks(session, course_id).items() if k[1] == a.id}
-            points = Counter(f"{m.points:g}" if m.points is not None else "–"
-                             for m in marks.values())
-            times = session.scalars(select(Submission.submitted_at).where(
-                Submission.assignment_id == a.id)).all()
-            hours = Counter(_hours_bucket((a.first_deadline - t).total_seconds() / 3600)
-                            for t in times)
-            tests = session.execute(select(TestResult.verdict, TestResult.time_s,
-                                           TestResult.memory_mib)
-                                    .join(Evaluation, Evaluation.id == TestResult.evaluation_id)
-                                    .join(Submission, Submission.current_evaluation_id
-                                          == Evaluation.id)
-                                    .where(Submission.assignment_id == a.id)).all()
-            return AssignmentStats(
-                self.link(member.course, member.role), a.id, a.name, students, len(marks),
-                sum(1 for m in marks.values() if m.points), tuple(sorted(points.items())),
-                tuple((k, hours[k]) for k in HOUR_BUCKETS if hours[k]),
-                tuple(sorted(Counter(v for v, _, _ in tests).items())),
-                _buckets([t for _, t, _ in tests if t is not None], (1, 5, 10, 60), "s"),
-                _buckets([m for _, _, m in tests if m is not None], (256, 512, 1024, 1536),
-                         "MiB"),
-            )
-
-
-HOUR_BUCKETS = ("> 7 days before", "1-7 days before", "1-24 h before", "< 1 h before",
-                "after the deadline")
-
-
-def _hours_bucket(hours: float) -> str:
-    if hours < 0:
-        return HOUR_BUCKETS[4]
-    if hours < 1:
-        return HOUR_BUCKETS[3]
-    if hours < 24:
-        return HOUR_BUCKETS[2]
-    return HOUR_BUCKETS[1] if hours < 168 else HOUR_BUCKETS[0]
-
-
-def _buckets(
-    values: list[float], edges: tuple[float, ...], unit: str
-) -> tuple[tuple[str, int], ...]:
-    out = []
-    low = 0.0
-    for edge in edges:
-        out.append((f"{low:g}-{edge:g} {unit}", sum(1 for v in values if low <= v < edge)))
-        low = edge
-    out.append((f">= {low:g} {unit}", sum(1 for v in values if v >= low)))
-    return tuple((k, n) for k, n in out if n)
 
 
 def _pct(score: float | None) -> str:

@@ -63,6 +63,14 @@ def student(
     )
 
 
+@router.get("/students/{user_id}/assignments/{assignment_id}")
+def counted(course_id: int, user_id: int, assignment_id: int, viewer: CurrentViewer,
+            source: Source) -> Response:
+    """A gradebook cell's link: the submission that counts."""
+    sid = source.counted_submission(viewer, course_id, user_id, assignment_id)
+    return RedirectResponse(f"/courses/{course_id}/staff/submissions/{sid}", status_code=303)
+
+
 @router.get("/submissions/{submission_id}")
 def submission(
     request: Request, course_id: int, submission_id: int,

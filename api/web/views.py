@@ -216,7 +216,8 @@ class Cell:
     late: bool = False
     overridden: bool = False
     accepted: bool = False
-    submission_id: int | None = None
+    submission_id: int | None = None  # None with `submitted`: the link finds the counted one
+    submitted: bool = False
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,7 @@ class Column:
     name: str
     points_max: float
     bonus_max: float
+    published: bool = True  # False: students do not see it yet, totals leave it out
 
 
 @dataclass(frozen=True)

@@ -328,6 +328,15 @@ class FakeSource:
         subs = [self._view(s, True) for s in self.subs.values() if s.user == user]
         return self.users[user][0], subs
 
+    def counted_submission(self, viewer: Viewer, course_id: int, user_id: int,
+                           assignment_id: int) -> int:
+        self._staff(viewer, course_id)
+        user = next((u for u, i in self.ids.items() if i == user_id), "")
+        sub = self._counted(user, self._asg(assignment_id))
+        if sub is None:
+            raise NotFound("no submission")
+        return sub.id
+
     def adjust(self, viewer: Viewer, submission_id: int, kind: str, points: float | None,
                reason: str) -> None:
         sub = self._sub_for(viewer, submission_id, staff=True)

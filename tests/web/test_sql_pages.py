@@ -95,7 +95,9 @@ def test_staff_flow_over_the_service(world: World) -> None:
     assert "3</strong> of 3 points" in w.client.get(f"/submissions/{sid}/live").text
     tcsrf = sign_in(w, "teacher")
     book = w.client.get(f"/courses/{cid}/staff/gradebook").text
-    assert f"/staff/submissions/{sid}" in book
+    cell = f"/courses/{cid}/staff/students/{w.ids['alice']}/assignments/{w.ids['numpy_entropy']}"
+    assert cell in book
+    assert w.client.get(cell).headers["location"] == f"/courses/{cid}/staff/submissions/{sid}"
     staff_page = w.client.get(f"/courses/{cid}/staff/submissions/{sid}").text
     assert "def main" in staff_page and "Override points" in staff_page
     r = w.client.post(f"/courses/{cid}/staff/submissions/{sid}/adjust",

@@ -1,0 +1,105 @@
+"""Staff panels of the real page source: the queue and workers, per-assignment statistics."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+
+from api.db import Assignment, Enrollment, Evaluation, Submission, TestResult, User
+from api.services import accounts
+from api.web.views import AssignmentStats, QueuePanel, Viewer
+from core.errors import NotFound
+
+if TYPE_CHECKING:
+    from api.web.sql_source import SqlPageSource
+
+
+class PanelPages:
+    """Queue panel and statistics (a mixin of `SqlPageSource`)."""
+
+    def queue_panel(self: SqlPageSource, viewer: Viewer, now: datetime) -> QueuePanel:
+        with self.sessions() as session:
+            if not viewer.is_admin and not accounts.is_staff_anywhere(
+                    session, session.get(User, viewer.user_id)):
+                raise NotFound("no such page")
+            counts = dict(session.execute(select(Evaluation.status, func.count(Evaluation.id))
+                                          .group_by(Evaluation.status)).all())
+            oldest = session.scalar(select(func.min(Evaluation.queued_at)).where(
+                Evaluation.status == "queued"))
+            workers = session.execute(
+                select(Evaluation.worker, func.max(Evaluation.started_at))
+                .where(Evaluation.worker.is_not(None),
+                       Evaluation.started_at >= now - timedelta(days=1))
+                .group_by(Evaluation.worker)).all()
+            return QueuePanel(counts.get("queued", 0), counts.get("running", 0),
+                              counts.get("system_error", 0), oldest,
+                              tuple((w, w.split("@")[0], seen) for w, seen in workers), now)
+
+    def stats(self: SqlPageSource, viewer: Viewer, course_id: int,
+              assignment_id: int) -> AssignmentStats:
+        with self.sessions() as session:
+            member = self._staff(session, viewer, course_id)
+            a = session.get(Assignment, assignment_id)
+            if a is None or a.course_id != course_id:
+                raise NotFound("no such assignment")
+            students = session.scalar(select(func.count(Enrollment.id)).where(
+                Enrollment.course_id == course_id, Enrollment.role == "student")) or 0
+            from api.db import utcnow
+            from api.db.standing import course_standings
+
+            results = [r for s in course_standings(session, course_id, utcnow())
+                       for r in s.assignments if r.assignment_id == a.id]
+            submitted = session.scalar(select(func.count(func.distinct(Submission.user_id)))
+                                       .where(Submission.assignment_id == a.id)) or 0
+            points = Counter(f"{r.points:g}" for r in results)
+            if submitted > len(results):
+                points["0"] += submitted - len(results)
+            times = session.scalars(select(Submission.submitted_at).where(
+                Submission.assignment_id == a.id)).all()
+            hours = Counter(_hours_bucket((a.first_deadline - t).total_seconds() / 3600)
+                            for t in times)
+            tests = session.execute(select(TestResult.verdict, TestResult.time_s,
+                                           TestResult.memory_mib)
+                                    .join(Evaluation, Evaluation.id == TestResult.evaluation_id)
+                                    .join(Submission, Submission.current_evaluation_id
+                                          == Evaluation.id)
+                                    .where(Submission.assignment_id == a.id)).all()
+            return AssignmentStats(
+                self.link(member.course, member.role), a.id, a.name, students, submitted,
+                sum(1 for r in results if r.solved), tuple(sorted(points.items())),
+                tuple((k, hours[k]) for k in HOUR_BUCKETS if hours[k]),
+                tuple(sorted(Counter(v for v, _, _ in tests).items())),
+                _buckets([t for _, t, _ in tests if t is not None], (1, 5, 10, 60), "s"),
+                _buckets([m for _, _, m in tests if m is not None], (256, 512, 1024, 1536),
+                         "MiB"),
+            )
+
+
+HOUR_BUCKETS = ("> 7 days before", "1-7 days before", "1-24 h before", "< 1 h before",
+                "after the deadline")
+
+
+def _hours_bucket(hours: float) -> str:
+    if hours < 0:
+        return HOUR_BUCKETS[4]
+    if hours < 1:
+        return HOUR_BUCKETS[3]
+    if hours < 24:
+        return HOUR_BUCKETS[2]
+    return HOUR_BUCKETS[1] if hours < 168 else HOUR_BUCKETS[0]
+
+
+def _buckets(
+    values: list[float], edges: tuple[float, ...], unit: str
+) -> tuple[tuple[str, int], ...]:
+    out = []
+    low = 0.0
+    for edge in edges:
+        out.append((f"{low:g}-{edge:g} {unit}", sum(1 for v in values if low <= v < edge)))
+        low = edge
+    out.append((f">= {low:g} {unit}", sum(1 for v in values if v >= low)))
+    return tuple((k, n) for k, n in out if n)
+
