@@ -91,11 +91,20 @@ def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Host]:
     os.environ[SECRET_NAME] = secret
     abstract = "autograde-test-" + uuid.uuid4().hex[:8]
     unix_path = root / "worker.sock"
-    h = Host(root, secret, private / "hidden_test_1.txt", root / "assignments" / "demo" /
-             "reference.py", other / "solution.py", database, public,
-             _listen(socket.AF_INET, ("127.0.0.1", 0)), unix_path,
-             _listen(socket.AF_UNIX, str(unix_path)), abstract,
-             _listen(socket.AF_UNIX, "\0" + abstract))
+    h = Host(
+        root,
+        secret,
+        private / "hidden_test_1.txt",
+        root / "assignments" / "demo" / "reference.py",
+        other / "solution.py",
+        database,
+        public,
+        _listen(socket.AF_INET, ("127.0.0.1", 0)),
+        unix_path,
+        _listen(socket.AF_UNIX, str(unix_path)),
+        abstract,
+        _listen(socket.AF_UNIX, "\0" + abstract),
+    )
     try:
         yield h
     finally:
@@ -114,10 +123,20 @@ def runner(host: Host) -> Iterator[WarmRunner]:
 
 def hostile_config(scratch: Path | None, host: Host, **limits: float) -> SandboxConfig:
     """Tight limits so that limit tests stay short on shared cores."""
-    base = dict(cpu_time_s=2.0, wall_time_s=3.0, memory_mib=256, processes=32,
-                open_files=64, file_size_mib=8, output_kib=64, scratch_mib=16)
+    base = dict(
+        cpu_time_s=2.0,
+        wall_time_s=3.0,
+        memory_mib=256,
+        processes=32,
+        open_files=64,
+        file_size_mib=8,
+        output_kib=64,
+        scratch_mib=16,
+    )
     base.update(limits)
     return SandboxConfig(
         limits=Limits(**base),  # type: ignore[arg-type]
         mounts=(Mount(HOSTILE, "/submission"), Mount(host.public, "/data")),
-        scratch_dir=scratch, env={"STUDENT_VISIBLE": "yes"})
+        scratch_dir=scratch,
+        env={"STUDENT_VISIBLE": "yes"},
+    )

@@ -23,13 +23,20 @@ def describe() -> bytes:
         f.write("x")
     print("to stdout")
     print("to stderr", file=sys.stderr)
-    return json.dumps({
-        "uid": os.getuid(), "cwd": os.getcwd(), "env": dict(os.environ),
-        "tmp": sorted(os.listdir("/tmp")), "input": scratch_input,
-        "data": open("/data/public.txt").read(), "pid": os.getpid(),
-        "tensor": float(torch.ones(3).sum()), "threads": torch.get_num_threads(),
-        "hostname": os.uname().nodename,
-    }).encode()
+    return json.dumps(
+        {
+            "uid": os.getuid(),
+            "cwd": os.getcwd(),
+            "env": dict(os.environ),
+            "tmp": sorted(os.listdir("/tmp")),
+            "input": scratch_input,
+            "data": open("/data/public.txt").read(),
+            "pid": os.getpid(),
+            "tensor": float(torch.ones(3).sum()),
+            "threads": torch.get_num_threads(),
+            "hostname": os.uname().nodename,
+        }
+    ).encode()
 
 
 def not_bytes() -> bytes:

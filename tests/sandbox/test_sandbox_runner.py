@@ -19,14 +19,17 @@ from worker.sandbox import (
     SandboxConfig,
     SandboxUnavailable,
     WarmRunner,
+)
+from worker.sandbox import (
     runner as runner_module,
 )
 from worker.sandbox.jobs import trivial
 
 pytestmark = pytest.mark.sandbox
 
-SMALL = Limits(cpu_time_s=2, wall_time_s=3, memory_mib=256, processes=16, output_kib=64,
-               scratch_mib=16)
+SMALL = Limits(
+    cpu_time_s=2, wall_time_s=3, memory_mib=256, processes=16, output_kib=64, scratch_mib=16
+)
 
 
 def _config(tmp_path: Path, **kw: object) -> SandboxConfig:
@@ -36,8 +39,9 @@ def _config(tmp_path: Path, **kw: object) -> SandboxConfig:
     public = tmp_path / "public"
     public.mkdir(exist_ok=True)
     (public / "public.txt").write_text("public")
-    base: dict[str, object] = dict(limits=SMALL, mounts=(Mount(public, "/data"),),
-                                   scratch_dir=scratch, env={"CUSTOM": "1"})
+    base: dict[str, object] = dict(
+        limits=SMALL, mounts=(Mount(public, "/data"),), scratch_dir=scratch, env={"CUSTOM": "1"}
+    )
     base.update(kw)
     return SandboxConfig(**base)  # type: ignore[arg-type]
 
@@ -56,8 +60,14 @@ def test_what_the_job_sees(runner: WarmRunner, host: Host, tmp_path: Path) -> No
     assert result.status is RunStatus.OK, result.stderr
     seen = json.loads(result.payload or b"")
     assert seen["uid"] == 65534 and seen["pid"] == 1 and seen["cwd"] == "/tmp"
-    assert seen["env"] == {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
-                           "HOME": "/tmp", "TMPDIR": "/tmp", "PWD": "/tmp", "CUSTOM": "1"}
+    assert seen["env"] == {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "HOME": "/tmp",
+        "TMPDIR": "/tmp",
+        "PWD": "/tmp",
+        "CUSTOM": "1",
+    }
     assert seen["input"] == "the input" and seen["data"] == "public"
     assert seen["tensor"] == 3.0 and seen["threads"] == 1
     assert seen["hostname"] == "sandbox"
@@ -133,20 +143,19 @@ def test_refuses_without_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
         WarmRunner(preload=())
 
 
-def test_unsandboxed_only_when_allowed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                       caplog: pytest.LogCaptureFixture) -> None:
+def test_unsandboxed_only_when_allowed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     monkeypatch.setattr(runner_module, "sandbox_available", lambda: (False, "no namespaces"))
     monkeypatch.setenv(runner_module.ALLOW_ENV, "1")
     with WarmRunner(preload=()) as unsafe:
         assert not unsafe.isolated
-        result = unsafe.run(jobs.echo, SandboxConfig(limits=SMALL, scratch_dir=tmp_path),
-                            (b"x",))
+        result = unsafe.run(jobs.echo, SandboxConfig(limits=SMALL, scratch_dir=tmp_path), (b"x",))
     assert result.status is RunStatus.OK and result.payload == b"x"
     assert "UNSANDBOXED" in caplog.text
 
 
-def test_rlimit_fallback_without_cgroups(monkeypatch: pytest.MonkeyPatch,
-                                         tmp_path: Path) -> None:
+def test_rlimit_fallback_without_cgroups(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     require_sandbox()
     monkeypatch.setenv("AUTOGRADE_CGROUP", "none")
     with WarmRunner(preload=()) as fallback:
@@ -157,8 +166,9 @@ def test_rlimit_fallback_without_cgroups(monkeypatch: pytest.MonkeyPatch,
         assert hog.status is RunStatus.MEMORY, (hog.status, hog.stderr[-500:])
 
 
-@pytest.mark.parametrize("target", ["/tmp/x", "/proc", "relative", "/", "/etc/passwd",
-                                    "/data/../etc"])
+@pytest.mark.parametrize(
+    "target", ["/tmp/x", "/proc", "relative", "/", "/etc/passwd", "/data/../etc"]
+)
 def test_mount_targets_are_checked(runner: WarmRunner, tmp_path: Path, target: str) -> None:
     config = _config(tmp_path, mounts=(Mount(tmp_path, target),))
     result = runner.run(trivial, config)

@@ -25,8 +25,11 @@ def _usable() -> str:
         return "needs root and setpriv to become an ordinary user"
     if not os.access(SYSTEM_PYTHON, os.X_OK):
         return f"no {SYSTEM_PYTHON}"
-    version = subprocess.run([SYSTEM_PYTHON, "-c", "import sys; print(sys.version_info[:2])"],
-                             capture_output=True, text=True).stdout.strip()
+    version = subprocess.run(
+        [SYSTEM_PYTHON, "-c", "import sys; print(sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     if version != str(tuple(sys.version_info[:2])):
         return f"{SYSTEM_PYTHON} is {version}, not the venv's version"
     return ""
@@ -44,15 +47,38 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str
     hidden.write_text("HIDDEN-UNPRIV")
     hidden.chmod(0o644)  # readable by the worker's user: only the sandbox may hide it
     secret = "unpriv-secret-" + uuid.uuid4().hex
-    site = Path(sys.prefix) / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" \
+    site = (
+        Path(sys.prefix)
+        / "lib"
+        / f"python{sys.version_info[0]}.{sys.version_info[1]}"
         / "site-packages"
-    env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "SECRET_TOKEN": secret,
-           "PYTHONPATH": f"{PROJECT}:{site}"}
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": "/tmp",
+        "SECRET_TOKEN": secret,
+        "PYTHONPATH": f"{PROJECT}:{site}",
+    }
     spec = json.dumps({"hidden": str(hidden), "root": str(root), "daemon": "agunpriv"})
     proc = subprocess.run(
-        ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", SYSTEM_PYTHON,
-         "-m", "tests.sandbox.unprivileged_driver", spec],
-        cwd=PROJECT, env=env, capture_output=True, text=True, timeout=300)
+        [
+            "setpriv",
+            "--reuid",
+            "65534",
+            "--regid",
+            "65534",
+            "--clear-groups",
+            SYSTEM_PYTHON,
+            "-m",
+            "tests.sandbox.unprivileged_driver",
+            spec,
+        ],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     data = json.loads(proc.stdout.strip().splitlines()[-1])
     data["secret"] = secret
@@ -67,12 +93,12 @@ def test_runs_unprivileged(results: dict) -> None:
 
 def test_nothing_leaks(results: dict) -> None:
     assert "HIDDEN-UNPRIV" not in json.dumps(results)
-    assert results["secret"] not in json.dumps({k: v for k, v in results.items()
-                                                if k != "secret"})
+    assert results["secret"] not in json.dumps({k: v for k, v in results.items() if k != "secret"})
     assert results["connection_arrived"] is False
     assert "connected" not in results["loopback"]["payload"]
-    assert results["proc"]["status"] == "ok" and set(json.loads(results["proc"]["payload"])) \
-        == {"1"}
+    assert results["proc"]["status"] == "ok" and set(json.loads(results["proc"]["payload"])) == {
+        "1"
+    }
     assert "written" not in results["install"]["payload"]
 
 
@@ -81,8 +107,7 @@ def test_limits_hold(results: dict) -> None:
     assert results["sleep"]["status"] == "timeout"
     assert results["fork_bomb"]["status"] in ("ok", "timeout")
     assert results["daemon"]["status"] == "ok"
-    alive = [p for p in os.listdir("/proc") if p.isdigit()
-             and _comm(p) == "agunpriv"]
+    alive = [p for p in os.listdir("/proc") if p.isdigit() and _comm(p) == "agunpriv"]
     assert alive == []
 
 

@@ -45,14 +45,20 @@ def main() -> None:
     out: dict[str, object] = {"available": sandbox_available(), "uid": os.getuid()}
     with tempfile.TemporaryDirectory() as scratch, WarmRunner(preload=()) as runner:
         out["cgroup"] = runner.cgroup_version
-        limits = Limits(cpu_time_s=2, wall_time_s=4, memory_mib=256, processes=32,
-                        output_kib=64, scratch_mib=16)
-        config = SandboxConfig(limits=limits, mounts=(Mount(HOSTILE, "/submission"),),
-                               scratch_dir=Path(scratch))
+        limits = Limits(
+            cpu_time_s=2, wall_time_s=4, memory_mib=256, processes=32, output_kib=64, scratch_mib=16
+        )
+        config = SandboxConfig(
+            limits=limits, mounts=(Mount(HOSTILE, "/submission"),), scratch_dir=Path(scratch)
+        )
         for name, (file, argv) in cases.items():
             r = runner.run(call_main_file, config, (f"/submission/{file}", argv))
-            out[name] = {"status": r.status.value, "payload": (r.payload or b"").decode(),
-                         "stderr": r.stderr[-1500:], "error": r.error[-1500:]}
+            out[name] = {
+                "status": r.status.value,
+                "payload": (r.payload or b"").decode(),
+                "stderr": r.stderr[-1500:],
+                "error": r.error[-1500:],
+            }
     try:
         listener.accept()
         out["connection_arrived"] = True

@@ -63,8 +63,9 @@ def _probe_v1() -> CgroupSupport | None:
     own = _own_paths()
     bases = []
     for controller in _V1_CONTROLLERS:
-        point = next((p for p, t, o in _mounts()
-                      if t == "cgroup" and controller in o.split(",")), None)
+        point = next(
+            (p for p, t, o in _mounts() if t == "cgroup" and controller in o.split(",")), None
+        )
         if point is None:
             return None
         base = point + own.get(controller, "/")
@@ -105,8 +106,11 @@ def probe() -> CgroupSupport:
             found = None
         if found is not None:
             return found
-    return CgroupSupport("none", "no writable cgroup (v1 memory+pids+cpuacct, or a v2 "
-                         "directory with memory and pids delegated: set AUTOGRADE_CGROUP)")
+    return CgroupSupport(
+        "none",
+        "no writable cgroup (v1 memory+pids+cpuacct, or a v2 "
+        "directory with memory and pids delegated: set AUTOGRADE_CGROUP)",
+    )
 
 
 class RunCgroup:

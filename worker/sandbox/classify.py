@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from worker.sandbox.config import Limits, RunResult, RunStatus
@@ -41,7 +41,7 @@ class Observation:
         if name in ("stdout", "stderr"):
             cap = limits.output_kib * 1024
             room = cap - len(self.stdout) - len(self.stderr)
-            getattr(self, name).extend(chunk[:max(0, room)])
+            getattr(self, name).extend(chunk[: max(0, room)])
             self.output_bytes += len(chunk)
             self.output_exceeded = self.output_bytes > cap
         elif name == "payload":
@@ -52,8 +52,9 @@ class Observation:
         elif len(self.status) < 16384:
             self.status.extend(chunk)
 
-    def finish(self, wait_status: int, rusage: Any, wall_s: float, cgroup: Any,
-               requested_at: float) -> None:
+    def finish(
+        self, wait_status: int, rusage: Any, wall_s: float, cgroup: Any, requested_at: float
+    ) -> None:
         """Record the exit and the measurements once the child is gone."""
         self.wait_status = wait_status
         self.wall_s = wall_s
@@ -64,14 +65,20 @@ class Observation:
         self.oom_killed = cgroup is not None and cgroup.oom_killed()
         if self.status[:1] == b"R" and len(self.status) >= 49:
             requested, forking, forked, entering, entered, go = struct.unpack(
-                ">6d", self.status[1:49])
+                ">6d", self.status[1:49]
+            )
             self.started_at = go - requested
-            self.timings = {"to_supervisor": forking - requested, "fork": forked - forking,
-                            "entry": entered - entering, "cgroup_wait": go - entered,
-                            "setup": go - requested}
+            self.timings = {
+                "to_supervisor": forking - requested,
+                "fork": forked - forking,
+                "entry": entered - entering,
+                "cgroup_wait": go - entered,
+                "setup": go - requested,
+            }
         elif self.status[:1] == b"E":
             self.setup_error = "sandbox entry failed:\n" + self.status[1:].decode(
-                "utf-8", "replace")
+                "utf-8", "replace"
+            )
         elif not self.setup_error:
             self.setup_error = "the child died before entering the sandbox"
 
@@ -87,42 +94,59 @@ def _text(data: bytearray) -> str:
     return bytes(data).decode("utf-8", "replace")
 
 
-def classify(obs: Observation, limits: Limits, has_cgroup: bool,
-             expects_payload: bool = True) -> RunResult:
+def classify(
+    obs: Observation, limits: Limits, has_cgroup: bool, expects_payload: bool = True
+) -> RunResult:
     """Decide the status. Order: our failure, output, time, a clean return, memory."""
     code = os.waitstatus_to_exitcode(obs.wait_status)
-    exit_code = code if code >= 0 else None
     sig = -code if code < 0 else None
-    common = dict(exit_code=exit_code, signal=sig, stdout=_text(obs.stdout),
-                  stderr=_text(obs.stderr), wall_s=obs.wall_s, cpu_s=obs.cpu_s,
-                  memory_mib=obs.memory_mib, setup_s=obs.started_at or 0.0,
-                  timings=obs.timings)
-    if obs.setup_error and not (obs.wall_exceeded or obs.output_exceeded) \
-            or obs.started_at is None:
-        return RunResult(RunStatus.SANDBOX_ERROR, error=obs.setup_error, **common)
+    base = RunResult(
+        RunStatus.SANDBOX_ERROR,
+        exit_code=code if code >= 0 else None,
+        signal=sig,
+        stdout=_text(obs.stdout),
+        stderr=_text(obs.stderr),
+        wall_s=obs.wall_s,
+        cpu_s=obs.cpu_s,
+        memory_mib=obs.memory_mib,
+        setup_s=obs.started_at or 0.0,
+        timings=obs.timings,
+    )
+
+    def result(status: RunStatus, error: str = "", payload: bytes | None = None) -> RunResult:
+        return replace(base, status=status, error=error, payload=payload)
+
+    if obs.started_at is None or (
+        obs.setup_error and not (obs.wall_exceeded or obs.output_exceeded)
+    ):
+        return result(RunStatus.SANDBOX_ERROR, obs.setup_error)
     if obs.output_exceeded:
-        return RunResult(RunStatus.OUTPUT_LIMIT, error=f"more than {limits.output_kib} KiB "
-                         "of output", **common)
+        return result(RunStatus.OUTPUT_LIMIT, f"more than {limits.output_kib} KiB of output")
     if obs.payload_exceeded:
-        return RunResult(RunStatus.OUTPUT_LIMIT, error=f"returned value larger than "
-                         f"{limits.payload_mib} MiB", **common)
-    cpu_hit = obs.cpu_exceeded or sig == signal.SIGXCPU or (
-        sig == signal.SIGKILL and obs.cpu_s >= limits.cpu_time_s)
-    if obs.wall_exceeded or cpu_hit:
-        what = "wall" if obs.wall_exceeded else "CPU"
-        limit = limits.wall_time_s if obs.wall_exceeded else limits.cpu_time_s
-        return RunResult(RunStatus.TIMEOUT, error=f"{what} time limit of {limit:g} s",
-                         **common)
+        return result(
+            RunStatus.OUTPUT_LIMIT, f"returned value larger than {limits.payload_mib} MiB"
+        )
+    cpu_hit = (
+        obs.cpu_exceeded
+        or sig == signal.SIGXCPU
+        or (sig == signal.SIGKILL and obs.cpu_s >= limits.cpu_time_s)
+    )
+    if obs.wall_exceeded:
+        return result(RunStatus.TIMEOUT, f"wall time limit of {limits.wall_time_s:g} s")
+    if cpu_hit:
+        return result(RunStatus.TIMEOUT, f"CPU time limit of {limits.cpu_time_s:g} s")
     payload = _payload(obs)
-    if exit_code == 0 and (payload is not None or not expects_payload):
-        return RunResult(RunStatus.OK, payload=payload, **common)
-    memory_error = not has_cgroup and "MemoryError" in common["stderr"][-2000:]
+    if code == 0 and (payload is not None or not expects_payload):
+        return result(RunStatus.OK, payload=payload)
+    memory_error = not has_cgroup and "MemoryError" in base.stderr[-2000:]
     if obs.oom_killed or memory_error:
-        return RunResult(RunStatus.MEMORY, error=f"memory limit of {limits.memory_mib} MiB",
-                         **common)
+        return result(RunStatus.MEMORY, f"memory limit of {limits.memory_mib} MiB")
     if sig is not None:
-        name = signal.Signals(sig).name if sig in signal.Signals.__members__.values() \
-            else str(sig)
-        return RunResult(RunStatus.SIGNALED, error=f"killed by {name}", **common)
-    why = "ended without returning a result" if exit_code == 0 else f"exit code {exit_code}"
-    return RunResult(RunStatus.EXITED, error=why, **common)
+        return result(
+            RunStatus.SIGNALED,
+            f"killed by {signal.Signals(sig).name}"
+            if sig in set(signal.Signals)
+            else f"killed by signal {sig}",
+        )
+    why = "ended without returning a result" if code == 0 else f"exit code {code}"
+    return result(RunStatus.EXITED, why)

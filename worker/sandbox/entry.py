@@ -40,8 +40,13 @@ class EntryPlan:
 def enter(config: SandboxConfig, plan: EntryPlan) -> None:
     """Turn the calling (single-threaded, freshly forked) process into a sandboxed one."""
     if plan.isolate:
-        sc.unshare(sc.CLONE_NEWNS | sc.CLONE_NEWNET | sc.CLONE_NEWIPC | sc.CLONE_NEWUTS
-                   | sc.CLONE_NEWCGROUP)
+        sc.unshare(
+            sc.CLONE_NEWNS
+            | sc.CLONE_NEWNET
+            | sc.CLONE_NEWIPC
+            | sc.CLONE_NEWUTS
+            | sc.CLONE_NEWCGROUP
+        )
         vm_data = _vm_data_bytes()
         filesystem.build_root(plan.root_mountpoint, config)
         socket.sethostname("sandbox")
@@ -109,8 +114,13 @@ def _vm_data_bytes() -> int:
 def reset_environment(config: SandboxConfig, plan: EntryPlan) -> None:
     """The job sees only the config's environment plus HOME/TMPDIR at the scratch dir."""
     scratch = filesystem.SCRATCH if plan.isolate else str(config.scratch_dir or "/tmp")
-    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": scratch,
-           "TMPDIR": scratch, "PWD": scratch}
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "HOME": scratch,
+        "TMPDIR": scratch,
+        "PWD": scratch,
+    }
     env.update(config.env)
     os.environ.clear()
     os.environ.update(env)

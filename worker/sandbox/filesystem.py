@@ -69,18 +69,26 @@ _RESERVED = ("/proc", "/dev", "/tmp", "/etc", "/usr")
 def check_mount_target(target: str) -> None:
     """A config mount goes to a fresh absolute path, never over the system's own."""
     clean = os.path.normpath(target)
-    if not target.startswith("/") or clean != target or clean == "/" or any(
-            clean == r or clean.startswith(r + "/") for r in _RESERVED):
-        raise ValueError(f"sandbox mount target not allowed: {target!r} (use a new "
-                         "absolute path such as /data or /submission)")
+    if (
+        not target.startswith("/")
+        or clean != target
+        or clean == "/"
+        or any(clean == r or clean.startswith(r + "/") for r in _RESERVED)
+    ):
+        raise ValueError(
+            f"sandbox mount target not allowed: {target!r} (use a new "
+            "absolute path such as /data or /submission)"
+        )
 
 
 def system_binds(config: SandboxConfig) -> list[Bind]:
     """Every bind of a run: system dirs, Python, devices and the config's mounts."""
-    binds = [Bind(f"/{d}", f"/{d}") for d in _TOP_LEVEL
-             if os.path.isdir(f"/{d}") and not os.path.islink(f"/{d}")]
-    binds += [Bind(p, p) for p in python_dirs() if not p.startswith("/usr/")
-              and p != "/usr"]
+    binds = [
+        Bind(f"/{d}", f"/{d}")
+        for d in _TOP_LEVEL
+        if os.path.isdir(f"/{d}") and not os.path.islink(f"/{d}")
+    ]
+    binds += [Bind(p, p) for p in python_dirs() if not p.startswith("/usr/") and p != "/usr"]
     for name in _ETC_FILES:
         if os.path.isfile(f"/etc/{name}"):
             binds.append(Bind(os.path.realpath(f"/etc/{name}"), f"/etc/{name}"))
@@ -112,14 +120,19 @@ def build_root(root: str, config: SandboxConfig) -> None:
     sc.pivot_root(".", ".")  # the old root now sits on top of the new one
     sc.umount2(".", sc.MNT_DETACH)
     os.chdir("/")
-    sc.mount(None, "/", None, sc.MS_REMOUNT | sc.MS_BIND | sc.MS_RDONLY | sc.MS_NOSUID
-             | sc.MS_NODEV)
+    sc.mount(
+        None, "/", None, sc.MS_REMOUNT | sc.MS_BIND | sc.MS_RDONLY | sc.MS_NOSUID | sc.MS_NODEV
+    )
 
 
 def _write_etc(root: str) -> None:
     os.makedirs(f"{root}/etc")
-    for name, text in (("passwd", _PASSWD), ("group", _GROUP), ("hosts", _HOSTS),
-                       ("hostname", "sandbox\n")):
+    for name, text in (
+        ("passwd", _PASSWD),
+        ("group", _GROUP),
+        ("hosts", _HOSTS),
+        ("hostname", "sandbox\n"),
+    ):
         with open(f"{root}/etc/{name}", "w") as f:
             f.write(text)
 
@@ -149,8 +162,13 @@ def _kept_flags(path: str) -> int:
     """Flags of the source mount that an unprivileged remount must keep (they are locked)."""
     st = os.statvfs(path).f_flag
     flags = 0
-    for st_bit, ms_bit in ((4, sc.MS_NODEV), (8, sc.MS_NOEXEC), (1024, sc.MS_NOATIME),
-                           (2048, sc.MS_NODIRATIME), (4096, sc.MS_RELATIME)):
+    for st_bit, ms_bit in (
+        (4, sc.MS_NODEV),
+        (8, sc.MS_NOEXEC),
+        (1024, sc.MS_NOATIME),
+        (2048, sc.MS_NODIRATIME),
+        (4096, sc.MS_RELATIME),
+    ):
         if st & st_bit:
             flags |= ms_bit
     return flags
@@ -162,20 +180,30 @@ def _make_scratch(root: str, config: SandboxConfig) -> None:
     target = f"{root}{SCRATCH}"
     os.makedirs(target, exist_ok=True)
     size = f"size={config.limits.scratch_mib}m,nr_inodes=16384,mode=0700"
-    sc.mount("tmpfs", target, "tmpfs", sc.MS_NOSUID | sc.MS_NODEV,
-             f"{size},uid={SANDBOX_UID},gid={SANDBOX_GID}")
+    sc.mount(
+        "tmpfs",
+        target,
+        "tmpfs",
+        sc.MS_NOSUID | sc.MS_NODEV,
+        f"{size},uid={SANDBOX_UID},gid={SANDBOX_GID}",
+    )
     if config.scratch_dir is not None:
         shutil.copytree(config.scratch_dir, target, symlinks=True, dirs_exist_ok=True)
         for dirpath, dirnames, filenames in os.walk(target):
             for name in dirnames + filenames:
-                os.chown(os.path.join(dirpath, name), SANDBOX_UID, SANDBOX_GID,
-                         follow_symlinks=False)
+                os.chown(
+                    os.path.join(dirpath, name), SANDBOX_UID, SANDBOX_GID, follow_symlinks=False
+                )
 
 
 def _make_dev_links(root: str) -> None:
     os.makedirs(f"{root}/dev", exist_ok=True)
-    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
-                         ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
+    for name, target in (
+        ("fd", "/proc/self/fd"),
+        ("stdin", "/proc/self/fd/0"),
+        ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"),
+    ):
         os.symlink(target, f"{root}/dev/{name}")
 
 

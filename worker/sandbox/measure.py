@@ -19,8 +19,13 @@ from worker.sandbox.runner import WarmRunner
 def measure(runs: int) -> dict[str, float]:
     """Median seconds per figure over `runs` runs (after two warm-up runs)."""
     config = SandboxConfig()
-    figures: dict[str, list[float]] = {"fork": [], "entry": [], "setup": [], "warm_e2e": [],
-                                       "cold_e2e": []}
+    figures: dict[str, list[float]] = {
+        "fork": [],
+        "entry": [],
+        "setup": [],
+        "warm_e2e": [],
+        "cold_e2e": [],
+    }
     with WarmRunner(preload=("numpy", "torch")) as runner:
         for i in range(runs + 2):
             started = time.monotonic()

@@ -29,9 +29,14 @@ log = logging.getLogger("autograde.sandbox")
 
 ALLOW_ENV = "AUTOGRADE_ALLOW_UNSANDBOXED"
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
-_ZYGOTE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
-               "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-               "PYTHONDONTWRITEBYTECODE": "1"}
+_ZYGOTE_ENV = {
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "LANG": "C.UTF-8",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "PYTHONDONTWRITEBYTECODE": "1",
+}
 _START_TIMEOUT_S = 180.0
 _GRACE_S = 60.0
 
@@ -41,15 +46,28 @@ class _Zygote:
 
     def __init__(self, preload: Sequence[str], isolate: bool) -> None:
         mine, theirs = socket.socketpair()
-        argv = [sys.executable, "-m", "worker.sandbox.zygote", "--fd", str(theirs.fileno()),
-                "--preload", ",".join(preload)] + ([] if isolate else ["--no-isolate"])
+        argv = [
+            sys.executable,
+            "-m",
+            "worker.sandbox.zygote",
+            "--fd",
+            str(theirs.fileno()),
+            "--preload",
+            ",".join(preload),
+        ] + ([] if isolate else ["--no-isolate"])
         env = dict(_ZYGOTE_ENV)
         for name in ("PYTHONPATH", "AUTOGRADE_CGROUP"):  # paths, no secrets
             if name in os.environ:
                 env[name] = os.environ[name]
         self.process = subprocess.Popen(
-            argv, pass_fds=[theirs.fileno()], env=env, cwd=_PROJECT_ROOT,
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
+            argv,
+            pass_fds=[theirs.fileno()],
+            env=env,
+            cwd=_PROJECT_ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         theirs.close()
         self.control = mine
         mine.settimeout(_START_TIMEOUT_S)
@@ -100,16 +118,18 @@ class WarmRunner:
     `allow_unsandboxed` (or AUTOGRADE_ALLOW_UNSANDBOXED=1) says to run without isolation.
     """
 
-    def __init__(self, preload: Iterable[str] = ("numpy", "torch"), *,
-                 allow_unsandboxed: bool = False) -> None:
+    def __init__(
+        self, preload: Iterable[str] = ("numpy", "torch"), *, allow_unsandboxed: bool = False
+    ) -> None:
         self.preload = tuple(preload)
         available, reason = sandbox_available()
         if not available:
             if not _allowed(allow_unsandboxed):
-                raise SandboxUnavailable(f"refusing to run submitted code: {reason} "
-                                         f"(set {ALLOW_ENV}=1 to run it unsandboxed)")
-            log.warning("autograde sandbox: running UNSANDBOXED (explicitly allowed): %s",
-                        reason)
+                raise SandboxUnavailable(
+                    f"refusing to run submitted code: {reason} "
+                    f"(set {ALLOW_ENV}=1 to run it unsandboxed)"
+                )
+            log.warning("autograde sandbox: running UNSANDBOXED (explicitly allowed): %s", reason)
         self.isolated = available
         self._lock = threading.Lock()
         self._zygote = self._start()
@@ -117,9 +137,11 @@ class WarmRunner:
     def _start(self) -> _Zygote:
         zygote = _Zygote(self.preload, self.isolated)
         if zygote.hello["cgroup"] == "none":
-            log.warning("autograde sandbox: %s; limits fall back to rlimits (memory via "
-                        "RLIMIT_DATA, processes via RLIMIT_NPROC per uid, CPU per process)",
-                        zygote.hello["cgroup_reason"])
+            log.warning(
+                "autograde sandbox: %s; limits fall back to rlimits (memory via "
+                "RLIMIT_DATA, processes via RLIMIT_NPROC per uid, CPU per process)",
+                zygote.hello["cgroup_reason"],
+            )
         return zygote
 
     @property
@@ -127,8 +149,9 @@ class WarmRunner:
         """'v1', 'v2' or 'none': how limits are enforced."""
         return str(self._zygote.hello["cgroup"])
 
-    def run(self, job: Callable[..., bytes], config: SandboxConfig,
-            args: Sequence[Any] = ()) -> RunResult:
+    def run(
+        self, job: Callable[..., bytes], config: SandboxConfig, args: Sequence[Any] = ()
+    ) -> RunResult:
         """Run `job(*args)` (a top-level function returning bytes) in a sandboxed child."""
         return self._submit(Request(config, job=job, args=tuple(args)))
 
@@ -145,8 +168,9 @@ class WarmRunner:
         try:
             return zygote.submit(request)
         except (OSError, EOFError, pickle.UnpicklingError) as error:
-            return RunResult(RunStatus.SANDBOX_ERROR,
-                             error=f"lost the supervisor of this run: {error!r}")
+            return RunResult(
+                RunStatus.SANDBOX_ERROR, error=f"lost the supervisor of this run: {error!r}"
+            )
 
     def close(self) -> None:
         """Stop the zygote (runs in flight finish or are killed with it)."""
@@ -155,13 +179,18 @@ class WarmRunner:
     def __enter__(self) -> WarmRunner:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
 
-def run_cold(argv: Sequence[str], config: SandboxConfig, *,
-             allow_unsandboxed: bool = False) -> RunResult:
+def run_cold(
+    argv: Sequence[str], config: SandboxConfig, *, allow_unsandboxed: bool = False
+) -> RunResult:
     """One fresh process under the sandbox, through a light zygote that preloads nothing."""
     with WarmRunner(preload=(), allow_unsandboxed=allow_unsandboxed) as runner:
         return runner.run_cold(argv, config)

@@ -45,21 +45,28 @@ class Request:
     requested_at: float = field(default_factory=time.monotonic)
 
 
-def run_request(request: Request, support: CgroupSupport, mountpoint: str,
-                isolate: bool, run_name: str) -> RunResult:
+def run_request(
+    request: Request, support: CgroupSupport, mountpoint: str, isolate: bool, run_name: str
+) -> RunResult:
     """Run one request to completion; every failure of ours becomes SANDBOX_ERROR."""
     cgroup = None
     try:
         if support.version != "none":
             cgroup = RunCgroup(support, run_name, request.config.limits)
-        plan = EntryPlan(isolate=isolate, root_mountpoint=mountpoint,
-                         has_cpu_cgroup=cgroup is not None,
-                         has_memory_cgroup=cgroup is not None,
-                         has_pids_cgroup=cgroup is not None)
+        plan = EntryPlan(
+            isolate=isolate,
+            root_mountpoint=mountpoint,
+            has_cpu_cgroup=cgroup is not None,
+            has_memory_cgroup=cgroup is not None,
+            has_pids_cgroup=cgroup is not None,
+        )
         return _supervise(request, plan, cgroup)
     except Exception:
-        return RunResult(RunStatus.SANDBOX_ERROR, error=traceback.format_exc(),
-                         wall_s=time.monotonic() - request.requested_at)
+        return RunResult(
+            RunStatus.SANDBOX_ERROR,
+            error=traceback.format_exc(),
+            wall_s=time.monotonic() - request.requested_at,
+        )
     finally:
         if cgroup is not None:
             cgroup.remove()
@@ -105,12 +112,14 @@ def _supervise(request: Request, plan: EntryPlan, cgroup: RunCgroup | None) -> R
         os.close(go)
     readers = {pipes[name][0]: name for name in ("stdout", "stderr", "payload", "status")}
     observation = _watch(pid, readers, request, cgroup)
-    return classify(observation, request.config.limits, cgroup is not None,
-                    expects_payload=request.argv is None)
+    return classify(
+        observation, request.config.limits, cgroup is not None, expects_payload=request.argv is None
+    )
 
 
-def _child(request: Request, plan: EntryPlan, pipes: dict[str, tuple[int, int]],
-           forking_at: float) -> None:
+def _child(
+    request: Request, plan: EntryPlan, pipes: dict[str, tuple[int, int]], forking_at: float
+) -> None:
     """The sandboxed child: wait for the go, enter, run the job, send the frame."""
     forked_at = time.monotonic()
     code = 3
@@ -118,12 +127,25 @@ def _child(request: Request, plan: EntryPlan, pipes: dict[str, tuple[int, int]],
         for name, (r, w) in pipes.items():
             os.close(w if name == "go" else r)
         devnull = os.open("/dev/null", os.O_RDONLY)
-        high = {name: fcntl.fcntl(fd, fcntl.F_DUPFD, 100) for name, fd in
-                (("in", devnull), ("out", pipes["stdout"][1]), ("err", pipes["stderr"][1]),
-                 ("payload", pipes["payload"][1]), ("status", pipes["status"][1]),
-                 ("go", pipes["go"][0]))}
-        for name, target in (("in", 0), ("out", 1), ("err", 2), ("payload", 3),
-                             ("status", 4), ("go", 5)):
+        high = {
+            name: fcntl.fcntl(fd, fcntl.F_DUPFD, 100)
+            for name, fd in (
+                ("in", devnull),
+                ("out", pipes["stdout"][1]),
+                ("err", pipes["stderr"][1]),
+                ("payload", pipes["payload"][1]),
+                ("status", pipes["status"][1]),
+                ("go", pipes["go"][0]),
+            )
+        }
+        for name, target in (
+            ("in", 0),
+            ("out", 1),
+            ("err", 2),
+            ("payload", 3),
+            ("status", 4),
+            ("go", 5),
+        ):
             os.dup2(high[name], target, inheritable=target < 3)
         os.closerange(6, 1 << 20)
         entering_at = time.monotonic()
@@ -132,8 +154,14 @@ def _child(request: Request, plan: EntryPlan, pipes: dict[str, tuple[int, int]],
         if os.read(5, 1) != b"g":  # the supervisor has put us in the run's cgroup
             os._exit(code)
         os.close(5)
-        times = (request.requested_at, forking_at, forked_at, entering_at, entered_at,
-                 time.monotonic())
+        times = (
+            request.requested_at,
+            forking_at,
+            forked_at,
+            entering_at,
+            entered_at,
+            time.monotonic(),
+        )
         os.write(4, b"R" + struct.pack(">6d", *times))
         os.close(4)
     except BaseException:
@@ -161,7 +189,7 @@ def _run_job(request: Request) -> int:
         frame = _FRAME.pack(len(payload)) + payload
         view = memoryview(frame)
         while view:
-            view = view[os.write(3, view):]
+            view = view[os.write(3, view) :]
         os.close(3)
         code = 0
     except SystemExit as stop:  # sys.exit(n) in the job: keep its exit code
@@ -179,8 +207,9 @@ def _run_job(request: Request) -> int:
     return code
 
 
-def _watch(pid: int, readers: dict[int, str], request: Request,
-           cgroup: RunCgroup | None) -> Observation:
+def _watch(
+    pid: int, readers: dict[int, str], request: Request, cgroup: RunCgroup | None
+) -> Observation:
     """Pump the pipes until the child has exited, killing it at the first limit hit."""
     limits = request.config.limits
     obs = Observation()
@@ -195,8 +224,9 @@ def _watch(pid: int, readers: dict[int, str], request: Request,
         now = time.monotonic()
         if killed_at is None and now >= deadline:
             obs.wall_exceeded = True
-        if killed_at is None and (obs.wall_exceeded or obs.output_exceeded
-                                  or obs.payload_exceeded or obs.cpu_exceeded):
+        if killed_at is None and (
+            obs.wall_exceeded or obs.output_exceeded or obs.payload_exceeded or obs.cpu_exceeded
+        ):
             _kill(pid, cgroup)
             killed_at = now
         if killed_at is not None and now - killed_at > 10:
@@ -219,8 +249,9 @@ def _watch(pid: int, readers: dict[int, str], request: Request,
         os.close(fd)
     os.close(pidfd)
     _, status, rusage = os.wait4(pid, 0)
-    obs.finish(status, rusage, time.monotonic() - request.requested_at, cgroup,
-               request.requested_at)
+    obs.finish(
+        status, rusage, time.monotonic() - request.requested_at, cgroup, request.requested_at
+    )
     return obs
 
 
@@ -246,8 +277,7 @@ def _kill(pid: int, cgroup: RunCgroup | None) -> None:
         cgroup.kill_all()
 
 
-def serve(sock: Any, support: CgroupSupport, mountpoint: str, isolate: bool,
-          run_name: str) -> None:
+def serve(sock: Any, support: CgroupSupport, mountpoint: str, isolate: bool, run_name: str) -> None:
     """Read one request from the run socket, run it, write the result back."""
     from worker.sandbox.wire import recv_obj, send_obj
 

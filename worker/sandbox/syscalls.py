@@ -17,8 +17,13 @@ CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
 ALL_NAMESPACES = (
-    CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER
-    | CLONE_NEWPID | CLONE_NEWNET
+    CLONE_NEWNS
+    | CLONE_NEWCGROUP
+    | CLONE_NEWUTS
+    | CLONE_NEWIPC
+    | CLONE_NEWUSER
+    | CLONE_NEWPID
+    | CLONE_NEWNET
 )
 
 MS_RDONLY = 1
@@ -58,14 +63,15 @@ def unshare(flags: int) -> None:
     _check(_libc.unshare(ctypes.c_int(flags)), "unshare")
 
 
-def mount(source: str | None, target: str, fstype: str | None, flags: int,
-          data: str | None = None) -> None:
+def mount(
+    source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None
+) -> None:
     """mount(2)."""
+
     def enc(s: str | None) -> bytes | None:
         return None if s is None else os.fsencode(s)
 
-    result = _libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags),
-                         enc(data))
+    result = _libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data))
     _check(result, f"mount {source} on {target}")
 
 
@@ -76,15 +82,21 @@ def umount2(target: str, flags: int) -> None:
 
 def pivot_root(new_root: str, put_old: str) -> None:
     """pivot_root(2) (glibc has no wrapper)."""
-    result = _libc.syscall(ctypes.c_long(_SYS["pivot_root"]), os.fsencode(new_root),
-                           os.fsencode(put_old))
+    result = _libc.syscall(
+        ctypes.c_long(_SYS["pivot_root"]), os.fsencode(new_root), os.fsencode(put_old)
+    )
     _check(result, "pivot_root")
 
 
 def prctl(option: int, arg2: int = 0, arg3: int = 0) -> None:
     """prctl(2) with up to two arguments."""
-    result = _libc.prctl(ctypes.c_int(option), ctypes.c_ulong(arg2), ctypes.c_ulong(arg3),
-                         ctypes.c_ulong(0), ctypes.c_ulong(0))
+    result = _libc.prctl(
+        ctypes.c_int(option),
+        ctypes.c_ulong(arg2),
+        ctypes.c_ulong(arg3),
+        ctypes.c_ulong(0),
+        ctypes.c_ulong(0),
+    )
     _check(result, f"prctl({option})")
 
 
@@ -93,8 +105,11 @@ class _CapHeader(ctypes.Structure):
 
 
 class _CapData(ctypes.Structure):
-    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
-                ("inheritable", ctypes.c_uint32)]
+    _fields_ = [
+        ("effective", ctypes.c_uint32),
+        ("permitted", ctypes.c_uint32),
+        ("inheritable", ctypes.c_uint32),
+    ]
 
 
 def drop_bounding_set() -> None:

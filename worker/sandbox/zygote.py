@@ -16,6 +16,8 @@ import signal
 import socket
 import sys
 
+from worker.sandbox.cgroups import CgroupSupport
+
 
 def preload(modules: list[str]) -> None:
     """Import the heavy modules with one thread: forking after a multi-threaded torch op
@@ -27,8 +29,9 @@ def preload(modules: list[str]) -> None:
             module.set_num_interop_threads(1)
 
 
-def _fork_spare(control: socket.socket, support: object, mountpoint: str, isolate: bool,
-                name: str) -> socket.socket:
+def _fork_spare(
+    control: socket.socket, support: CgroupSupport, mountpoint: str, isolate: bool, name: str
+) -> socket.socket:
     """Fork the next supervisor ahead of time (off the critical path of a run); it waits
     for its run socket on the returned socket, or exits at end of file."""
     from worker.sandbox import supervisor
@@ -41,8 +44,7 @@ def _fork_spare(control: socket.socket, support: object, mountpoint: str, isolat
             ours.close()
             msg, fds, _flags, _addr = socket.recv_fds(theirs, 16, 1)
             if msg and fds:
-                supervisor.serve(socket.socket(fileno=fds[0]), support, mountpoint, isolate,
-                                 name)
+                supervisor.serve(socket.socket(fileno=fds[0]), support, mountpoint, isolate, name)
         except BaseException:
             code = 1
         finally:
@@ -73,8 +75,9 @@ def serve(control: socket.socket, isolate: bool) -> None:
                 os.close(fd)
             spare.close()
             counter += 1
-            spare = _fork_spare(control, support, mountpoint, isolate,
-                                f"autograde-{os.getpid()}-{counter}")
+            spare = _fork_spare(
+                control, support, mountpoint, isolate, f"autograde-{os.getpid()}-{counter}"
+            )
     finally:
         spare.close()
         os.rmdir(mountpoint)

@@ -1,4 +1,5 @@
 """chmod/chown tricks: make files setuid, give them to root, change system files."""
+
 import argparse
 import os
 import sys

@@ -1,4 +1,5 @@
 """Double-fork a daemon that outlives the test and keeps running."""
+
 import argparse
 import ctypes
 import os

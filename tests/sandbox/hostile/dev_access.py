@@ -1,4 +1,5 @@
 """Open device nodes: memory, disks, the kernel log, terminals; make new ones."""
+
 import argparse
 import os
 import stat
@@ -8,8 +9,19 @@ parser = argparse.ArgumentParser()
 
 def main(args):
     results = {}
-    for path in ("/dev/mem", "/dev/kmem", "/dev/port", "/dev/kmsg", "/dev/sda", "/dev/vda",
-                 "/dev/tty", "/dev/console", "/dev/shm", "/dev/null", "/dev/urandom"):
+    for path in (
+        "/dev/mem",
+        "/dev/kmem",
+        "/dev/port",
+        "/dev/kmsg",
+        "/dev/sda",
+        "/dev/vda",
+        "/dev/tty",
+        "/dev/console",
+        "/dev/shm",
+        "/dev/null",
+        "/dev/urandom",
+    ):
         try:
             fd = os.open(path, os.O_RDWR)
             os.close(fd)

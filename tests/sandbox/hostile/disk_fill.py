@@ -1,4 +1,5 @@
 """Fill the scratch dir with one big file, then with many files."""
+
 import argparse
 import os
 

@@ -1,4 +1,5 @@
 """Look for the worker's secrets in the environment and in /proc."""
+
 import argparse
 import os
 

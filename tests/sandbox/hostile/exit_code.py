@@ -1,4 +1,5 @@
 """Exit early with sys.exit(3) and with os._exit(0) before returning anything."""
+
 import argparse
 import os
 import sys

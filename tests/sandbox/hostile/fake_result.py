@@ -1,4 +1,5 @@
 """Forge a result: write a frame into every open descriptor, and files named like results."""
+
 import argparse
 import os
 import struct

@@ -1,4 +1,5 @@
 """Fork until the kernel says no; every child sleeps so they pile up."""
+
 import argparse
 import os
 import time

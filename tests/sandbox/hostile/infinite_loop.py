@@ -1,4 +1,5 @@
 """Spin forever."""
+
 import argparse
 
 parser = argparse.ArgumentParser()

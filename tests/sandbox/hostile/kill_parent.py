@@ -1,4 +1,5 @@
 """Kill the parent, everyone (-1), and the host pids the test names."""
+
 import argparse
 import os
 import signal

@@ -1,4 +1,5 @@
 """Look around the filesystem for anything interesting."""
+
 import argparse
 import os
 

@@ -1,4 +1,5 @@
 """Allocate and touch memory until something gives."""
+
 import argparse
 
 parser = argparse.ArgumentParser()

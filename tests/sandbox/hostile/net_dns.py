@@ -1,4 +1,5 @@
 """Resolve a name (DNS exfiltration channel)."""
+
 import argparse
 import socket
 

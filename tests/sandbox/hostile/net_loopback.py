@@ -1,4 +1,5 @@
 """Connect to a server the test runs on the host's 127.0.0.1."""
+
 import argparse
 import socket
 

@@ -1,4 +1,5 @@
 """Reach the host through a filesystem UNIX socket and an abstract one."""
+
 import argparse
 import socket
 

@@ -1,4 +1,5 @@
 """Walk /proc for other processes and their command lines."""
+
 import argparse
 import os
 

@@ -1,5 +1,6 @@
 """Read host files by absolute path: hidden tests, the reference, other submissions,
 the SQLite database, /etc/shadow, the project tree."""
+
 import argparse
 
 parser = argparse.ArgumentParser()

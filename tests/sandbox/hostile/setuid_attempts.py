@@ -1,4 +1,5 @@
 """Try to become root: setuid calls, setuid binaries, capabilities, new user namespaces."""
+
 import argparse
 import ctypes
 import os
@@ -9,8 +10,11 @@ parser = argparse.ArgumentParser()
 
 def main(args):
     results = {"uid": os.getuid(), "gid": os.getgid(), "groups": os.getgroups()}
-    for name, call in (("setuid0", lambda: os.setuid(0)), ("setgid0", lambda: os.setgid(0)),
-                       ("setgroups", lambda: os.setgroups([0]))):
+    for name, call in (
+        ("setuid0", lambda: os.setuid(0)),
+        ("setgid0", lambda: os.setgid(0)),
+        ("setgroups", lambda: os.setgroups([0])),
+    ):
         try:
             call()
             results[name] = "succeeded"
@@ -21,8 +25,11 @@ def main(args):
     results["unshare"] = "ok" if rc == 0 else os.strerror(ctypes.get_errno())
     rc = libc.mount(b"none", b"/tmp", b"tmpfs", 0, None)
     results["mount"] = "ok" if rc == 0 else os.strerror(ctypes.get_errno())
-    for argv in (["/usr/bin/su", "root", "-c", "id -u"], ["/usr/bin/sudo", "-n", "id", "-u"],
-                 ["/usr/bin/newgrp", "root"]):
+    for argv in (
+        ["/usr/bin/su", "root", "-c", "id -u"],
+        ["/usr/bin/sudo", "-n", "id", "-u"],
+        ["/usr/bin/newgrp", "root"],
+    ):
         if os.path.exists(argv[0]):
             try:
                 out = subprocess.run(argv, capture_output=True, timeout=5, stdin=subprocess.DEVNULL)

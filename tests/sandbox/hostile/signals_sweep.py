@@ -1,4 +1,5 @@
 """Send SIGTERM to every pid up to 4096 (other processes of the host)."""
+
 import argparse
 import os
 import signal

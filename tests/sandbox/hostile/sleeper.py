@@ -1,4 +1,5 @@
 """Sleep forever (uses no CPU, so only a wall-clock limit stops it)."""
+
 import argparse
 import time
 

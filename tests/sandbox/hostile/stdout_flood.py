@@ -1,4 +1,5 @@
 """Write 1 GB to stdout."""
+
 import argparse
 import sys
 

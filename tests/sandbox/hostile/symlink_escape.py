@@ -1,4 +1,5 @@
 """Plant symlinks in the scratch dir pointing out of it, and read through them."""
+
 import argparse
 import os
 
@@ -8,8 +9,12 @@ parser.add_argument("--hidden", required=True)
 
 def main(args):
     results = {}
-    for name, target in (("etc", "/etc"), ("hidden", args.hidden), ("root", "/"),
-                         ("hostproc", "/proc/1/root")):
+    for name, target in (
+        ("etc", "/etc"),
+        ("hidden", args.hidden),
+        ("root", "/"),
+        ("hostproc", "/proc/1/root"),
+    ):
         link = f"/tmp/link_{name}"
         os.symlink(target, link)
         try:

@@ -1,4 +1,5 @@
 """Start many threads (processes limit counts threads) and use torch with threads."""
+
 import argparse
 import threading
 import time

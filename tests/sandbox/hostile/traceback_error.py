@@ -1,4 +1,5 @@
 """An ordinary bug: the job fails with an exception (the student's fault, not ours)."""
+
 import argparse
 
 parser = argparse.ArgumentParser()

@@ -1,6 +1,6 @@
 """Tamper with the Python installation, the system and the mounted data."""
+
 import argparse
-import os
 
 parser = argparse.ArgumentParser()
 parser.add_argument("paths", nargs="+")
