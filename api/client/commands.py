@@ -110,8 +110,9 @@ def submit(
     """Submit a solution; prints its id and whether it is late."""
     parts = upload_parts(files)
     with logged_in() as client:
-        submission = client.submit(client.assignment(course, assignment)["id"], parts)
-        typer.echo(render.submitted(submission))
+        target = client.assignment(course, assignment)
+        submission = client.submit(target["id"], parts)
+        typer.echo(render.submitted(submission, target.get("points")))
         if not wait:
             return
         submission = client.wait(submission["id"], interval_s=interval, timeout_s=timeout)

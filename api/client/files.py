@@ -4,6 +4,7 @@ packed into an in-memory zip (the API accepts folders only inside a zip)."""
 from __future__ import annotations
 
 import io
+import stat
 import zipfile
 from pathlib import Path
 
@@ -26,7 +27,10 @@ def zip_directory(root: Path) -> bytes:
         for path in sorted(root.rglob("*")):
             if path.is_symlink() or not path.is_file() or _skipped(path, root):
                 continue
-            archive.writestr(path.relative_to(root).as_posix(), path.read_bytes())
+            info = zipfile.ZipInfo(path.relative_to(root).as_posix(), (1980, 1, 1, 0, 0, 0))
+            info.external_attr = (stat.S_IFREG | 0o644) << 16  # a plain file, not "special"
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, path.read_bytes())
             count += 1
     if count == 0:
         raise ClientError(f"the directory {root} has no files to submit")

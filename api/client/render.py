@@ -51,12 +51,22 @@ def _status(submission: Json) -> str:
     return "our error (not your fault)" if evaluation.get("our_failure") else status
 
 
-def submitted(submission: Json) -> str:
+def lateness(submission: Json, full_points: int | None = None) -> str:
+    """How the deadlines treat a submission: on time, after the first deadline (fewer points),
+    or late (after the last one, no points)."""
+    most = submission.get("max_points")
+    if submission.get("late"):
+        return "LATE: after the last deadline, it earns no points"
+    if full_points is not None and most is not None and most < full_points:
+        return f"after the first deadline: at most {most} of {full_points} points"
+    return "on time"
+
+
+def submitted(submission: Json, full_points: int | None = None) -> str:
     """What `submit` prints: the id, lateness and the evaluation's state."""
-    late = "LATE (at most {} points)".format(submission.get("max_points")) \
-        if submission.get("late") else "on time"
-    return (f"Submission {submission['id']} received at {submission['submitted_at']}: {late}; "
-            f"main file {submission.get('main_file')}; evaluation {_status(submission)}.")
+    return (f"Submission {submission['id']} received at {submission['submitted_at']}: "
+            f"{lateness(submission, full_points)}; main file {submission.get('main_file')}; "
+            f"evaluation {_status(submission)}.")
 
 
 def summary(submission: Json) -> str:

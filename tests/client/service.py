@@ -1,0 +1,182 @@
+"""A real service for the CLI client's tests: `create_app(settings)` on a temporary SQLite
+database, served by uvicorn on a loopback port in a thread of the test process, so that the
+client goes through real HTTP (and an unreachable server is a real refused connection).
+
+The one stand-in is the evaluation worker (a true boundary: the broker): `FakeGrader`
+receives the jobs the API dispatches and, a moment later, records a result through the
+service's own recorder functions (`api.services.pipeline`), as the `record` task does.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import uvicorn
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.app import create_app
+from api.db import (
+    Assignment,
+    Course,
+    Enrollment,
+    User,
+    make_engine,
+    make_sessionmaker,
+    upgrade,
+    utcnow,
+)
+from api.security import hash_password
+from api.services import pipeline
+from api.settings import Settings
+from core.report import EvaluationReport, TestReport
+from core.verdicts import Verdict
+from worker.contract import EvaluateRequest, Outcome, Started
+
+PASSWORD = "secret-pw"
+GOOD_MAIN = b'''import argparse
+parser = argparse.ArgumentParser()
+parser.add_argument("--data_path", default="x")
+def main(args):
+    return 1.0, 2.0, 3.0
+'''
+REPORT = EvaluationReport(
+    assignment="numpy_entropy", version="v1", score=0.5,
+    tests=(
+        TestReport(name="1", hidden=False, verdict=Verdict.OK, score=1.0, time_s=0.25,
+                   memory_mib=42.0, message="entropy matches"),
+        TestReport(name="2", hidden=False, verdict=Verdict.WRONG_ANSWER, score=0.0,
+                   time_s=0.5, memory_mib=43.0, message="expected 1.5, got 2.0",
+                   detail="STAFF-ONLY traceback"),
+        TestReport(name="hidden_1", hidden=True, verdict=Verdict.OK, score=1.0, time_s=0.75,
+                   memory_mib=44.0, message="SECRET hidden message", detail="SECRET detail"),
+    ),
+)
+
+
+class FakeGrader:
+    """Takes dispatched jobs and records ``report`` for each after ``delay_s`` (in a thread),
+    through the service's recorder functions; ``grading = False`` leaves jobs queued."""
+
+    def __init__(self, sessions: sessionmaker[Session], settings: Settings) -> None:
+        self.sessions = sessions
+        self.settings = settings
+        self.grading = True
+        self.delay_s = 0.3
+        self.jobs: list[tuple[EvaluateRequest, str]] = []
+        self.threads: list[threading.Thread] = []
+
+    def dispatch(self, request: EvaluateRequest, queue: str) -> None:
+        self.jobs.append((request, queue))
+        if self.grading:
+            thread = threading.Thread(target=self._grade, args=(request,))
+            self.threads.append(thread)
+            thread.start()
+
+    def _grade(self, request: EvaluateRequest) -> None:
+        time.sleep(self.delay_s / 2)
+        with self.sessions() as session:
+            pipeline.record_started(
+                session, Started(request.evaluation_id, request.attempt, "fake"), self.settings)
+        time.sleep(self.delay_s / 2)
+        outcome = Outcome(request.evaluation_id, request.attempt, "fake",
+                          report=REPORT.to_dict())
+        with self.sessions() as session:
+            pipeline.record_outcome(session, outcome, self.settings)
+
+    def join(self) -> None:
+        for thread in self.threads:
+            thread.join(timeout=10)
+
+
+@dataclass
+class Service:
+    """A running service with a seeded course (slug ``dl``)."""
+
+    url: str
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    grader: FakeGrader
+    ids: dict[str, int] = field(default_factory=dict)
+
+
+PEOPLE = (("teacher", "teacher"), ("alice", "student"), ("bob", "student"))
+
+
+def seed(service: Service) -> None:
+    """Course ``dl`` with a teacher and two students; assignments ``entropy`` (open),
+    ``overdue`` (past its first deadline: 1 of 3 points) and ``closed`` (past both), each
+    passed at score 0.5 (what `REPORT` scores); and a course ``other`` nobody here is in."""
+    now = utcnow()
+    with service.sessions() as session:
+        course = Course(slug="dl", name="Deep Learning")
+        other = Course(slug="other", name="Other")
+        session.add_all([course, other])
+        session.flush()
+        service.ids["course"], service.ids["other"] = course.id, other.id
+        for username, role in PEOPLE:
+            user = User(username=username, display_name=username.title(),
+                        password_hash=hash_password(PASSWORD))
+            session.add(user)
+            session.flush()
+            service.ids[username] = user.id
+            session.add(Enrollment(course_id=course.id, user_id=user.id, role=role))
+        for name, first, second in (
+                ("entropy", now + timedelta(days=7), now + timedelta(days=14)),
+                ("overdue", now - timedelta(days=1), now + timedelta(days=14)),
+                ("closed", now - timedelta(days=2), now - timedelta(days=1))):
+            assignment = Assignment(
+                course_id=course.id, name=name, package_name="numpy_entropy",
+                package_version="v1", device="cpu", points=3, first_deadline=first,
+                second_deadline=second, second_points=1, second_policy="fixed",
+                threshold=0.5)
+            session.add(assignment)
+            session.flush()
+            service.ids[name] = assignment.id
+        session.commit()
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (bound and released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_service(tmp_path: Path) -> tuple[Service, Callable[[], None]]:
+    """The real app on a fresh migrated SQLite database, served on loopback; and its stop."""
+    settings = Settings(environment="test", data_dir=tmp_path / "data", demo=False)
+    settings.data_dir.mkdir()
+    upgrade(settings.db_url, "heads")
+    engine = make_engine(settings.db_url)
+    sessions = make_sessionmaker(engine)
+    grader = FakeGrader(sessions, settings)
+    app = create_app(settings, dispatcher=grader, engine=engine)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert server.started, "uvicorn did not start"
+    host, port = sock.getsockname()[:2]
+    service = Service(f"http://{host}:{port}", settings, engine, sessions, grader)
+    seed(service)
+
+    def stop() -> None:
+        grader.join()
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+        engine.dispose()
+
+    return service, stop
