@@ -24,7 +24,7 @@ def list_courses(principal: Reader, session: SessionDep) -> list[schemas.CourseP
     else:
         rows = list(session.execute(
             select(Course, Enrollment.role).join(Enrollment, Enrollment.course_id == Course.id)
-            .where(Enrollment.user_id == principal.user.id).order_by(Course.id)).tuples())
+            .where(Enrollment.user_id == principal.user.id).order_by(Course.id)).all())
     return [schemas.CoursePublic(id=c.id, slug=c.slug, name=c.name, timezone=c.timezone, role=r)
             for c, r in rows]
 

@@ -56,8 +56,8 @@ def _add(files: dict[str, bytes], name: str, content: bytes, limits: Limits) -> 
 
 
 def _is_link(info: zipfile.ZipInfo) -> bool:
-    mode = info.external_attr >> 16
-    return stat.S_ISLNK(mode) or (mode != 0 and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode))
+    kind = stat.S_IFMT(info.external_attr >> 16)
+    return kind not in (0, stat.S_IFREG, stat.S_IFDIR)  # 0: an archiver that records no type
 
 
 def unzip(data: bytes, limits: Limits) -> dict[str, bytes]:

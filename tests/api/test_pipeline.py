@@ -1,0 +1,116 @@
+"""The recorder and the sweeper without a broker: exactly one result per evaluation,
+bounded retries of our failures, leases, lost messages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from api.db import Evaluation, Submission, TestResult, utcnow
+from api.services import pipeline
+from tests.api.helpers import World
+from worker.contract import Heartbeat, Outcome, Started
+
+REPORT = {"assignment": "numpy_entropy", "version": "v1", "score": 1.0, "metric": None,
+          "system_error": None, "device": "cpu", "torch_version": "x",
+          "tests": [{"name": "1", "hidden": False, "verdict": "OK", "score": 1.0, "weight": 1.0,
+                     "time_s": 0.1, "memory_mib": 10.0, "message": "ok", "detail": "d"},
+                    {"name": "h1", "hidden": True, "verdict": "WRONG_ANSWER", "score": 0.0,
+                     "weight": 1.0, "time_s": 0.1, "memory_mib": 10.0,
+                     "message": "expected 4.15, got 4.2", "detail": "secret"}]}
+
+
+def submit(world: World) -> tuple[int, int]:
+    response = world.upload("alice")
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return body["id"], body["evaluation"]["id"]
+
+
+def evaluation(world: World, evaluation_id: int) -> Evaluation:
+    with world.sessions() as session:
+        return session.get(Evaluation, evaluation_id)
+
+
+def test_result_recorded_once_duplicates_and_stale_ignored(world: World) -> None:
+    _, eid = submit(world)
+    with world.sessions() as s:
+        assert pipeline.record_started(s, Started(eid, 1, "w1"), world.settings)
+        assert pipeline.record_heartbeat(s, Heartbeat(eid, 1, "w1"), world.settings)
+        assert pipeline.record_outcome(s, Outcome(eid, 1, "w1", report=REPORT),
+                                       world.settings) == []
+        # a duplicate, and a result of a stale attempt, change nothing
+        pipeline.record_outcome(s, Outcome(eid, 1, "w2", report={**REPORT, "score": 0.0}),
+                                world.settings)
+        pipeline.record_outcome(s, Outcome(eid, 7, "w3", report={**REPORT, "score": 0.0}),
+                                world.settings)
+        assert not pipeline.record_started(s, Started(eid, 1, "w4"), world.settings)
+        assert s.scalar(select(func.count()).select_from(TestResult)) == 2
+    done = evaluation(world, eid)
+    assert (done.status, done.score, done.worker) == ("done", 1.0, "w1")
+
+
+def test_our_failures_are_retried_then_system_error_with_rerun(world: World) -> None:
+    sid, eid = submit(world)
+    jobs = []
+    with world.sessions() as s:
+        for attempt in range(1, world.settings.max_retries + 2):
+            current = s.get(Submission, sid).current_evaluation_id
+            s.expire_all()
+            jobs = pipeline.record_outcome(s, Outcome(current, attempt, "w", error="boom"),
+                                           world.settings)
+            if attempt <= world.settings.max_retries:
+                assert len(jobs) == 1 and jobs[0][0].attempt == attempt + 1
+        assert jobs == []
+        rows = s.scalars(select(Evaluation).where(Evaluation.submission_id == sid)).all()
+        assert [r.status for r in rows] == ["system_error"] * (world.settings.max_retries + 1)
+    student = world.client.get(f"/api/v1/submissions/{sid}", headers=world.as_("alice")).json()
+    assert student["evaluation"]["our_failure"] is True
+    assert "boom" not in str(student) and "not because of your code" in str(student)
+    staff = world.client.get(f"/api/v1/submissions/{sid}", headers=world.as_("teacher")).json()
+    assert "boom" in staff["evaluation"]["error"]
+    rerun = world.client.post(f"/api/v1/submissions/{sid}/rerun", headers=world.as_("teacher"))
+    assert rerun.status_code == 202, rerun.text
+    again = world.client.get(f"/api/v1/submissions/{sid}", headers=world.as_("alice")).json()
+    assert again["evaluation"]["status"] == "queued"
+
+
+def test_sweeper_fails_over_expired_lease_and_republishes_untaken(world: World) -> None:
+    _, eid = submit(world)
+    _, eid2 = (lambda r: (r.json()["id"], r.json()["evaluation"]["id"]))(world.upload("bob"))
+    with world.sessions() as s:
+        pipeline.record_started(s, Started(eid, 1, "w1"), world.settings)
+        later = utcnow() + timedelta(seconds=world.settings.lease_s + 1)
+        assert pipeline.sweep(s, world.settings, now=utcnow()) == []  # nothing due yet
+        jobs = pipeline.sweep(s, world.settings, now=later)
+        assert [j[0].attempt for j in jobs] == [2]  # a new attempt for the lost one
+        much_later = utcnow() + timedelta(seconds=world.settings.queued_grace_s + 5)
+        jobs = pipeline.sweep(s, world.settings, now=much_later)
+        republished = sorted(j[0].evaluation_id for j in jobs)
+        assert eid2 in republished
+        # the lost worker's late result is stale now
+        pipeline.record_outcome(s, Outcome(eid, 1, "w1", report=REPORT), world.settings)
+    assert evaluation(world, eid).status == "system_error"
+
+
+def test_hidden_tests_are_pass_fail_for_students(world: World) -> None:
+    sid, eid = submit(world)
+    with world.sessions() as s:
+        pipeline.record_outcome(s, Outcome(eid, 1, "w", report=REPORT), world.settings)
+    body = world.client.get(f"/api/v1/submissions/{sid}", headers=world.as_("alice")).json()
+    hidden = [t for t in body["evaluation"]["tests"] if t["hidden"]]
+    assert hidden == [{"name": "h1", "hidden": True, "verdict": "FAILED", "passed": False,
+                       "score": None, "weight": None, "time_s": None, "memory_mib": None,
+                       "message": "Hidden test failed."}]
+    assert "secret" not in str(body) and "4.2" not in str(body)
+    public = [t for t in body["evaluation"]["tests"] if not t["hidden"]][0]
+    assert "detail" not in public and public["message"] == "ok"
+    staff = world.client.get(f"/api/v1/submissions/{sid}", headers=world.as_("teacher")).json()
+    assert "secret" in str(staff)
+
+
+def test_gpu_assignment_goes_to_gpu_queue(world: World) -> None:
+    response = world.upload("alice", assignment="gpu_task")
+    assert response.status_code == 201
+    assert world.dispatcher.jobs[-1][1] == world.settings.gpu_queue
