@@ -10,7 +10,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from api import schemas
@@ -39,7 +39,7 @@ from api.web.views import (
 )
 from core.counting import Attempt, counting_solution, is_eligible, score_attempt
 from core.deadlines import Extension as CoreExtension
-from core.deadlines import extension_for, max_points_at, timing
+from core.deadlines import extension_for, max_points_at
 from core.errors import BadInput, Conflict, NotFound
 from core.scoring import points_for
 
@@ -72,62 +72,71 @@ class StaffPages:
         cells link to a route that finds the counted submission when clicked."""
         assignments = {a.id: a for a in session.scalars(
             select(Assignment).where(Assignment.course_id == course_id))}
-        deadlines = {aid: deadlines_of(a) for aid, a in assignments.items()}
         extensions: dict[int, list[CoreExtension]] = defaultdict(list)
         for ext in session.scalars(select(Extension).where(Extension.course_id == course_id)):
             extensions[ext.user_id].append(CoreExtension(ext.extra_seconds, ext.assignment_id))
         overridden = {tuple(r) for r in session.execute(
             select(Adjustment.user_id, Adjustment.assignment_id).where(
                 Adjustment.course_id == course_id, Adjustment.kind == "override")).all()}
-        query = (select(Submission.user_id, Submission.assignment_id,
-                        func.max(Submission.submitted_at), func.max(Submission.accepted))
+        pairs = (select(Submission.user_id, Submission.assignment_id)
                  .join(Assignment, Assignment.id == Submission.assignment_id)
-                 .where(Assignment.course_id == course_id)
-                 .group_by(Submission.user_id, Submission.assignment_id))
+                 .where(Assignment.course_id == course_id))
         if only is not None:
-            query = query.where(Submission.assignment_id == only)
-        marks: dict[tuple[int, int], Cell] = {}
-        slow = []
-        for uid, aid, newest, any_accepted in session.execute(query).all():
-            ext = extension_for(extensions.get(uid, []), aid)
-            if (any_accepted or (uid, aid) in overridden
-                    or timing(deadlines[aid], newest, ext).late):
-                slow.append((uid, aid, ext))
-            else:
-                marks[uid, aid] = Cell(None)
+            pairs = pairs.where(Submission.assignment_id == only)
+        marks: dict[tuple[int, int], Cell] = {
+            (uid, aid): Cell(None) for uid, aid in session.execute(pairs.distinct()).all()}
+        # Candidates for a mark: an accepted or overridden submission, or one received after
+        # the assignment's last deadline (a prefilter only: core.counting decides, with the
+        # student's extension).
+        last = func.coalesce(Assignment.second_deadline, Assignment.first_deadline)
+        candidates = session.execute(
+            pairs.where((Submission.accepted.is_(True)) | (Submission.submitted_at > last))
+            .distinct()).all()
+        slow = {(uid, aid) for uid, aid in candidates} | {
+            (uid, aid) for uid, aid in overridden if (uid, aid) in marks}
+        slow = [(uid, aid, extension_for(extensions.get(uid, []), aid)) for uid, aid in slow]
+        attempts = self._attempts(session, [(uid, aid) for uid, aid, _ in slow])
         for uid, aid, ext in slow:
-            marks[uid, aid] = self._counted_mark(session, assignments[aid], uid, ext)
+            marks[uid, aid] = self._mark(assignments[aid], attempts.get((uid, aid), []), ext)
         return marks
 
     @staticmethod
-    def _attempts(session: Session, assignment_id: int, user_id: int) -> list[Attempt]:
-        rows = session.execute(
-            select(Submission.id, Submission.submitted_at, Submission.accepted,
-                   Evaluation.status, Evaluation.score, Evaluation.metric)
-            .outerjoin(Evaluation, Evaluation.id == Submission.current_evaluation_id)
-            .where(Submission.assignment_id == assignment_id,
-                   Submission.user_id == user_id)).all()
+    def _attempts(session: Session, pairs: list[tuple[int, int]]
+                  ) -> dict[tuple[int, int], list[Attempt]]:
+        """The attempts (with their latest override) of these (student, assignment) pairs."""
+        out: dict[tuple[int, int], list[Attempt]] = defaultdict(list)
+        if not pairs:
+            return out
+        key = tuple_(Submission.user_id, Submission.assignment_id)
         overrides: dict[int, int] = {}
         for sid, pts in session.execute(
             select(Adjustment.submission_id, Adjustment.points)
-            .where(Adjustment.assignment_id == assignment_id, Adjustment.user_id == user_id,
+            .where(tuple_(Adjustment.user_id, Adjustment.assignment_id).in_(pairs),
                    Adjustment.kind == "override", Adjustment.submission_id.is_not(None))
             .order_by(Adjustment.created_at, Adjustment.id)).all():
             overrides[sid] = pts
-        return [Attempt(sid, at, status == "done", score if status == "done" else None,
-                        metric if status == "done" else None, accepted, overrides.get(sid))
-                for sid, at, accepted, status, score, metric in rows]
+        rows = session.execute(
+            select(Submission.id, Submission.user_id, Submission.assignment_id,
+                   Submission.submitted_at, Submission.accepted, Evaluation.status,
+                   Evaluation.score, Evaluation.metric)
+            .outerjoin(Evaluation, Evaluation.id == Submission.current_evaluation_id)
+            .where(key.in_(pairs))).all()
+        for sid, uid, aid, at, accepted, status, score, metric in rows:
+            done = status == "done"
+            out[uid, aid].append(Attempt(sid, at, done, score if done else None,
+                                         metric if done else None, accepted,
+                                         overrides.get(sid)))
+        return out
 
-    def _counted(self, session: Session, assignment: Assignment, user_id: int,
-                 ext: int) -> Any:
+    @staticmethod
+    def _counted(assignment: Assignment, attempts: list[Attempt], ext: int) -> Any:
         deadlines, comp = deadlines_of(assignment), competition_of(assignment)
         scored = [score_attempt(t, deadlines, assignment.threshold, comp, ext)
-                  for t in self._attempts(session, assignment.id, user_id)]
+                  for t in attempts]
         return counting_solution(s for s in scored if is_eligible(s.attempt))
 
-    def _counted_mark(self, session: Session, assignment: Assignment, user_id: int,
-                      ext: int) -> Cell:
-        best = self._counted(session, assignment, user_id, ext)
+    def _mark(self, assignment: Assignment, attempts: list[Attempt], ext: int) -> Cell:
+        best = self._counted(assignment, attempts, ext)
         return Cell(best.points if best else None, late=bool(best and best.late),
                     overridden=bool(best and best.attempt.override is not None),
                     accepted=bool(best and best.attempt.accepted),
@@ -144,7 +153,8 @@ class StaffPages:
             exts = [CoreExtension(e.extra_seconds, e.assignment_id) for e in session.scalars(
                 select(Extension).where(Extension.course_id == course_id,
                                         Extension.user_id == user_id))]
-            best = self._counted(session, a, user_id, extension_for(exts, a.id))
+            attempts = self._attempts(session, [(user_id, a.id)]).get((user_id, a.id), [])
+            best = self._counted(a, attempts, extension_for(exts, a.id))
             if best is not None:
                 return best.attempt.id
             newest = session.scalar(select(Submission.id).where(
