@@ -18,6 +18,8 @@ with an empty cache (the reference runs too) vs a warm cache. Medians of one run
 from __future__ import annotations
 
 import argparse
+import functools
+import json
 import statistics
 import sys
 import tempfile
@@ -27,7 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from core.manifest_tests import Limits  # noqa: E402
+from core.manifest_tests import Limits, TestSpec  # noqa: E402
 from worker import protocol  # noqa: E402
 from worker.engine import grade_submission  # noqa: E402
 from worker.engine.runners import RunRequest  # noqa: E402
@@ -59,11 +61,9 @@ def submission() -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in SOLUTION.iterdir() if path.is_file()}
 
 
-def one_run(runner: SandboxRunner, test, files: dict[str, bytes], cold: bool) -> float:
-    """The overhead (wall - main) of one run of `test`, seconds."""
-    import functools
-    import json
-
+def one_run(runner: SandboxRunner, test: TestSpec, files: dict[str, bytes],
+            cold: bool) -> tuple[float, float]:
+    """(overhead = wall - main, setup = fork until the job starts) of one run, seconds."""
     with tempfile.TemporaryDirectory(prefix="bench-scratch-") as scratch:
         for name, data in files.items():
             (Path(scratch) / name).write_bytes(data)
@@ -74,7 +74,7 @@ def one_run(runner: SandboxRunner, test, files: dict[str, bytes], cold: bool) ->
             job = functools.partial(run_job, dict(test.args), 1)
             record = runner.run(job, request)
             main_s = protocol.read_outcome(record.payload).main_s
-            return record.wall_s - main_s
+            return record.wall_s - main_s, record.setup_s
         overrides = json.dumps(resolve_args(dict(test.args), Path("/data")))
         main = protocol.choose_main_file(files)
         (Path(scratch) / "_cold_driver.py").write_text(
@@ -83,7 +83,7 @@ def one_run(runner: SandboxRunner, test, files: dict[str, bytes], cold: bool) ->
         line = [x for x in record.stdout.splitlines() if x.startswith("MAIN_S")]
         if not line:  # a cold run has no payload, so it ends "exited" even when fine
             raise RuntimeError(f"cold run failed: {record.status} {record.stderr[-2000:]}")
-        return record.wall_s - float(line[0].split()[1])
+        return record.wall_s - float(line[0].split()[1]), record.setup_s
 
 
 def grading_time(runner: SandboxRunner, cache: ReferenceCache, files: dict[str, bytes]) -> float:
@@ -115,10 +115,12 @@ def main() -> None:
                 cached.append(grading_time(runner, cache, files))
     finally:
         runner.close()
-    warm_ms, cold_ms = statistics.median(warm) * 1e3, statistics.median(cold) * 1e3
+    warm_ms, cold_ms = (statistics.median(x[0] for x in runs) * 1e3 for runs in (warm, cold))
+    setup_ms = statistics.median(x[1] for x in warm) * 1e3
     print(f"numpy_entropy, {len(tests)} tests x {options.rounds} rounds, sandboxed")
     print(f"{'what':<44}{'median':>12}")
     print(f"{'per-test overhead, warm runner':<44}{warm_ms:>9.1f} ms")
+    print(f"{'  of which fork + sandbox entry':<44}{setup_ms:>9.1f} ms")
     print(f"{'per-test overhead, cold interpreter':<44}{cold_ms:>9.1f} ms")
     print(f"{'warm overhead / cold overhead':<44}{100 * warm_ms / cold_ms:>10.1f} %")
     print(f"{'whole grading, empty reference cache':<44}{statistics.median(first):>10.2f} s")

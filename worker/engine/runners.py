@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -62,7 +62,8 @@ class RunRecord:
     cpu_s: float = 0.0
     memory_mib: float = 0.0
     error: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
+    setup_s: float = 0.0
+    """Of `wall_s`, the time before the job started (fork, entering the sandbox)."""
 
 
 class Runner(Protocol):

@@ -114,5 +114,5 @@ def _record(result: Any) -> RunRecord:
     return RunRecord(
         status=str(result.status), payload=result.payload or b"", stdout=result.stdout,
         stderr=result.stderr, wall_s=result.wall_s, cpu_s=result.cpu_s,
-        memory_mib=result.memory_mib, error=result.error,
+        memory_mib=result.memory_mib, error=result.error, setup_s=result.setup_s,
     )
