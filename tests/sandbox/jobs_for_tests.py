@@ -65,3 +65,17 @@ def allocate(mib: int) -> bytes:
     """Touch `mib` MiB and return."""
     block = bytearray(mib * 1024 * 1024)
     return str(len(block)).encode()
+
+
+def cuda_sum() -> bytes:
+    """Initialise CUDA in the child (never in the warm parent) and add on the GPU."""
+    import torch
+
+    if not torch.cuda.is_available():
+        return b"no cuda"
+    return str(float(torch.ones(1000, device="cuda").sum())).encode()
+
+
+def sees_sys() -> bytes:
+    """Whether /sys is visible."""
+    return str(os.path.isdir("/sys/devices")).encode()

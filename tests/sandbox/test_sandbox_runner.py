@@ -173,3 +173,19 @@ def test_mount_targets_are_checked(runner: WarmRunner, tmp_path: Path, target: s
     config = _config(tmp_path, mounts=(Mount(tmp_path, target),))
     result = runner.run(trivial, config)
     assert result.status is RunStatus.SANDBOX_ERROR and "not allowed" in result.error
+
+
+def test_gpu_config_shows_sys_only_when_asked(runner: WarmRunner, tmp_path: Path) -> None:
+    assert runner.run(jobs.sees_sys, _config(tmp_path)).payload == b"False"
+    gpu = runner.run(jobs.sees_sys, _config(tmp_path, allow_gpu=True))
+    assert gpu.status is RunStatus.OK and gpu.payload == b"True", gpu.error
+
+
+@pytest.mark.gpu
+def test_cuda_in_the_child(runner: WarmRunner, tmp_path: Path) -> None:
+    if not Path("/dev/nvidia0").exists():
+        pytest.skip("no NVIDIA device")
+    limits = Limits(cpu_time_s=60, wall_time_s=120, memory_mib=8192, processes=64)
+    result = runner.run(jobs.cuda_sum, _config(tmp_path, limits=limits, allow_gpu=True))
+    assert result.status is RunStatus.OK, (result.error, result.stderr[-2000:])
+    assert result.payload == b"1000.0"

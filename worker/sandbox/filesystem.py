@@ -95,6 +95,7 @@ def system_binds(config: SandboxConfig) -> list[Bind]:
     devices = [f"/dev/{d}" for d in _DEVICES]
     if config.allow_gpu:
         devices += sorted(glob.glob("/dev/nvidia*"))
+        binds.append(Bind("/sys", "/sys"))  # read-only; the CUDA driver reads PCI topology
     binds += [Bind(d, d, writable=True, device=True) for d in devices if os.path.exists(d)]
     for m in config.mounts:
         check_mount_target(m.target)

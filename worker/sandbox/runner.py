@@ -70,6 +70,7 @@ class _Zygote:
         )
         theirs.close()
         self.control = mine
+        self._send_lock = threading.Lock()
         mine.settimeout(_START_TIMEOUT_S)
         try:
             self.hello: dict[str, Any] = recv_obj(mine)
@@ -87,7 +88,8 @@ class _Zygote:
         mine, theirs = socket.socketpair()
         with mine:
             try:
-                socket.send_fds(self.control, [b"r"], [theirs.fileno()])
+                with self._send_lock:  # one message, one descriptor, never interleaved
+                    socket.send_fds(self.control, [b"r"], [theirs.fileno()])
             finally:
                 theirs.close()
             send_obj(mine, data)

@@ -69,7 +69,10 @@ def run_request(
         )
     finally:
         if cgroup is not None:
-            cgroup.remove()
+            try:
+                cgroup.remove()
+            except OSError as error:  # a leaked directory must not cost the result
+                print(f"autograde sandbox: cannot remove {cgroup.dirs}: {error}", file=sys.stderr)
 
 
 def _enter_namespaces(isolate: bool) -> None:
@@ -104,6 +107,8 @@ def _supervise(request: Request, plan: EntryPlan, cgroup: RunCgroup | None) -> R
         if cgroup is not None:
             cgroup.add(pid)
         os.write(go, b"g")
+    except (BrokenPipeError, ProcessLookupError):
+        pass  # the child already failed its entry: its report is in the status pipe
     except Exception:
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
