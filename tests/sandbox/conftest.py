@@ -9,63 +9,11 @@ import socket
 import sqlite3
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
-from worker.sandbox import Limits, Mount, SandboxConfig, WarmRunner, sandbox_available
-
-HOSTILE = Path(__file__).parent / "hostile"
-SECRET_NAME = "AUTOGRADE_TEST_WORKER_SECRET"
-
-
-def require_sandbox() -> None:
-    """Skip when this host cannot sandbox; under CI=true fail instead."""
-    available, reason = sandbox_available()
-    if available:
-        return
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"sandbox unavailable under CI: {reason}", pytrace=False)
-    pytest.skip(f"sandbox unavailable: {reason}")
-
-
-@dataclass
-class Host:
-    """What the host holds outside every sandbox."""
-
-    root: Path
-    secret: str
-    hidden: Path
-    reference: Path
-    other_submission: Path
-    database: Path
-    public: Path
-    listener: socket.socket
-    unix_path: Path
-    unix_listener: socket.socket
-    abstract_name: str
-    abstract_listener: socket.socket
-    extra: dict[str, str] = field(default_factory=dict)
-
-    def no_connection_arrived(self) -> bool:
-        """True when none of the listening sockets has a pending connection."""
-        for sock in (self.listener, self.unix_listener, self.abstract_listener):
-            try:
-                conn, _ = sock.accept()
-            except BlockingIOError:
-                continue
-            conn.close()
-            return False
-        return True
-
-
-def _listen(family: int, address: object) -> socket.socket:
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.bind(address)
-    sock.listen(8)
-    sock.setblocking(False)
-    return sock
+from tests.sandbox.helpers import SECRET_NAME, Host, listen, require_sandbox
+from worker.sandbox import WarmRunner
 
 
 @pytest.fixture(scope="session")
@@ -99,11 +47,11 @@ def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Host]:
         other / "solution.py",
         database,
         public,
-        _listen(socket.AF_INET, ("127.0.0.1", 0)),
+        listen(socket.AF_INET, ("127.0.0.1", 0)),
         unix_path,
-        _listen(socket.AF_UNIX, str(unix_path)),
+        listen(socket.AF_UNIX, str(unix_path)),
         abstract,
-        _listen(socket.AF_UNIX, "\0" + abstract),
+        listen(socket.AF_UNIX, "\0" + abstract),
     )
     try:
         yield h
@@ -119,24 +67,3 @@ def runner(host: Host) -> Iterator[WarmRunner]:
     require_sandbox()
     with WarmRunner(preload=("numpy", "torch")) as warm:
         yield warm
-
-
-def hostile_config(scratch: Path | None, host: Host, **limits: float) -> SandboxConfig:
-    """Tight limits so that limit tests stay short on shared cores."""
-    base = dict(
-        cpu_time_s=2.0,
-        wall_time_s=3.0,
-        memory_mib=256,
-        processes=32,
-        open_files=64,
-        file_size_mib=8,
-        output_kib=64,
-        scratch_mib=16,
-    )
-    base.update(limits)
-    return SandboxConfig(
-        limits=Limits(**base),  # type: ignore[arg-type]
-        mounts=(Mount(HOSTILE, "/submission"), Mount(host.public, "/data")),
-        scratch_dir=scratch,
-        env={"STUDENT_VISIBLE": "yes"},
-    )

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.sandbox.conftest import HOSTILE, SECRET_NAME, Host, hostile_config
+from tests.sandbox.helpers import HOSTILE, SECRET_NAME, Host, hostile_config
 from worker.sandbox import RunResult, RunStatus, WarmRunner
 from worker.sandbox.jobs import call_main_file
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.sandbox import jobs_for_tests as jobs
-from tests.sandbox.conftest import SECRET_NAME, Host, require_sandbox
+from tests.sandbox.helpers import SECRET_NAME, Host, require_sandbox
 from worker.sandbox import (
     Limits,
     Mount,
