@@ -50,6 +50,18 @@ def main(args):
 """
 
 
+class NoRuns:
+    """A runner that fails the test if anything is run."""
+
+    sandboxed = False
+
+    def run(self, *_: object) -> None:
+        raise AssertionError("nothing may run")
+
+    def close(self) -> None:
+        pass
+
+
 @pytest.fixture(scope="module")
 def runner() -> Iterator[LocalRunner]:
     yield LocalRunner()
@@ -132,15 +144,6 @@ def test_hard_exit_is_runtime_error(tiny: Path, runner: LocalRunner) -> None:
 def test_prechecks_run_nothing(
     tiny: Path, files: dict[str, bytes], words: str
 ) -> None:
-    class NoRuns:
-        sandboxed = False
-
-        def run(self, *_: object) -> None:
-            raise AssertionError("nothing may run")
-
-        def close(self) -> None:
-            pass
-
     report = grade_submission(tiny, files, runner=NoRuns())  # type: ignore[arg-type]
     assert {t.verdict for t in report.tests} == {Verdict.RUNTIME_ERROR}
     assert all(words in t.message for t in report.tests)
@@ -254,3 +257,17 @@ def test_competition_without_predictions_file(contest: Path) -> None:
     report = grade_submission(contest, {"train.py": b"x = 1\n"})
     assert report.tests[0].verdict is Verdict.RUNTIME_ERROR
     assert "*.txt" in report.tests[0].message
+
+
+def test_source_checks_give_forbidden_and_run_nothing(tiny: Path) -> None:
+    manifest = (tiny / "assignment.toml").read_text()
+    (tiny / "assignment.toml").write_text(manifest.replace(
+        "[limits]", '[source_checks]\nforbidden_calls = ["backward"]\nmessage = "No autograd."'
+        "\n[limits]"))
+
+    source = REFERENCE + "\ndef helper(loss):\n    loss.backward()  # .backward() in a comment\n"
+    report = grade_submission(tiny, {"sol.py": source.encode()},
+                              runner=NoRuns())  # type: ignore[arg-type]
+    assert {t.verdict for t in report.tests} == {Verdict.FORBIDDEN}
+    assert "sol.py, line 10" in report.tests[0].message
+    assert "No autograd." in report.tests[0].message

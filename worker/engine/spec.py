@@ -38,15 +38,19 @@ def tests(manifest: Manifest) -> tuple[TestSpec, ...]:
     return manifest.tests
 
 
-def source_problems(manifest: Manifest, files: Mapping[str, bytes]) -> list[str]:
-    """Student messages for forbidden constructs in the submission's Python files."""
-    if manifest.source_checks is None:
-        return []
-    from core.source_checks import check_sources
+def source_problems(manifest: Manifest, files: Mapping[str, bytes]) -> str:
+    """A student message naming the forbidden constructs in the submission, or "".
 
-    sources = {name: data.decode("utf-8", "replace") for name, data in files.items()
-               if name.endswith(".py")}
-    return [str(problem) for problem in check_sources(sources, manifest.source_checks)]
+    A helper file that does not parse is not FORBIDDEN: importing it fails at run time and
+    the student gets a RUNTIME_ERROR with the traceback instead.
+    """
+    if manifest.source_checks is None:
+        return ""
+    from core.source_checks import check_files, summary
+
+    findings = [finding for finding in check_files(files, manifest.source_checks)
+                if not finding.syntax_error]
+    return summary(findings) if findings else ""
 
 
 def judge(test: TestSpec, expected: Any, actual: Any) -> Any:

@@ -71,7 +71,7 @@ def precheck_reports(context: TestContext) -> tuple[TestReport, ...] | None:
         return _all_tests(context, Verdict.RUNTIME_ERROR, error.message)
     problems = spec.source_problems(context.package.manifest, context.files)
     if problems:
-        return _all_tests(context, Verdict.FORBIDDEN, "\n".join(problems))
+        return _all_tests(context, Verdict.FORBIDDEN, problems)
     return None
 
 
