@@ -46,12 +46,17 @@ def logged_in() -> ApiClient:
 
 @reported
 def login(
-    server: Annotated[str | None, typer.Option(
-        help="Base URL of the service [default: $AUTOGRADE_SERVER or http://127.0.0.1:8000]")
+    server: Annotated[
+        str | None,
+        typer.Option(
+            help="Base URL of the service [default: $AUTOGRADE_SERVER or http://127.0.0.1:8000]"
+        ),
     ] = None,
     username: Annotated[str | None, typer.Option("--username", "-u")] = None,
-    staff: Annotated[bool, typer.Option(
-        "--staff", help="Also ask for the 'staff' scope (teachers and assistants).")] = False,
+    staff: Annotated[
+        bool,
+        typer.Option("--staff", help="Also ask for the 'staff' scope (teachers and assistants)."),
+    ] = False,
 ) -> None:
     """Log in with your password; an API token is saved in your config directory."""
     server = server or config.default_server()
@@ -60,11 +65,19 @@ def login(
     scopes = ["read", "submit"] + (["staff"] if staff else [])
     with ApiClient(server) as client:
         created = client.create_token(username, password, scopes=scopes)
-    path = config.save(Credentials(server=client.server, token=created["token"],
-                                   token_id=created["id"], username=username,
-                                   expires_at=created.get("expires_at")))
-    typer.echo(f"Logged in to {client.server} as {username} (scopes: {created['scopes']}; "
-               f"token expires {created.get('expires_at') or 'never'}); saved in {path}.")
+    path = config.save(
+        Credentials(
+            server=client.server,
+            token=created["token"],
+            token_id=created["id"],
+            username=username,
+            expires_at=created.get("expires_at"),
+        )
+    )
+    typer.echo(
+        f"Logged in to {client.server} as {username} (scopes: {created['scopes']}; "
+        f"token expires {created.get('expires_at') or 'never'}); saved in {path}."
+    )
 
 
 @reported
@@ -100,10 +113,12 @@ def revoke_quietly(credentials: Credentials) -> str:
 def submit(
     course: Annotated[str, typer.Argument(help="Course slug or id.")],
     assignment: Annotated[str, typer.Argument(help="Assignment name or id.")],
-    files: Annotated[list[Path], typer.Argument(
-        help="Solution files, or one directory, or one .zip.")],
-    wait: Annotated[bool, typer.Option(
-        "--wait", "-w", help="Wait for the evaluation and print the results.")] = False,
+    files: Annotated[
+        list[Path], typer.Argument(help="Solution files, or one directory, or one .zip.")
+    ],
+    wait: Annotated[
+        bool, typer.Option("--wait", "-w", help="Wait for the evaluation and print the results.")
+    ] = False,
     timeout: Annotated[float, typer.Option(help="Seconds --wait waits at most.")] = 600.0,
     interval: Annotated[float, typer.Option(help="Seconds between polls.", hidden=True)] = 2.0,
 ) -> None:
@@ -118,15 +133,19 @@ def submit(
         submission = client.wait(submission["id"], interval_s=interval, timeout_s=timeout)
     typer.echo(render.results(submission))
     if is_pending(submission):
-        typer.echo(f"Still not graded after {timeout:g} s; check later with "
-                   f"`autograde status {submission['id']}`.", err=True)
+        typer.echo(
+            f"Still not graded after {timeout:g} s; check later with "
+            f"`autograde status {submission['id']}`.",
+            err=True,
+        )
         raise typer.Exit(code=STILL_PENDING)
 
 
 @reported
 def status(
-    submission: Annotated[int | None, typer.Argument(
-        help="A submission id; without it your latest submissions.")] = None,
+    submission: Annotated[
+        int | None, typer.Argument(help="A submission id; without it your latest submissions.")
+    ] = None,
     course: Annotated[str | None, typer.Option(help="Only this course (slug or id).")] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1)] = 10,
     as_json: JsonOption = False,
@@ -168,13 +187,18 @@ def standings(
     if as_json:
         typer.echo(render.as_json(rows))
     else:
-        typer.echo(render.standings_csv(rows, names) if as_csv else render.standings(rows),
-                   nl=not as_csv)
+        typer.echo(
+            render.standings_csv(rows, names) if as_csv else render.standings(rows), nl=not as_csv
+        )
 
 
 COMMANDS: dict[str, Callable[..., None]] = {
-    "login": login, "logout": logout, "submit": submit, "status": status,
-    "results": results, "standings": standings,
+    "login": login,
+    "logout": logout,
+    "submit": submit,
+    "status": status,
+    "results": results,
+    "standings": standings,
 }
 
 

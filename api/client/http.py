@@ -51,8 +51,9 @@ class ApiClient:
         self.server = server.rstrip("/")
         self.token = token
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self._http = httpx.Client(base_url=self.server, headers=headers, timeout=timeout_s,
-                                  transport=transport)
+        self._http = httpx.Client(
+            base_url=self.server, headers=headers, timeout=timeout_s, transport=transport
+        )
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -76,21 +77,30 @@ class ApiClient:
             try:
                 return response.json()
             except ValueError:
-                raise ClientError(f"the server at {self.server} sent something that is not "
-                                  "JSON; is this an autograde server?") from None
+                raise ClientError(
+                    f"the server at {self.server} sent something that is not "
+                    "JSON; is this an autograde server?"
+                ) from None
         code, message = _error_message(response)
         if response.status_code == 401 and self.token:
-            raise LoginExpired(401, code, f"{message} (your login has expired or was revoked; "
-                                          "run `autograde login`)")
+            raise LoginExpired(
+                401,
+                code,
+                f"{message} (your login has expired or was revoked; run `autograde login`)",
+            )
         raise ApiError(response.status_code, code, message)
 
     # accounts -----------------------------------------------------------------------------
 
-    def create_token(self, username: str, password: str, *, scopes: list[str],
-                     name: str = "cli") -> Json:
+    def create_token(
+        self, username: str, password: str, *, scopes: list[str], name: str = "cli"
+    ) -> Json:
         """Exchange a password for a new API token (``token`` is in the answer, once)."""
-        return self.request("POST", "/auth/tokens", json={
-            "username": username, "password": password, "scopes": scopes, "name": name})
+        return self.request(
+            "POST",
+            "/auth/tokens",
+            json={"username": username, "password": password, "scopes": scopes, "name": name},
+        )
 
     def revoke_token(self, token_id: int) -> Json:
         """Revoke one of the caller's tokens."""
@@ -133,8 +143,7 @@ class ApiClient:
 
     def submit(self, assignment_id: int, parts: list[Part]) -> Json:
         """Upload a solution's files (or one zip); the new submission."""
-        files = [("files", (name, content, "application/octet-stream"))
-                 for name, content in parts]
+        files = [("files", (name, content, "application/octet-stream")) for name, content in parts]
         return self.request("POST", f"/assignments/{assignment_id}/submissions", files=files)
 
     def submission(self, submission_id: int) -> Json:
@@ -155,8 +164,13 @@ class ApiClient:
             for assignment in self.assignments(course["id"]):
                 for sub in self.submissions(assignment["id"]):
                     if sub["user_id"] == me["id"]:
-                        found.append({**sub, "assignment_name": assignment["name"],
-                                      "course_slug": course["slug"]})
+                        found.append(
+                            {
+                                **sub,
+                                "assignment_name": assignment["name"],
+                                "course_slug": course["slug"],
+                            }
+                        )
         found.sort(key=lambda s: (s["submitted_at"], s["id"]), reverse=True)
         return found[:limit]
 

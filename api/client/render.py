@@ -10,8 +10,16 @@ from typing import Any
 
 Json = Any
 
-STANDING_COLUMNS = ("username", "non_bonus", "bonus", "passed", "surplus", "solved_all",
-                    "exam_total", "grade")
+STANDING_COLUMNS = (
+    "username",
+    "non_bonus",
+    "bonus",
+    "passed",
+    "surplus",
+    "solved_all",
+    "exam_total",
+    "grade",
+)
 """Standing fields shown first, in this order; other scalar fields follow."""
 
 
@@ -31,10 +39,11 @@ def table(header: Sequence[str], rows: Sequence[Sequence[Any]], *, max_width: in
     text = [[cell(v) for v in row] for row in rows]
     text = [[c if len(c) <= max_width else c[: max_width - 1] + "…" for c in row] for row in text]
     widths = [max([len(h)] + [len(r[i]) for r in text]) for i, h in enumerate(header)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip(),
-             "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-              for r in text]
+    lines = [
+        "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip(),
+        "  ".join("-" * w for w in widths),
+    ]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in text]
     return "\n".join(lines)
 
 
@@ -64,9 +73,11 @@ def lateness(submission: Json, full_points: int | None = None) -> str:
 
 def submitted(submission: Json, full_points: int | None = None) -> str:
     """What `submit` prints: the id, lateness and the evaluation's state."""
-    return (f"Submission {submission['id']} received at {submission['submitted_at']}: "
-            f"{lateness(submission, full_points)}; main file {submission.get('main_file')}; "
-            f"evaluation {_status(submission)}.")
+    return (
+        f"Submission {submission['id']} received at {submission['submitted_at']}: "
+        f"{lateness(submission, full_points)}; main file {submission.get('main_file')}; "
+        f"evaluation {_status(submission)}."
+    )
 
 
 def summary(submission: Json) -> str:
@@ -91,9 +102,18 @@ def status_list(submissions: Sequence[Json]) -> str:
     """Several submissions, one line each."""
     if not submissions:
         return "No submissions yet."
-    rows = [(s["id"], s.get("course_slug", ""), s.get("assignment_name", s["assignment_id"]),
-             s["submitted_at"], s.get("late"), _status(s), s.get("points"))
-            for s in submissions]
+    rows = [
+        (
+            s["id"],
+            s.get("course_slug", ""),
+            s.get("assignment_name", s["assignment_id"]),
+            s["submitted_at"],
+            s.get("late"),
+            _status(s),
+            s.get("points"),
+        )
+        for s in submissions
+    ]
     return table(("id", "course", "assignment", "submitted", "late", "status", "points"), rows)
 
 
@@ -111,13 +131,24 @@ def results(submission: Json) -> str:
     tests = evaluation.get("tests") or []
     if not tests:
         return summary(submission) + "\n\nNo test results (yet)."
-    rows = [(t["name"] + (" (hidden)" if t.get("hidden") else ""), t["verdict"],
-             _time(t.get("time_s")), _memory(t.get("memory_mib")), t.get("message") or "")
-            for t in tests]
+    rows = [
+        (
+            t["name"] + (" (hidden)" if t.get("hidden") else ""),
+            t["verdict"],
+            _time(t.get("time_s")),
+            _memory(t.get("memory_mib")),
+            t.get("message") or "",
+        )
+        for t in tests
+    ]
     score = evaluation.get("score")
     footer = f"\nScore {score:.3f}" if isinstance(score, (int, float)) else ""
-    return (summary(submission) + "\n\n"
-            + table(("test", "verdict", "time", "memory", "message"), rows) + footer)
+    return (
+        summary(submission)
+        + "\n\n"
+        + table(("test", "verdict", "time", "memory", "message"), rows)
+        + footer
+    )
 
 
 def standing_columns(rows: Sequence[Json]) -> list[str]:
@@ -150,6 +181,8 @@ def standings_csv(rows: Sequence[Json], assignment_names: dict[int, str]) -> str
     writer.writerow(columns + [assignment_names.get(i, f"assignment {i}") for i in ids])
     for row in rows:
         points = {int(a["assignment_id"]): a.get("points") for a in row.get("assignments", [])}
-        writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns]
-                        + ["" if points.get(i) is None else points[i] for i in ids])
+        writer.writerow(
+            ["" if row.get(c) is None else row.get(c) for c in columns]
+            + ["" if points.get(i) is None else points[i] for i in ids]
+        )
     return out.getvalue()

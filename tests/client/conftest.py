@@ -7,13 +7,21 @@ from pathlib import Path
 
 import pytest
 
-from tests.client.service import Service, start_service
+from tests.client.service import Service, build_database, start_service
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
+    """One migrated and seeded database per test session (migrations and password hashing
+    are the slow part); every test serves its own copy."""
+    folder = tmp_path_factory.mktemp("template")
+    return folder, build_database(folder)
 
 
 @pytest.fixture
-def service(tmp_path: Path) -> Iterator[Service]:
-    """The real app on a fresh SQLite database, served on a loopback port."""
-    svc, stop = start_service(tmp_path)
+def service(tmp_path: Path, template_db: tuple[Path, dict[str, int]]) -> Iterator[Service]:
+    """The real app on a fresh copy of the seeded SQLite database, served on loopback."""
+    svc, stop = start_service(tmp_path, template_db)
     try:
         yield svc
     finally:

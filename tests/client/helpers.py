@@ -32,8 +32,9 @@ def cli(*args: str, input: str | None = None) -> Run:
 
 def login(service: Service, username: str, *extra: str) -> Run:
     """``autograde login`` with the seeded password typed at the prompt."""
-    run = cli("login", "--server", service.url, "--username", username, *extra,
-              input=PASSWORD + "\n")
+    run = cli(
+        "login", "--server", service.url, "--username", username, *extra, input=PASSWORD + "\n"
+    )
     assert run.code == 0, run.stderr
     return run
 
@@ -46,15 +47,31 @@ def saved_token() -> str:
 def submissions_of(service: Service, user: str) -> list[tuple[Submission, list[str]]]:
     """A user's submissions in the database, each with its stored file paths."""
     with service.sessions() as session:
-        rows = session.scalars(select(Submission).where(
-            Submission.user_id == service.ids[user]).order_by(Submission.id)).all()
-        return [(s, list(session.scalars(select(SubmissionFile.path).where(
-            SubmissionFile.submission_id == s.id).order_by(SubmissionFile.path))))
-            for s in rows]
+        rows = session.scalars(
+            select(Submission)
+            .where(Submission.user_id == service.ids[user])
+            .order_by(Submission.id)
+        ).all()
+        return [
+            (
+                s,
+                list(
+                    session.scalars(
+                        select(SubmissionFile.path)
+                        .where(SubmissionFile.submission_id == s.id)
+                        .order_by(SubmissionFile.path)
+                    )
+                ),
+            )
+            for s in rows
+        ]
 
 
 def tokens_of(service: Service, user: str) -> list[ApiToken]:
     """A user's API token rows."""
     with service.sessions() as session:
-        return list(session.scalars(select(ApiToken).where(
-            ApiToken.user_id == service.ids[user]).order_by(ApiToken.id)))
+        return list(
+            session.scalars(
+                select(ApiToken).where(ApiToken.user_id == service.ids[user]).order_by(ApiToken.id)
+            )
+        )

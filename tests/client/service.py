@@ -9,6 +9,7 @@ service's own recorder functions (`api.services.pipeline`), as the `record` task
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 import time
@@ -40,22 +41,46 @@ from core.verdicts import Verdict
 from worker.contract import EvaluateRequest, Outcome, Started
 
 PASSWORD = "secret-pw"
-GOOD_MAIN = b'''import argparse
+GOOD_MAIN = b"""import argparse
 parser = argparse.ArgumentParser()
 parser.add_argument("--data_path", default="x")
 def main(args):
     return 1.0, 2.0, 3.0
-'''
+"""
 REPORT = EvaluationReport(
-    assignment="numpy_entropy", version="v1", score=0.5,
+    assignment="numpy_entropy",
+    version="v1",
+    score=0.5,
     tests=(
-        TestReport(name="1", hidden=False, verdict=Verdict.OK, score=1.0, time_s=0.25,
-                   memory_mib=42.0, message="entropy matches"),
-        TestReport(name="2", hidden=False, verdict=Verdict.WRONG_ANSWER, score=0.0,
-                   time_s=0.5, memory_mib=43.0, message="expected 1.5, got 2.0",
-                   detail="STAFF-ONLY traceback"),
-        TestReport(name="hidden_1", hidden=True, verdict=Verdict.OK, score=1.0, time_s=0.75,
-                   memory_mib=44.0, message="SECRET hidden message", detail="SECRET detail"),
+        TestReport(
+            name="1",
+            hidden=False,
+            verdict=Verdict.OK,
+            score=1.0,
+            time_s=0.25,
+            memory_mib=42.0,
+            message="entropy matches",
+        ),
+        TestReport(
+            name="2",
+            hidden=False,
+            verdict=Verdict.WRONG_ANSWER,
+            score=0.0,
+            time_s=0.5,
+            memory_mib=43.0,
+            message="expected 1.5, got 2.0",
+            detail="STAFF-ONLY traceback",
+        ),
+        TestReport(
+            name="hidden_1",
+            hidden=True,
+            verdict=Verdict.OK,
+            score=1.0,
+            time_s=0.75,
+            memory_mib=44.0,
+            message="SECRET hidden message",
+            detail="SECRET detail",
+        ),
     ),
 )
 
@@ -83,10 +108,10 @@ class FakeGrader:
         time.sleep(self.delay_s / 2)
         with self.sessions() as session:
             pipeline.record_started(
-                session, Started(request.evaluation_id, request.attempt, "fake"), self.settings)
+                session, Started(request.evaluation_id, request.attempt, "fake"), self.settings
+            )
         time.sleep(self.delay_s / 2)
-        outcome = Outcome(request.evaluation_id, request.attempt, "fake",
-                          report=REPORT.to_dict())
+        outcome = Outcome(request.evaluation_id, request.attempt, "fake", report=REPORT.to_dict())
         with self.sessions() as session:
             pipeline.record_outcome(session, outcome, self.settings)
 
@@ -110,37 +135,69 @@ class Service:
 PEOPLE = (("teacher", "teacher"), ("alice", "student"), ("bob", "student"))
 
 
-def seed(service: Service) -> None:
+def seed(sessions: sessionmaker[Session]) -> dict[str, int]:
     """Course ``dl`` with a teacher and two students; assignments ``entropy`` (open),
     ``overdue`` (past its first deadline: 1 of 3 points) and ``closed`` (past both), each
-    passed at score 0.5 (what `REPORT` scores); and a course ``other`` nobody here is in."""
+    passed at score 0.5 (what `REPORT` scores); and a course ``other`` nobody here is in.
+    Returns the ids by name."""
     now = utcnow()
-    with service.sessions() as session:
+    ids: dict[str, int] = {}
+    with sessions() as session:
         course = Course(slug="dl", name="Deep Learning")
         other = Course(slug="other", name="Other")
         session.add_all([course, other])
         session.flush()
-        service.ids["course"], service.ids["other"] = course.id, other.id
+        ids["course"], ids["other"] = course.id, other.id
         for username, role in PEOPLE:
-            user = User(username=username, display_name=username.title(),
-                        password_hash=hash_password(PASSWORD))
+            user = User(
+                username=username,
+                display_name=username.title(),
+                password_hash=hash_password(PASSWORD),
+            )
             session.add(user)
             session.flush()
-            service.ids[username] = user.id
+            ids[username] = user.id
             session.add(Enrollment(course_id=course.id, user_id=user.id, role=role))
         for name, first, second in (
-                ("entropy", now + timedelta(days=7), now + timedelta(days=14)),
-                ("overdue", now - timedelta(days=1), now + timedelta(days=14)),
-                ("closed", now - timedelta(days=2), now - timedelta(days=1))):
+            ("entropy", now + timedelta(days=7), now + timedelta(days=14)),
+            ("overdue", now - timedelta(days=1), now + timedelta(days=14)),
+            ("closed", now - timedelta(days=2), now - timedelta(days=1)),
+        ):
             assignment = Assignment(
-                course_id=course.id, name=name, package_name="numpy_entropy",
-                package_version="v1", device="cpu", points=3, first_deadline=first,
-                second_deadline=second, second_points=1, second_policy="fixed",
-                threshold=0.5)
+                course_id=course.id,
+                name=name,
+                package_name="numpy_entropy",
+                package_version="v1",
+                device="cpu",
+                points=3,
+                first_deadline=first,
+                second_deadline=second,
+                second_points=1,
+                second_policy="fixed",
+                threshold=0.5,
+            )
             session.add(assignment)
             session.flush()
-            service.ids[name] = assignment.id
+            ids[name] = assignment.id
         session.commit()
+    return ids
+
+
+def settings_for(folder: Path) -> Settings:
+    """Settings of a test service whose files live in ``folder``."""
+    return Settings(environment="test", data_dir=folder, demo=False)
+
+
+def build_database(folder: Path) -> dict[str, int]:
+    """A migrated, seeded SQLite database in ``folder`` (copied by each test); its ids."""
+    folder.mkdir(parents=True, exist_ok=True)
+    settings = settings_for(folder)
+    upgrade(settings.db_url, "heads")
+    engine = make_engine(settings.db_url)
+    try:
+        return seed(make_sessionmaker(engine))
+    finally:
+        engine.dispose()
 
 
 def free_port() -> int:
@@ -150,11 +207,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_service(tmp_path: Path) -> tuple[Service, Callable[[], None]]:
-    """The real app on a fresh migrated SQLite database, served on loopback; and its stop."""
-    settings = Settings(environment="test", data_dir=tmp_path / "data", demo=False)
+def start_service(
+    tmp_path: Path, template: tuple[Path, dict[str, int]]
+) -> tuple[Service, Callable[[], None]]:
+    """The real app on a copy of the ``template`` database (its folder and ids), served on
+    loopback; and the function that stops it."""
+    settings = settings_for(tmp_path / "data")
     settings.data_dir.mkdir()
-    upgrade(settings.db_url, "heads")
+    folder, ids = template
+    shutil.copyfile(
+        settings_for(folder).db_url.removeprefix("sqlite:///"),
+        settings.db_url.removeprefix("sqlite:///"),
+    )
     engine = make_engine(settings.db_url)
     sessions = make_sessionmaker(engine)
     grader = FakeGrader(sessions, settings)
@@ -169,8 +233,7 @@ def start_service(tmp_path: Path) -> tuple[Service, Callable[[], None]]:
         time.sleep(0.01)
     assert server.started, "uvicorn did not start"
     host, port = sock.getsockname()[:2]
-    service = Service(f"http://{host}:{port}", settings, engine, sessions, grader)
-    seed(service)
+    service = Service(f"http://{host}:{port}", settings, engine, sessions, grader, dict(ids))
 
     def stop() -> None:
         grader.join()

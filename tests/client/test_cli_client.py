@@ -22,7 +22,8 @@ from tests.client.service import GOOD_MAIN, Service, free_port
 # in SQLAlchemy 2.1: under filterwarnings=error the warning would answer 500. Only that one
 # warning is let through; remove this when the route stops calling tuples().
 pytestmark = pytest.mark.filterwarnings(
-    r"ignore:The Result.tuples\(\) method is deprecated:DeprecationWarning")
+    r"ignore:The Result.tuples\(\) method is deprecated:DeprecationWarning"
+)
 
 
 def write(folder: Path, name: str, content: bytes = GOOD_MAIN) -> Path:
@@ -32,8 +33,7 @@ def write(folder: Path, name: str, content: bytes = GOOD_MAIN) -> Path:
     return path
 
 
-def submit_one(service: Service, tmp_path: Path, assignment: str = "entropy",
-               *extra: str) -> int:
+def submit_one(service: Service, tmp_path: Path, assignment: str = "entropy", *extra: str) -> int:
     """Submit a good solution as the logged-in user; the new submission's id."""
     run = cli("submit", "dl", assignment, str(write(tmp_path, "solution.py")), *extra)
     assert run.code == 0, run.stderr
@@ -44,7 +44,8 @@ def submit_one(service: Service, tmp_path: Path, assignment: str = "entropy",
 
 
 def test_login_saves_a_working_token_readable_only_by_the_user(
-        service: Service, config_home: Path) -> None:
+    service: Service, config_home: Path
+) -> None:
     run = login(service, "alice")
     path = config_home / "credentials.json"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -72,7 +73,8 @@ def test_login_uses_autograde_server_from_the_environment(service: Service, monk
 
 
 def test_wrong_password_shows_the_api_message_and_saves_nothing(
-        service: Service, config_home: Path) -> None:
+    service: Service, config_home: Path
+) -> None:
     run = cli("login", "--server", service.url, "-u", "alice", input="nope\n")
     assert run.code == 1
     assert run.stderr.strip() == "autograde: wrong username or password"
@@ -105,11 +107,13 @@ def test_logout_revokes_the_token_on_the_server(service: Service, config_home: P
 
 
 def test_logout_of_an_unreachable_server_forgets_the_token_and_says_so(
-        service: Service, config_home: Path) -> None:
+    service: Service, config_home: Path
+) -> None:
     login(service, "alice")
     saved = config.load()
-    config.save(config.Credentials(**{**saved.__dict__,
-                                      "server": f"http://127.0.0.1:{free_port()}"}))
+    config.save(
+        config.Credentials(**{**saved.__dict__, "server": f"http://127.0.0.1:{free_port()}"})
+    )
     run = cli("logout")
     assert run.code == 0 and "stays valid until it expires" in run.stdout
     assert not (config_home / "credentials.json").exists()
@@ -120,8 +124,13 @@ def test_logout_of_an_unreachable_server_forgets_the_token_and_says_so(
 
 def test_every_command_without_a_login_says_to_log_in(service: Service, tmp_path: Path) -> None:
     solution = str(write(tmp_path, "solution.py"))
-    for args in (("submit", "dl", "entropy", solution), ("status",), ("status", "1"),
-                 ("results", "1"), ("standings", "dl")):
+    for args in (
+        ("submit", "dl", "entropy", solution),
+        ("status",),
+        ("status", "1"),
+        ("results", "1"),
+        ("standings", "dl"),
+    ):
         run = cli(*args)
         assert run.code == 1, args
         assert run.stderr.strip() == "autograde: you are not logged in; run `autograde login` first"
@@ -149,8 +158,9 @@ def test_an_expired_token_asks_for_a_new_login(service: Service) -> None:
 
 
 def test_a_server_that_is_not_autograde_is_reported(service: Service) -> None:
-    run = cli("login", "--server", service.url + "/healthz-not-here", "-u", "alice",
-              input="secret-pw\n")
+    run = cli(
+        "login", "--server", service.url + "/healthz-not-here", "-u", "alice", input="secret-pw\n"
+    )
     assert run.code == 1 and run.stderr.startswith("autograde: ")
 
 
@@ -158,7 +168,8 @@ def test_a_server_that_is_not_autograde_is_reported(service: Service) -> None:
 
 
 def test_submit_files_prints_the_id_and_that_it_is_on_time(
-        service: Service, tmp_path: Path) -> None:
+    service: Service, tmp_path: Path
+) -> None:
     service.grader.grading = False
     login(service, "alice")
     helper = write(tmp_path, "helper.py", b"X = 1\n")
@@ -175,9 +186,11 @@ def test_submit_by_ids_and_what_the_deadlines_leave(service: Service, tmp_path: 
     service.grader.grading = False
     login(service, "alice")
     solution = str(write(tmp_path, "solution.py"))
-    expected = {"entropy": ": on time;",
-                "overdue": ": after the first deadline: at most 1 of 3 points;",
-                "closed": ": LATE: after the last deadline, it earns no points;"}
+    expected = {
+        "entropy": ": on time;",
+        "overdue": ": after the first deadline: at most 1 of 3 points;",
+        "closed": ": LATE: after the last deadline, it earns no points;",
+    }
     for name, words in expected.items():
         run = cli("submit", str(service.ids["course"]), str(service.ids[name]), solution)
         assert run.code == 0, run.stderr
@@ -214,14 +227,17 @@ def test_submit_a_zip_as_it_is(service: Service, tmp_path: Path) -> None:
 
 
 def test_submit_refusals_show_the_reason_and_store_nothing(
-        service: Service, tmp_path: Path) -> None:
+    service: Service, tmp_path: Path
+) -> None:
     login(service, "alice")
     solution = str(write(tmp_path, "solution.py"))
     cases = [
         (("dl", "nope", solution), "no assignment 'nope' in dl (there: closed, overdue, entropy)"),
         (("other", "entropy", solution), "no course 'other' among yours (yours: dl)"),
-        (("dl", "entropy", str(write(tmp_path, "x.py", b"print(1)\n"))),
-         "no .py file has a line starting with 'def main('"),
+        (
+            ("dl", "entropy", str(write(tmp_path, "x.py", b"print(1)\n"))),
+            "no .py file has a line starting with 'def main('",
+        ),
         (("dl", "entropy", str(tmp_path / "missing.py")), "no such file or directory"),
         (("dl", "entropy", solution, str(tmp_path)), "not a mix"),
     ]
@@ -234,16 +250,29 @@ def test_submit_refusals_show_the_reason_and_store_nothing(
 
 
 def test_submit_wait_polls_until_graded_and_prints_the_results(
-        service: Service, tmp_path: Path) -> None:
+    service: Service, tmp_path: Path
+) -> None:
     login(service, "alice")
-    run = cli("submit", "dl", "entropy", str(write(tmp_path, "solution.py")), "--wait",
-              "--interval", "0.05")
+    run = cli(
+        "submit",
+        "dl",
+        "entropy",
+        str(write(tmp_path, "solution.py")),
+        "--wait",
+        "--interval",
+        "0.05",
+    )
     assert run.code == 0, run.stderr
     lines = run.stdout.splitlines()
     assert "evaluation queued" in lines[0]
     assert "status:    done" in run.stdout
-    assert any(line.split()[:2] == ["2", "WRONG_ANSWER"] and "0.50 s" in line
-               and "43 MiB" in line and "expected 1.5, got 2.0" in line for line in lines)
+    assert any(
+        line.split()[:2] == ["2", "WRONG_ANSWER"]
+        and "0.50 s" in line
+        and "43 MiB" in line
+        and "expected 1.5, got 2.0" in line
+        for line in lines
+    )
     hidden = next(line for line in lines if line.startswith("hidden_1 (hidden)"))
     assert hidden.split()[2:] == ["OK", "-", "-", "Hidden", "test", "passed."]
     assert "SECRET" not in run.stdout and "STAFF-ONLY" not in run.stdout
@@ -253,8 +282,17 @@ def test_submit_wait_polls_until_graded_and_prints_the_results(
 def test_submit_wait_gives_up_after_the_timeout(service: Service, tmp_path: Path) -> None:
     service.grader.grading = False
     login(service, "alice")
-    run = cli("submit", "dl", "entropy", str(write(tmp_path, "solution.py")), "--wait",
-              "--interval", "0.05", "--timeout", "0.2")
+    run = cli(
+        "submit",
+        "dl",
+        "entropy",
+        str(write(tmp_path, "solution.py")),
+        "--wait",
+        "--interval",
+        "0.05",
+        "--timeout",
+        "0.2",
+    )
     assert run.code == 3
     assert "Still not graded after 0.2 s" in run.stderr and "autograde status" in run.stderr
 
@@ -262,8 +300,7 @@ def test_submit_wait_gives_up_after_the_timeout(service: Service, tmp_path: Path
 # status / results -------------------------------------------------------------------------
 
 
-def test_status_of_one_submission_and_of_my_recent_ones(
-        service: Service, tmp_path: Path) -> None:
+def test_status_of_one_submission_and_of_my_recent_ones(service: Service, tmp_path: Path) -> None:
     service.grader.grading = False
     login(service, "bob")
     bobs = submit_one(service, tmp_path)
@@ -271,12 +308,17 @@ def test_status_of_one_submission_and_of_my_recent_ones(
     first = submit_one(service, tmp_path)
     second = submit_one(service, tmp_path, "overdue")
     one = cli("status", str(first))
-    assert one.code == 0 and f"Submission {first} (assignment {service.ids['entropy']})" \
-        in one.stdout and "status:    queued" in one.stdout
+    assert (
+        one.code == 0
+        and f"Submission {first} (assignment {service.ids['entropy']})" in one.stdout
+        and "status:    queued" in one.stdout
+    )
     recent = cli("status")
     rows = [line.split() for line in recent.stdout.splitlines()[2:]]
-    assert [(int(r[0]), r[1], r[2]) for r in rows] == [(second, "dl", "overdue"),
-                                                       (first, "dl", "entropy")]
+    assert [(int(r[0]), r[1], r[2]) for r in rows] == [
+        (second, "dl", "overdue"),
+        (first, "dl", "entropy"),
+    ]
     assert [s["id"] for s in json.loads(cli("status", "--json", "-n", "1").stdout)] == [second]
     assert bobs not in [int(r[0]) for r in rows]
 
@@ -299,15 +341,17 @@ def test_another_students_submission_is_not_found(service: Service, tmp_path: Pa
         assert run.code == 1 and run.stderr.strip() == "autograde: no such submission"
 
 
-def test_results_table_and_json_follow_what_the_api_shows(
-        service: Service, tmp_path: Path) -> None:
+def test_results_table_and_json_follow_what_the_api_shows(service: Service, tmp_path: Path) -> None:
     login(service, "alice")
     submission = submit_one(service, tmp_path)
     service.grader.join()
     table = cli("results", str(submission))
     assert table.code == 0
-    rows = {line.split()[0]: line.split() for line in table.stdout.splitlines()
-            if line[:1].isdigit() or line.startswith("hidden")}
+    rows = {
+        line.split()[0]: line.split()
+        for line in table.stdout.splitlines()
+        if line[:1].isdigit() or line.startswith("hidden")
+    }
     assert rows["1"] == ["1", "OK", "0.25", "s", "42", "MiB", "entropy", "matches"]
     assert rows["hidden_1"] == ["hidden_1", "(hidden)", "OK", "-", "-", "Hidden", "test", "passed."]
     body = json.loads(cli("results", str(submission), "--json").stdout)
