@@ -36,6 +36,8 @@ class Case:
     statuses: set[RunStatus] = field(default_factory=lambda: set(OK))
     check: Callable[[Any, RunResult, Host], None] = lambda v, r, h: None
     limits: dict[str, float] = field(default_factory=dict)
+    seed: dict[str, str] = field(default_factory=dict)
+    """Files put into the scratch dir, as if they came with the submission."""
 
 
 def _all_blocked(value: dict[str, Any], h: Host) -> None:
@@ -152,6 +154,24 @@ def _hijack(value: dict[str, Any], r: RunResult, h: Host) -> None:
         if not path.startswith("/tmp"):
             assert outcome != "written", (path, outcome)
     assert not value["json"].startswith("/tmp")
+
+
+_MARK = "import os\nopen('/tmp/HIJACKED_{0}', 'w').close()\n"
+HIJACK_SEED = {
+    "sitecustomize.py": _MARK.format("site"),
+    "usercustomize.py": _MARK.format("user"),
+    "evil.pth": "import os; open('/tmp/HIJACKED_pth', 'w').close()\n",
+    "json.py": _MARK.format("json"),
+    "numpy.py": _MARK.format("numpy"),
+}
+
+
+def _hijack_scratch(value: dict[str, Any], r: RunResult, h: Host) -> None:
+    # sitecustomize, usercustomize and .pth never run, not even in a fresh interpreter the
+    # job starts itself; that interpreter (`python -c`, cwd /tmp) may import the shipped
+    # json.py: the student's own process only, in the run's own throw-away scratch.
+    assert set(value["hijacked"]) <= {"HIJACKED_json", "HIJACKED_numpy"}, value
+    assert not value["json"].startswith("/tmp") and not value["numpy"].startswith("/tmp")
 
 
 def _daemon(value: Any, r: RunResult, h: Host) -> None:
@@ -287,6 +307,12 @@ CASES: dict[str, Case] = {
     "sitecustomize_pth_hijack": Case(
         "hijack_site.py", lambda h: ["--marker", "HIJACK"], check=_hijack
     ),
+    "hijack_shipped_in_submission": Case(
+        "hijack_scratch.py",
+        check=_hijack_scratch,
+        seed=HIJACK_SEED,
+        limits={"cpu_time_s": 10.0, "wall_time_s": 20.0, "memory_mib": 1024},
+    ),
     "daemon_outlives_test": Case("daemon.py", lambda h: ["--name", DAEMON], check=_daemon),
     "setuid_and_namespaces": Case("setuid_attempts.py", check=_setuid),
     "write_python_install": Case("write_install.py", lambda h: _python_files(), check=_install),
@@ -329,6 +355,8 @@ def test_hostile(name: str, runner: WarmRunner, host: Host, tmp_path: Path) -> N
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     (scratch / "input.txt").write_text("input\n")
+    for name, text in case.seed.items():
+        (scratch / name).write_text(text)
     watched = [
         host.hidden,
         host.reference,
@@ -352,7 +380,7 @@ def test_hostile(name: str, runner: WarmRunner, host: Host, tmp_path: Path) -> N
     assert host.no_connection_arrived()
     assert host.secret not in result.stdout + result.stderr + str(result.payload)
     assert _snapshot(watched) == before
-    assert sorted(p.name for p in scratch.iterdir()) == ["input.txt"]
+    assert sorted(p.name for p in scratch.iterdir()) == sorted(["input.txt", *case.seed])
     assert not scratch.joinpath("HIJACKED").exists()
     assert _processes_named(DAEMON) == []
     assert runner._zygote.alive()
