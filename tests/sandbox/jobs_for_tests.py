@@ -44,9 +44,12 @@ def not_bytes() -> bytes:
     return "text"  # type: ignore[return-value]
 
 
-def child_sleeper() -> bytes:
-    """Leave a sleeping child behind and wait on it forever."""
+def child_sleeper(name: str = "agsleeper") -> bytes:
+    """Leave a sleeping child (named `name` in /proc/PID/comm) behind, sleep forever."""
     if os.fork() == 0:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(15, name.encode(), 0, 0, 0)  # PR_SET_NAME
         time.sleep(1000)
         os._exit(0)
     time.sleep(1000)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -90,9 +91,10 @@ def test_job_returning_non_bytes_is_exited(runner: WarmRunner, tmp_path: Path) -
 
 def test_wall_timeout_kills_children_too(runner: WarmRunner, tmp_path: Path) -> None:
     config = _config(tmp_path, limits=Limits(wall_time_s=0.5, cpu_time_s=5))
-    result = runner.run(jobs.child_sleeper, config)
+    result = runner.run(jobs.child_sleeper, config, ("agsandboxed",))
     assert result.status is RunStatus.TIMEOUT and "wall" in result.error
     assert result.wall_s < 2
+    assert _named("agsandboxed") == []
 
 
 def test_cpu_and_memory_are_measured(runner: WarmRunner, tmp_path: Path) -> None:
@@ -189,3 +191,29 @@ def test_cuda_in_the_child(runner: WarmRunner, tmp_path: Path) -> None:
     result = runner.run(jobs.cuda_sum, _config(tmp_path, limits=limits, allow_gpu=True))
     assert result.status is RunStatus.OK, (result.error, result.stderr[-2000:])
     assert result.payload == b"1000.0"
+
+
+def test_unsandboxed_leftovers_are_killed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(runner_module, "sandbox_available", lambda: (False, "no namespaces"))
+    with WarmRunner(preload=(), allow_unsandboxed=True) as unsafe:
+        config = SandboxConfig(limits=Limits(wall_time_s=0.5), scratch_dir=tmp_path)
+        result = unsafe.run(jobs.child_sleeper, config, ("agunsafe",))
+    assert result.status is RunStatus.TIMEOUT
+    assert _named("agunsafe") == []
+
+
+def _named(name: str) -> list[str]:
+    """Live (not zombie) processes called `name`, after giving SIGKILL a moment."""
+    for _ in range(40):
+        found = []
+        for pid in Path("/proc").iterdir():
+            try:
+                if pid.name.isdigit() and (pid / "comm").read_text().strip() == name:
+                    if (pid / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                        found.append(pid.name)
+            except OSError:
+                pass
+        if not found:
+            return []
+        time.sleep(0.05)
+    return found

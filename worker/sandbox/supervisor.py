@@ -253,6 +253,7 @@ def _watch(
         _pump(fd, readers[fd], obs, limits)
         os.close(fd)
     os.close(pidfd)
+    _kill(pid, cgroup)  # leftovers of an unsandboxed run; the zombie keeps the pid ours
     _, status, rusage = os.wait4(pid, 0)
     obs.finish(
         status, rusage, time.monotonic() - request.requested_at, cgroup, request.requested_at
@@ -273,11 +274,13 @@ def _pump(fd: int, name: str, obs: Observation, limits: Any) -> bool:
 
 
 def _kill(pid: int, cgroup: RunCgroup | None) -> None:
-    """SIGKILL the namespace's init (the kernel then kills the rest) and the cgroup."""
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    """SIGKILL the namespace's init (the kernel then kills the rest), its process group
+    (all there is when running unsandboxed) and the cgroup."""
+    for kill, target in ((os.kill, pid), (os.killpg, pid)):
+        try:
+            kill(target, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
     if cgroup is not None:
         cgroup.kill_all()
 
