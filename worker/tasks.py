@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Send = Callable[[str, dict[str, Any]], None]
+OUTCOME_RETRY = {"max_retries": 40, "interval_start": 0.5, "interval_step": 0.5,
+                 "interval_max": 2.0}
 
 
 def resolve_package(assignments_dir: Path, name: str, version: str) -> Path:
@@ -130,7 +132,10 @@ def register_evaluate(app: Celery, settings: WorkerSettings) -> None:
         request = EvaluateRequest.from_json(payload)
 
         def send(task: str, body: dict[str, Any]) -> None:
-            app.send_task(task, args=[body], queue=request.record_queue)
+            # The outcome must survive a broker restart: retry publishing for ~1 minute.
+            # (If it still fails, the lease expires and the sweeper runs a new attempt.)
+            app.send_task(task, args=[body], queue=request.record_queue, retry=True,
+                          retry_policy=OUTCOME_RETRY if task == RECORD_OUTCOME_TASK else None)
 
         outcome = evaluate(
             request,
