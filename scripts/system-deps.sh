@@ -6,6 +6,8 @@ set -e
 missing=""
 command -v bwrap >/dev/null 2>&1 || missing="$missing bubblewrap"
 [ -x /usr/bin/chromium ] || missing="$missing chromium"
+# libseccomp2: the sandbox's seccomp filter (pyseccomp loads it with ctypes).
+ldconfig -p 2>/dev/null | grep -q 'libseccomp\.so\.2' || missing="$missing libseccomp2"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
     echo "autograde: please install:$missing (e.g. sudo apt-get install$missing)" >&2
