@@ -90,6 +90,13 @@ class ApiClient:
             )
         raise ApiError(response.status_code, code, message)
 
+    def request_list(self, path: str) -> list[Json]:
+        """GET ``API + path``, an answer that must be a JSON list."""
+        answer = self.request("GET", path)
+        if not isinstance(answer, list):
+            raise ClientError(f"the server answered {path} with something that is not a list")
+        return answer
+
     # accounts -----------------------------------------------------------------------------
 
     def create_token(
@@ -114,7 +121,7 @@ class ApiClient:
 
     def courses(self) -> list[Json]:
         """The caller's courses, with their role in each."""
-        return self.request("GET", "/courses")
+        return self.request_list("/courses")
 
     def course(self, ref: str) -> Json:
         """A course of the caller's by slug or id."""
@@ -127,7 +134,7 @@ class ApiClient:
 
     def assignments(self, course_id: int) -> list[Json]:
         """A course's published assignments with the caller's state."""
-        return self.request("GET", f"/courses/{course_id}/assignments")
+        return self.request_list(f"/courses/{course_id}/assignments")
 
     def assignment(self, course_ref: str, ref: str) -> Json:
         """An assignment by course (slug or id) and assignment (name or id)."""
@@ -152,7 +159,7 @@ class ApiClient:
 
     def submissions(self, assignment_id: int) -> list[Json]:
         """Submissions of one assignment (the caller's; staff: everyone's)."""
-        return self.request("GET", f"/assignments/{assignment_id}/submissions")
+        return self.request_list(f"/assignments/{assignment_id}/submissions")
 
     def recent_submissions(self, limit: int = 10, course_ref: str | None = None) -> list[Json]:
         """The caller's own latest submissions over their courses (or one course), newest
@@ -196,7 +203,7 @@ class ApiClient:
 
     def standings(self, course_id: int) -> list[Json]:
         """Standings of a course: the caller's own row (students) or everyone's (staff)."""
-        return self.request("GET", f"/courses/{course_id}/standings")
+        return self.request_list(f"/courses/{course_id}/standings")
 
 
 def is_pending(submission: Json) -> bool:

@@ -157,11 +157,16 @@ def test_an_expired_token_asks_for_a_new_login(service: Service) -> None:
     assert "expired" in run.stderr and "run `autograde login`" in run.stderr
 
 
-def test_a_server_that_is_not_autograde_is_reported(service: Service) -> None:
-    run = cli(
-        "login", "--server", service.url + "/healthz-not-here", "-u", "alice", input="secret-pw\n"
-    )
-    assert run.code == 1 and run.stderr.startswith("autograde: ")
+def test_a_wrong_server_address_shows_the_servers_answer(service: Service) -> None:
+    run = cli("login", "--server", service.url + "/not-here", "-u", "alice", input="secret-pw\n")
+    assert (run.code, run.stderr) == (1, "autograde: Not Found\n")
+
+
+def test_login_throttling_is_shown_with_its_wait(service: Service) -> None:
+    for _ in range(service.settings.login_max_failures):
+        assert cli("login", "--server", service.url, "-u", "bob", input="wrong\n").code == 1
+    run = cli("login", "--server", service.url, "-u", "bob", input="secret-pw\n")
+    assert run.code == 1 and "too many failed logins; try again in" in run.stderr
 
 
 # submit -----------------------------------------------------------------------------------
