@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Index,
     Integer,
     Select,
     and_,
@@ -59,15 +60,18 @@ from core.deadlines import epoch_s
 from core.scoring import POINTS_EPS, THRESHOLD_EPS
 from core.standing import FAILED, AssignmentResult, StudentStanding
 
-STANDING_INDEXES: dict[str, str] = {
-    # The standing joins every submission to its current evaluation; this covering index
-    # lets the join read (id, status, score, metric) without touching the evaluation rows,
-    # whose stored reports make the table ten times larger than the index.
-    "ix_evaluations_standing": "evaluations (id, status, score, metric)",
-}
-"""Indexes the statement relies on (name -> table and columns); created by the migration
-``2026_11_25_2040_standing`` and by `create_standing_indexes` for databases built with
-``create_all``."""
+STANDING_INDEX = Index(
+    "ix_evaluations_standing",
+    Evaluation.id,
+    Evaluation.status,
+    Evaluation.score,
+    Evaluation.metric,
+)
+"""The statement joins every submission to its current evaluation and reads only these
+columns: with this covering index neither engine touches the evaluation rows, whose stored
+reports make the table about ten times larger than the index. Declared here, on the
+``evaluations`` table (`api.db.models.import_all_models` collects it); created by the
+migration ``2026_11_25_2040_standing`` and by `create_standing_indexes`."""
 
 WORK_MEM = "64MB"
 """PostgreSQL memory per hash or sort node of the statement (900,000 submissions fit)."""
@@ -404,9 +408,8 @@ def _results(detail: Any) -> tuple[AssignmentResult, ...]:
 
 
 def create_standing_indexes(connection: Connection) -> None:
-    """Create `STANDING_INDEXES` when missing (for schemas made by ``create_all``)."""
-    for name, target in STANDING_INDEXES.items():
-        connection.execute(text(f"CREATE INDEX IF NOT EXISTS {name} ON {target}"))
+    """Create `STANDING_INDEX` when missing (for schemas made by ``create_all``)."""
+    STANDING_INDEX.create(connection, checkfirst=True)
 
 
 def course_standings(session: Session, course_id: int, now: datetime) -> list[StudentStanding]:
