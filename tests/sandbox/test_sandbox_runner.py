@@ -217,3 +217,8 @@ def _named(name: str) -> list[str]:
             return []
         time.sleep(0.05)
     return found
+
+
+def test_limits_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="wall_time_s"):
+        Limits(wall_time_s=0)

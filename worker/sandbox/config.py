@@ -35,6 +35,11 @@ class Limits:
     payload_mib: int = 64
     """Largest returned value; more kills the run (status output_limit)."""
 
+    def __post_init__(self) -> None:
+        for name, value in vars(self).items():
+            if not value > 0:
+                raise ValueError(f"Limits.{name} must be positive, not {value!r}")
+
 
 @dataclass(frozen=True)
 class Mount:
