@@ -11,9 +11,8 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from api.client import config, render
-from api.client.config import Credentials
-from api.client.errors import ApiError, ClientError, NotLoggedIn, ServerUnreachable
+from api.client import config, render, session
+from api.client.errors import ClientError
 from api.client.files import upload_parts
 from api.client.http import ApiClient, is_pending
 
@@ -62,51 +61,18 @@ def login(
     server = server or config.default_server()
     username = username or typer.prompt("Username")
     password = typer.prompt("Password", hide_input=True)
-    scopes = ["read", "submit"] + (["staff"] if staff else [])
-    with ApiClient(server) as client:
-        created = client.create_token(username, password, scopes=scopes)
-    path = config.save(
-        Credentials(
-            server=client.server,
-            token=created["token"],
-            token_id=created["id"],
-            username=username,
-            expires_at=created.get("expires_at"),
-        )
-    )
+    done = session.log_in(server, username, password, staff=staff)
     typer.echo(
-        f"Logged in to {client.server} as {username} (scopes: {created['scopes']}; "
-        f"token expires {created.get('expires_at') or 'never'}); saved in {path}."
+        f"Logged in to {done.credentials.server} as {username} (scopes: {done.scopes}; "
+        f"token expires {done.credentials.expires_at or 'never'}); saved in {done.path}."
     )
 
 
 @reported
 def logout() -> None:
     """Revoke the saved API token on the server and forget it here."""
-    try:
-        credentials = config.load()
-    except NotLoggedIn:
-        typer.echo("You were not logged in.")
-        return
-    note = revoke_quietly(credentials)
-    config.forget()
-    typer.echo(f"Logged out of {credentials.server}{note}.")
-
-
-def revoke_quietly(credentials: Credentials) -> str:
-    """Revoke the token if the server can be told; a note on what happened otherwise."""
-    if credentials.token_id is None:
-        return " (the token could not be revoked: its id was not saved)"
-    try:
-        with ApiClient(credentials.server, credentials.token) as client:
-            client.revoke_token(credentials.token_id)
-    except ServerUnreachable as error:
-        return f" here only ({error.message}; the token stays valid until it expires)"
-    except ApiError as error:
-        if error.status != 401:
-            raise
-        return " (the token had already expired or been revoked)"
-    return ""
+    where = session.log_out()
+    typer.echo("You were not logged in." if where is None else f"Logged out of {where}.")
 
 
 @reported

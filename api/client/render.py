@@ -90,6 +90,8 @@ def summary(submission: Json) -> str:
         f"  status:    {_status(submission)}",
         f"  points:    {cell(submission.get('points'))} of {cell(submission.get('max_points'))}",
     ]
+    if submission.get("username"):  # the staff view names the student
+        lines.insert(1, f"  student:   {submission['username']}")
     if submission.get("team"):
         team = ", ".join(m.get("username") or m["uuid"] for m in submission["team"])
         lines.append(f"  team:      {team}")
@@ -146,7 +148,7 @@ def results(submission: Json) -> str:
     return (
         summary(submission)
         + "\n\n"
-        + table(("test", "verdict", "time", "memory", "message"), rows)
+        + table(("test", "verdict", "time", "memory", "message"), rows, max_width=160)
         + footer
     )
 

@@ -106,6 +106,15 @@ def test_logout_revokes_the_token_on_the_server(service: Service, config_home: P
     assert cli("logout").stdout.strip() == "You were not logged in."
 
 
+def test_logging_in_again_revokes_the_token_it_replaces(service: Service) -> None:
+    login(service, "alice")
+    first = config.load().token_id
+    login(service, "alice")
+    second = config.load().token_id
+    revoked = {t.id: t.revoked_at is not None for t in tokens_of(service, "alice")}
+    assert revoked == {first: True, second: False}
+
+
 def test_logout_of_an_unreachable_server_forgets_the_token_and_says_so(
     service: Service, config_home: Path
 ) -> None:
@@ -351,7 +360,7 @@ def test_results_table_and_json_follow_what_the_api_shows(service: Service, tmp_
     submission = submit_one(service, tmp_path)
     service.grader.join()
     table = cli("results", str(submission))
-    assert table.code == 0
+    assert table.code == 0 and "student:" not in table.stdout
     rows = {
         line.split()[0]: line.split()
         for line in table.stdout.splitlines()
@@ -366,7 +375,8 @@ def test_results_table_and_json_follow_what_the_api_shows(service: Service, tmp_
     staff = json.loads(cli("results", str(submission), "--json").stdout)
     hidden = next(t for t in staff["evaluation"]["tests"] if t["hidden"])
     assert hidden["time_s"] == 0.75 and hidden["detail"] == "SECRET detail"
-    assert "0.75 s" in cli("results", str(submission)).stdout
+    staff_table = cli("results", str(submission)).stdout
+    assert "0.75 s" in staff_table and "  student:   alice" in staff_table
 
 
 def test_results_before_grading_say_so(service: Service, tmp_path: Path) -> None:
