@@ -83,14 +83,16 @@ def run_test(package: str, test_name: str, source: Path | None = None) -> Any:
         args = module.parser.parse_args([])
         for key, value in test.resolved_args(str(data)).items():
             setattr(args, key, value)
-        cwd = os.getcwd()
+        cwd, path = os.getcwd(), list(sys.path)
         os.chdir(scratch)
         try:
             with contextlib.redirect_stdout(io.StringIO()):
                 value = module.main(args)
         finally:
             os.chdir(cwd)
-            sys.modules.pop("mnist", None)  # the loader is imported from the data folder
+            # The references import the loader from the data folder, which is about to go.
+            sys.path[:] = path
+            sys.modules.pop("mnist", None)
     return to_plain(value)
 
 
