@@ -10,20 +10,12 @@ import zipfile
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import update
 
 from api.client import ApiClient, LoginExpired, config
 from api.db import ApiToken, utcnow
 from tests.client.helpers import cli, login, saved_token, submissions_of, tokens_of
 from tests.client.service import GOOD_MAIN, Service, free_port
-
-# GET /api/v1/courses (api/routes/courses.py, the service's) calls Result.tuples(), deprecated
-# in SQLAlchemy 2.1: under filterwarnings=error the warning would answer 500. Only that one
-# warning is let through; remove this when the route stops calling tuples().
-pytestmark = pytest.mark.filterwarnings(
-    r"ignore:The Result.tuples\(\) method is deprecated:DeprecationWarning"
-)
 
 
 def write(folder: Path, name: str, content: bytes = GOOD_MAIN) -> Path:
