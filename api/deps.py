@@ -52,15 +52,17 @@ class Principal:
 
 
 def _from_token(session: Session, token: str) -> Principal:
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(token)))
+    found = session.execute(
+        select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == token_hash(token))
+    ).first()
     now = utcnow()
+    row, user = found if found is not None else (None, None)
     if row is None or row.revoked_at is not None or (row.expires_at and row.expires_at <= now):
         raise Unauthorized("the API token is unknown, revoked or expired; run `autograde login`")
     if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=5):
         row.last_used_at = now
         session.commit()
-    user = session.get(User, row.user_id)
-    assert user is not None
     return Principal(user, row.scope_set)
 
 
@@ -120,13 +122,14 @@ class Membership:
 
 def membership(session: Session, user: User, course_id: int) -> Membership:
     """The caller's role in a course, or 404 when they are not in it."""
-    course = session.get(Course, course_id)
-    if course is None:
+    found = session.execute(
+        select(Course, Enrollment.role).outerjoin(
+            Enrollment, (Enrollment.course_id == Course.id) & (Enrollment.user_id == user.id))
+        .where(Course.id == course_id)
+    ).first()
+    if found is None:
         raise NotFound("no such course")
-    role = session.scalar(
-        select(Enrollment.role).where(Enrollment.course_id == course_id,
-                                      Enrollment.user_id == user.id)
-    )
+    course, role = found
     if user.is_admin:
         role = Role.TEACHER.value
     if role is None:

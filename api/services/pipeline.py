@@ -95,12 +95,13 @@ def open_evaluation(
     retries: int = 0,
     make_current: bool = True,
     now: datetime | None = None,
+    attempt: int | None = None,
 ) -> Evaluation:
     """Add a queued evaluation (flushed, so it has an id) for ``submission``."""
     evaluation = Evaluation(
         submission_id=submission.id,
         package_version=package_version,
-        attempt=next_attempt(session, submission.id),
+        attempt=attempt or next_attempt(session, submission.id),
         status=EvaluationStatus.QUEUED.value,
         kind=kind,
         retries=retries,

@@ -104,7 +104,8 @@ def submit(
     for path, content in sorted(files.items()):
         digest = store_blob_race_free(session, content)
         session.add(SubmissionFile(submission_id=submission.id, path=path, blob_sha256=digest))
-    evaluation = open_evaluation(session, submission, assignment.package_version, now=now)
+    evaluation = open_evaluation(session, submission, assignment.package_version, now=now,
+                                 attempt=1)
     jobs = [job_for(session, evaluation, settings, files)]
     session.commit()
     return submission, jobs

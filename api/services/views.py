@@ -115,6 +115,8 @@ def evaluation_view(evaluation: Evaluation, *, staff: bool) -> schemas.Evaluatio
 
 def team_view(session: Session, team_uuids: str | None) -> list[schemas.TeamMember]:
     uuids = (team_uuids or "").split()
+    if not uuids:
+        return []
     users = {u.uuid: u for u in session.scalars(select(User).where(User.uuid.in_(uuids)))}
     return [schemas.TeamMember(uuid=u, username=getattr(users.get(u), "username", None),
                                display_name=getattr(users.get(u), "display_name", None))
