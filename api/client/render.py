@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 Json = Any
@@ -32,6 +33,17 @@ def cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     return str(value).replace("\n", " ")
+
+
+def when(stamp: str | None) -> str:
+    """An API time (ISO 8601, UTC) in the user's local time zone, to the second."""
+    if not stamp:
+        return "-"
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return stamp
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z").rstrip()
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[Any]], *, max_width: int = 60) -> str:
@@ -74,7 +86,7 @@ def lateness(submission: Json, full_points: int | None = None) -> str:
 def submitted(submission: Json, full_points: int | None = None) -> str:
     """What `submit` prints: the id, lateness and the evaluation's state."""
     return (
-        f"Submission {submission['id']} received at {submission['submitted_at']}: "
+        f"Submission {submission['id']} received at {when(submission['submitted_at'])}: "
         f"{lateness(submission, full_points)}; main file {submission.get('main_file')}; "
         f"evaluation {_status(submission)}."
     )
@@ -83,9 +95,10 @@ def submitted(submission: Json, full_points: int | None = None) -> str:
 def summary(submission: Json) -> str:
     """A submission's state in a few lines."""
     evaluation = submission.get("evaluation") or {}
+    late = "  LATE" if submission.get("late") else ""
     lines = [
         f"Submission {submission['id']} (assignment {submission['assignment_id']})",
-        f"  submitted: {submission['submitted_at']}{'  LATE' if submission.get('late') else ''}",
+        f"  submitted: {when(submission['submitted_at'])}{late}",
         f"  files:     {', '.join(submission.get('files', [])) or '-'}",
         f"  status:    {_status(submission)}",
         f"  points:    {cell(submission.get('points'))} of {cell(submission.get('max_points'))}",
@@ -109,7 +122,7 @@ def status_list(submissions: Sequence[Json]) -> str:
             s["id"],
             s.get("course_slug", ""),
             s.get("assignment_name", s["assignment_id"]),
-            s["submitted_at"],
+            when(s["submitted_at"]),
             s.get("late"),
             _status(s),
             s.get("points"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import stat
+import time
 import zipfile
 from pathlib import Path
 
@@ -170,3 +171,15 @@ def test_wait_stops_at_its_timeout() -> None:
         last = client.wait(1, interval_s=1.0, timeout_s=2.0, sleep=sleeps.append,
                            clock=lambda: next(now))  # fmt: skip
     assert last == pending and sleeps == [1.0, 1.0]
+
+
+def test_times_are_shown_in_the_users_zone(monkeypatch) -> None:
+    monkeypatch.setenv("TZ", "Europe/Prague")
+    time.tzset()
+    try:
+        assert render.when("2026-11-25T20:34:09.134855Z") == "2026-11-25 21:34:09 CET"
+        assert render.when("2026-07-01T10:00:00+00:00") == "2026-07-01 12:00:00 CEST"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert render.when(None) == "-" and render.when("soon") == "soon"
