@@ -65,16 +65,28 @@ PEOPLE = (("teacher", "teacher"), ("assistant", "assistant"), ("alice", "student
 
 
 def make_world(tmp_path: Path, database_url: str = "", version: str = "v1",
-               dispatcher=None, **overrides) -> World:
+               dispatcher=None, template: World | None = None, **overrides) -> World:
+    """A migrated, seeded database and an app; with ``template`` (a SQLite world) its
+    database file is copied instead, keeping its ids and tokens (much faster)."""
     settings = Settings(environment="test", data_dir=tmp_path, database_url=database_url,
                         demo=False, **overrides)
-    upgrade(settings.db_url, "heads")
+    if template is not None:
+        import shutil
+
+        template.engine.dispose()
+        shutil.copy(template.settings.data_dir / "autograde.sqlite3",
+                    tmp_path / "autograde.sqlite3")
+    else:
+        upgrade(settings.db_url, "heads")
     engine = make_engine(settings.db_url)
     sessions = make_sessionmaker(engine)
     dispatcher = dispatcher or RecordingDispatcher()
     world = World(settings, engine, sessions, dispatcher,
                   TestClient(create_app(settings, dispatcher=dispatcher, engine=engine)))
-    seed(world, version)
+    if template is None:
+        seed(world, version)
+    else:
+        world.ids, world.tokens, world.uuids = template.ids, template.tokens, template.uuids
     return world
 
 
