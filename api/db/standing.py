@@ -42,7 +42,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from api.db.enums import AdjustmentKind, AssignmentKind, EvaluationStatus, Role, SecondPolicy
 from api.db.models import (
@@ -164,19 +164,29 @@ def _scored_submissions(dialect: str, asg: Any) -> Any:
         .group_by(Extension.user_id, Extension.assignment_id)
         .cte("ext_asg")
     )
-    overrides = (
-        select(
-            Adjustment.submission_id,
-            Adjustment.points,
-            func.row_number()
-            .over(
-                partition_by=Adjustment.submission_id,
-                order_by=(Adjustment.created_at.desc(), Adjustment.id.desc()),
-            )
-            .label("rn"),
+    later = aliased(Adjustment)
+    newer_exists = (
+        select(later.id)
+        .where(
+            later.submission_id == Adjustment.submission_id,
+            later.kind == AdjustmentKind.OVERRIDE.value,
+            or_(
+                later.created_at > Adjustment.created_at,
+                and_(later.created_at == Adjustment.created_at, later.id > Adjustment.id),
+            ),
         )
-        .where(Adjustment.course_id == COURSE, Adjustment.kind == AdjustmentKind.OVERRIDE.value)
-        .cte("overrides")
+        .exists()
+    )
+    # The latest override of each submission (no later one exists): an equi-join on
+    # submission_id that both engines can index, unlike a filtered window function.
+    overrides = (
+        select(Adjustment.submission_id, Adjustment.points)
+        .where(
+            Adjustment.course_id == COURSE,
+            Adjustment.kind == AdjustmentKind.OVERRIDE.value,
+            not_(newer_exists),
+        )
+        .subquery("overrides")
     )
     e1 = func.coalesce(ext_course.c.s, 0)
     e2 = func.coalesce(ext_asg.c.s, 0)
@@ -196,7 +206,7 @@ def _scored_submissions(dialect: str, asg: Any) -> Any:
         .select_from(Submission)
         .join(asg, asg.c.aid == Submission.assignment_id)
         .outerjoin(Evaluation, Evaluation.id == Submission.current_evaluation_id)
-        .outerjoin(overrides, and_(overrides.c.submission_id == Submission.id, overrides.c.rn == 1))
+        .outerjoin(overrides, overrides.c.submission_id == Submission.id)
         .outerjoin(ext_course, ext_course.c.user_id == Submission.user_id)
         .outerjoin(
             ext_asg,
@@ -206,7 +216,7 @@ def _scored_submissions(dialect: str, asg: Any) -> Any:
             ),
         )
         .where(or_(done, Submission.accepted, overrides.c.points.is_not(None)))
-        .cte("base")
+        .subquery("base")
     )
     b = base.c
     first_x = b.first_s + b.ext_s
@@ -224,7 +234,7 @@ def _scored_submissions(dialect: str, asg: Any) -> Any:
         ),
         else_=b.second_points,
     )
-    timed = select(base, max_at.label("max_at"), case((late, 1), else_=0).label("late")).cte(
+    timed = select(base, max_at.label("max_at"), case((late, 1), else_=0).label("late")).subquery(
         "timed"
     )
     t = timed.c
@@ -251,7 +261,7 @@ def _scored_submissions(dialect: str, asg: Any) -> Any:
         case((and_(t.done == 1, t.is_comp, t.t_s <= t.first_s + t.ext_s), t.metric)).label(
             "on_time_metric"
         ),
-    ).cte("scored")
+    ).subquery("scored")
 
 
 def _per_assignment(scored: Any, students: Any) -> Any:
