@@ -27,19 +27,27 @@ app.command("grade")(grade)
 
 
 def _load_packages() -> list:
-    """Every shipped assignment package, for publishing in the demo course."""
+    """Every shipped assignment package that loads, for publishing in the demo course."""
     from api.services.demo import PackageInfo
     from api.settings import Settings
-    from worker.packages import load_package
+    from worker.packages import PackageError, load_package
 
     infos = []
     for folder in sorted(Settings().assignments_dir.iterdir()):
-        if (folder / "assignment.toml").is_file():
-            m = load_package(folder).manifest
-            infos.append(PackageInfo(
-                name=m.name, title=m.title, kind=str(m.kind), points=m.points, bonus=m.bonus,
-                threshold=m.threshold,
-                device=str(m.device), version=load_package(folder).version))
+        if not (folder / "assignment.toml").is_file():
+            continue
+        try:
+            package = load_package(folder)
+        except PackageError as error:
+            typer.echo(f"skipping assignment {folder.name}: {error}", err=True)
+            continue
+        m, comp = package.manifest, package.manifest.competition
+        infos.append(PackageInfo(
+            name=m.name, title=m.title, kind=str(m.kind), points=m.points, bonus=m.bonus,
+            threshold=m.threshold, device=str(m.device), version=package.version,
+            metric_name=str(comp.metric) if comp else None,
+            metric_threshold=comp.threshold if comp else None,
+            higher_is_better=comp.higher_is_better if comp else True))
     return infos
 
 

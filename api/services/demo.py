@@ -25,6 +25,9 @@ class PackageInfo:
     threshold: float
     device: str
     version: str
+    metric_name: str | None = None
+    metric_threshold: float | None = None
+    higher_is_better: bool = True
 
 
 DEMO_ACCOUNTS = (
@@ -41,13 +44,17 @@ def publish(session: Session, course: Course, package: PackageInfo, now: datetim
     assignment = Assignment(
         course_id=course.id, name=package.name, title=package.title, kind=package.kind,
         package_name=package.name, package_version=package.version, device=package.device,
-        points=package.points, bonus_points=package.bonus, threshold=package.threshold,
+        points=package.points, threshold=package.threshold,
         first_deadline=now + timedelta(days=14), second_deadline=now + timedelta(days=21),
         second_points=package.points // 2,
     )
-    if package.kind == "competition":
-        assignment.metric_name = "metric"
-        assignment.metric_threshold = package.threshold
+    if package.kind == "competition":  # the bonus is distributed by rank after the deadline
+        assignment.bonus_points, assignment.rank_bonus = 0, package.bonus
+        assignment.metric_name = package.metric_name or "metric"
+        assignment.metric_threshold = package.metric_threshold
+        assignment.higher_is_better = package.higher_is_better
+    else:
+        assignment.bonus_points = package.bonus
     session.add(assignment)
     return assignment
 
