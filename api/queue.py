@@ -75,7 +75,8 @@ def dispatch_all(dispatcher: Dispatcher, jobs: list[tuple[EvaluateRequest, str]]
         try:
             dispatcher.dispatch(request, queue)
         except Exception:
-            log.exception("could not publish evaluation %s; the sweeper will", request.evaluation_id)
+            log.exception("could not publish evaluation %s; the sweeper will",
+                          request.evaluation_id)
 
 
 def make_recorder_celery(settings: Settings, sessions: sessionmaker[Session]) -> Celery:
@@ -86,7 +87,8 @@ def make_recorder_celery(settings: Settings, sessions: sessionmaker[Session]) ->
     dispatcher = CeleryDispatcher(app)
     app.conf.beat_schedule = {
         "sweep": {"task": SWEEP_TASK, "schedule": settings.sweep_interval_s,
-                  "options": {"queue": settings.record_queue, "expires": settings.sweep_interval_s}},
+                  "options": {"queue": settings.record_queue,
+                              "expires": settings.sweep_interval_s}},
     }
 
     @app.task(name=RECORD_STARTED_TASK)

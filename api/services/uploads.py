@@ -17,7 +17,9 @@ from core.errors import BadInput
 NAME_MAX = 255
 RATIO_MIN_BYTES = 1024 * 1024  # small members may compress well without being bombs
 MAIN_LINE = re.compile(rb"^def main\(", re.MULTILINE)
-UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+UUID_TEXT = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
 
 
 @dataclass(frozen=True)

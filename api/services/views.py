@@ -26,7 +26,6 @@ from api.db import (
     SubmissionFile,
     TestResult,
     User,
-    utcnow,
 )
 from core.competition import Competition
 from core.counting import Attempt, counting_solution, is_eligible, score_attempt

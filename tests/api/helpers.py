@@ -13,7 +13,16 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
-from api.db import Assignment, Course, Enrollment, User, make_engine, make_sessionmaker, upgrade, utcnow
+from api.db import (
+    Assignment,
+    Course,
+    Enrollment,
+    User,
+    make_engine,
+    make_sessionmaker,
+    upgrade,
+    utcnow,
+)
 from api.security import hash_password
 from api.services.accounts import create_token
 from api.settings import Settings
