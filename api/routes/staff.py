@@ -10,7 +10,7 @@ from fastapi.responses import PlainTextResponse
 from sqlalchemy import select
 
 from api import schemas
-from api.db import Adjustment, Evaluation, Extension
+from api.db import Adjustment, Assignment, Evaluation, Extension, Submission
 from api.db.service_models import RegradeSet
 from api.deps import (
     CourseStaff,
@@ -25,6 +25,7 @@ from api.deps import (
 from api.queue import dispatch_all
 from api.services import accounts, pipeline, regrade, staff
 from api.services.standings import gradebook_csv
+from api.services.views import submission_view
 from core.errors import BadInput, Conflict, NotFound
 
 router = APIRouter(tags=["staff"])
@@ -100,6 +101,20 @@ def export_gradebook(member: CourseStaff, session: SessionDep) -> PlainTextRespo
     return PlainTextResponse(gradebook_csv(session, member.course.id), media_type="text/csv",
                              headers={"Content-Disposition":
                                       f'attachment; filename="{member.course.slug}.csv"'})
+
+
+@router.get("/courses/{course_id}/system-errors",
+            response_model=list[schemas.SubmissionStaff | schemas.SubmissionPublic])
+def system_errors(member: CourseStaff, session: SessionDep
+                  ) -> list[schemas.SubmissionStaff | schemas.SubmissionPublic]:
+    """Submissions whose grading failed on our side (retries spent): re-run them."""
+    rows = session.execute(
+        select(Submission, Assignment)
+        .join(Evaluation, Evaluation.id == Submission.current_evaluation_id)
+        .join(Assignment, Assignment.id == Submission.assignment_id)
+        .where(Assignment.course_id == member.course.id,
+               Evaluation.status == "system_error").order_by(Submission.id)).all()
+    return [submission_view(session, s, a, staff=True) for s, a in rows]
 
 
 @router.post("/submissions/{submission_id}/rerun", response_model=schemas.Message,

@@ -84,8 +84,12 @@ def import_roster(
                        f"allowed: {', '.join(ROSTER_COLUMNS)}")
     created = enrolled = 0
     users = []
+    seen: set[str] = set()
     for line, row in enumerate(reader, start=2):
         username = (row.get("username") or "").strip()
+        if username in seen:
+            raise BadInput(f"line {line}: {username!r} appears twice")
+        seen.add(username)
         if not username:
             raise BadInput(f"line {line}: empty username")
         role = (row.get("role") or Role.STUDENT.value).strip()
@@ -97,8 +101,11 @@ def import_roster(
             user = User(username=username, email=(row.get("email") or "").strip(),
                         display_name=(row.get("display_name") or "").strip(),
                         password_hash=hash_password(password))
-            if (row.get("uuid") or "").strip():
-                user.uuid = row["uuid"].strip()
+            wanted = (row.get("uuid") or "").strip()
+            if wanted:
+                user.uuid = wanted  # validated by the model (InvalidSetting if not a UUID)
+                if session.scalar(select(User.id).where(User.uuid == user.uuid)) is not None:
+                    raise BadInput(f"line {line}: the uuid {wanted} belongs to another user")
             session.add(user)
             session.flush()
             created += 1

@@ -159,3 +159,49 @@ def test_tokens_revocable_and_scoped(world: World) -> None:
     assert c.delete(f"/api/v1/auth/tokens/{made.json()['id']}",
                     headers=world.as_("alice")).status_code == 200
     assert c.get("/api/v1/courses", headers=auth).status_code == 401
+
+
+@pytest.mark.parametrize("csv,words", [
+    (b"name\nx\n", "username"),
+    (b"username,colour\nx,red\n", "unknown CSV column"),
+    (b"username,role\nx,king\n", "unknown role"),
+    (b"username\nx\nx\n", "twice"),
+    (b"\xff\xfe\x00", "UTF-8"),
+])
+def test_bad_roster(world: World, csv: bytes, words: str) -> None:
+    from api.db import User
+
+    with world.sessions() as s:
+        before = s.scalar(select(func.count()).select_from(User))
+    response = world.client.post(f"/api/v1/courses/{world.ids['course']}/roster",
+                                 files={"file": ("r.csv", csv)}, headers=world.as_("teacher"))
+    assert 400 <= response.status_code < 500, response.text
+    assert words.lower() in response.json()["error"]["message"].lower()
+    with world.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(User)) == before
+
+
+def test_roster_duplicate_uuid_refused(world: World) -> None:
+    csv = f"username,uuid\nnewbie,{world.uuids['alice']}\n".encode()
+    response = world.client.post(f"/api/v1/courses/{world.ids['course']}/roster",
+                                 files={"file": ("r.csv", csv)}, headers=world.as_("teacher"))
+    assert response.status_code == 400 and "another user" in response.text
+
+
+@pytest.mark.parametrize("body", [
+    {"kind": "bonus", "points": 1, "reason": "x"},  # no user
+    {"kind": "override", "points": 1, "reason": "x"},  # no submission
+    {"kind": "bonus", "user_id": 1, "points": 1, "reason": ""},  # empty reason
+    {"kind": "fine", "user_id": 1, "points": 1, "reason": "x"},
+])
+def test_bad_adjustments(world: World, body: dict) -> None:
+    response = world.client.post(f"/api/v1/courses/{world.ids['course']}/adjustments",
+                                 json=body, headers=world.as_("teacher"))
+    assert 400 <= response.status_code < 500 and response.json()["error"]["message"]
+
+
+def test_exam_points_above_max(world: World) -> None:
+    response = world.client.put(f"/api/v1/courses/{world.ids['course']}/exam",
+                                json={"user_id": world.ids["alice"], "points": 101},
+                                headers=world.as_("teacher"))
+    assert response.status_code == 400 and "between 0 and 100" in response.text

@@ -70,6 +70,11 @@ def test_our_failures_are_retried_then_system_error_with_rerun(world: World) -> 
     assert "boom" not in str(student) and "not because of your code" in str(student)
     staff = world.client.get(f"/api/v1/submissions/{sid}", headers=world.as_("teacher")).json()
     assert "boom" in staff["evaluation"]["error"]
+    listed = world.client.get(f"/api/v1/courses/{world.ids['course']}/system-errors",
+                              headers=world.as_("teacher")).json()
+    assert [s["id"] for s in listed] == [sid]
+    assert world.client.get(f"/api/v1/courses/{world.ids['course']}/system-errors",
+                            headers=world.as_("alice")).status_code == 403
     rerun = world.client.post(f"/api/v1/submissions/{sid}/rerun", headers=world.as_("teacher"))
     assert rerun.status_code == 202, rerun.text
     again = world.client.get(f"/api/v1/submissions/{sid}", headers=world.as_("alice")).json()
