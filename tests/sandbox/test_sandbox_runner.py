@@ -4,6 +4,7 @@ refusal without a sandbox, and the rlimit fallback without cgroups."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 import time
@@ -91,10 +92,10 @@ def test_job_returning_non_bytes_is_exited(runner: WarmRunner, tmp_path: Path) -
 
 def test_wall_timeout_kills_children_too(runner: WarmRunner, tmp_path: Path) -> None:
     config = _config(tmp_path, limits=Limits(wall_time_s=0.5, cpu_time_s=5))
-    result = runner.run(jobs.child_sleeper, config, ("agsandboxed",))
+    result = runner.run(jobs.child_sleeper, config, (f"agsb{os.getpid()}",))
     assert result.status is RunStatus.TIMEOUT and "wall" in result.error
     assert result.wall_s < 2
-    assert _named("agsandboxed") == []
+    assert _named(f"agsb{os.getpid()}") == []
 
 
 def test_cpu_and_memory_are_measured(runner: WarmRunner, tmp_path: Path) -> None:
@@ -197,9 +198,9 @@ def test_unsandboxed_leftovers_are_killed(monkeypatch: pytest.MonkeyPatch, tmp_p
     monkeypatch.setattr(runner_module, "sandbox_available", lambda: (False, "no namespaces"))
     with WarmRunner(preload=(), allow_unsandboxed=True) as unsafe:
         config = SandboxConfig(limits=Limits(wall_time_s=0.5), scratch_dir=tmp_path)
-        result = unsafe.run(jobs.child_sleeper, config, ("agunsafe",))
+        result = unsafe.run(jobs.child_sleeper, config, (f"agus{os.getpid()}",))
     assert result.status is RunStatus.TIMEOUT
-    assert _named("agunsafe") == []
+    assert _named(f"agus{os.getpid()}") == []
 
 
 def _named(name: str) -> list[str]:

@@ -59,7 +59,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str
         "SECRET_TOKEN": secret,
         "PYTHONPATH": f"{PROJECT}:{site}",
     }
-    spec = json.dumps({"hidden": str(hidden), "root": str(root), "daemon": "agunpriv"})
+    spec = json.dumps({"hidden": str(hidden), "root": str(root), "daemon": f"agup{os.getpid()}"})
     proc = subprocess.run(
         [
             "setpriv",
@@ -107,7 +107,7 @@ def test_limits_hold(results: dict) -> None:
     assert results["sleep"]["status"] == "timeout"
     assert results["fork_bomb"]["status"] in ("ok", "timeout")
     assert results["daemon"]["status"] == "ok"
-    alive = [p for p in os.listdir("/proc") if p.isdigit() and _comm(p) == "agunpriv"]
+    alive = [p for p in os.listdir("/proc") if p.isdigit() and _comm(p) == f"agup{os.getpid()}"]
     assert alive == []
 
 
