@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import PlainTextResponse
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from api import schemas
 from api.db import Adjustment, Assignment, Evaluation, Extension, Submission
@@ -43,8 +44,8 @@ async def import_roster(member: CourseStaff, session: SessionDep,
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise BadInput("the roster must be UTF-8 text") from error
-    created, enrolled, users = accounts.import_roster(session, member.course, text,
-                                                      actor_id=member.user.id)
+    created, enrolled, users = await run_in_threadpool(
+        accounts.import_roster, session, member.course, text, actor_id=member.user.id)
     return schemas.RosterResult(created=created, enrolled=enrolled,
                                 users=[schemas.UserPublic.model_validate(u) for u in users])
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Request, UploadFile
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from api import schemas
 from api.db import Submission
@@ -45,9 +46,13 @@ async def create_submission(
     if principal.user.id != access.member.user.id:  # pragma: no cover - same principal
         raise Forbidden("submit as yourself")
     parts = await _read_parts(files, settings.max_upload_bytes)
-    submission, jobs = submit(session, principal.user, access.assignment, parts, settings)
-    dispatch_all(request.app.state.dispatcher, jobs)
-    return submission_view(session, submission, access.assignment, staff=False)
+
+    def accept() -> schemas.SubmissionPublic:  # blocking I/O: off the event loop
+        submission, jobs = submit(session, principal.user, access.assignment, parts, settings)
+        dispatch_all(request.app.state.dispatcher, jobs)
+        return submission_view(session, submission, access.assignment, staff=False)
+
+    return await run_in_threadpool(accept)
 
 
 @router.get("/assignments/{assignment_id}/submissions",

@@ -21,7 +21,9 @@ from tests.service.stack import GOOD, Stack, make_stack
 from tests.service.test_chaos import exactly_one_result
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-BURST = int(os.environ.get("AUTOGRADE_CHAOS_BURST", "200"))
+# The acceptance figure uses 200 (AUTOGRADE_CHAOS_BURST=200, ~4.5 min on 2 busy cores); the
+# suite runs a shorter burst to stay fast.
+BURST = int(os.environ.get("AUTOGRADE_CHAOS_BURST", "60"))
 
 
 def free_port() -> int:
