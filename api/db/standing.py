@@ -105,6 +105,16 @@ def int_div(a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[int]:
     return a.op("/", precedence=8, return_type=BigInteger)(b)
 
 
+def fenced(statement: Select[Any], dialect: str) -> Select[Any]:
+    """Keep PostgreSQL from inlining a subquery whose columns the next step reuses.
+
+    Inlined, each use of a computed column (the epoch seconds, the extension, the
+    maximum) repeats its expression for every submission; ``OFFSET 0`` computes it once.
+    SQLite computes flattened columns efficiently and keeps the plain subquery.
+    """
+    return statement.offset(0) if dialect == "postgresql" else statement
+
+
 def json_list(item: list[ColumnElement[Any]], dialect: str) -> Any:
     """The aggregate collecting one JSON array per row into a JSON list."""
     if dialect == "postgresql":
@@ -191,7 +201,7 @@ def _scored_submissions(dialect: str, asg: Any) -> Any:
     e1 = func.coalesce(ext_course.c.s, 0)
     e2 = func.coalesce(ext_asg.c.s, 0)
     done = Evaluation.status == EvaluationStatus.DONE.value
-    base = (
+    joined = (
         select(
             Submission.user_id,
             Submission.accepted,
@@ -216,8 +226,8 @@ def _scored_submissions(dialect: str, asg: Any) -> Any:
             ),
         )
         .where(or_(done, Submission.accepted, overrides.c.points.is_not(None)))
-        .subquery("base")
     )
+    base = fenced(joined, dialect).subquery("base")
     b = base.c
     first_x = b.first_s + b.ext_s
     late = b.t_s > func.coalesce(b.second_s, b.first_s) + b.ext_s
@@ -234,9 +244,9 @@ def _scored_submissions(dialect: str, asg: Any) -> Any:
         ),
         else_=b.second_points,
     )
-    timed = select(base, max_at.label("max_at"), case((late, 1), else_=0).label("late")).subquery(
-        "timed"
-    )
+    timed = fenced(
+        select(base, max_at.label("max_at"), case((late, 1), else_=0).label("late")), dialect
+    ).subquery("timed")
     t = timed.c
     meets = t.score >= t.threshold - THRESHOLD_EPS
     reaches = or_(
