@@ -19,13 +19,8 @@ from worker.sandbox.runner import WarmRunner
 def measure(runs: int) -> dict[str, float]:
     """Median seconds per figure over `runs` runs (after two warm-up runs)."""
     config = SandboxConfig()
-    figures: dict[str, list[float]] = {
-        "fork": [],
-        "entry": [],
-        "setup": [],
-        "warm_e2e": [],
-        "cold_e2e": [],
-    }
+    steps = ("to_supervisor", "fork", "entry", "setup")
+    figures: dict[str, list[float]] = {key: [] for key in (*steps, "warm_e2e", "cold_e2e")}
     with WarmRunner(preload=("numpy", "torch")) as runner:
         for i in range(runs + 2):
             started = time.monotonic()
@@ -35,7 +30,7 @@ def measure(runs: int) -> dict[str, float]:
                 raise RuntimeError(f"warm run failed: {result.error}")
             if i >= 2:
                 figures["warm_e2e"].append(elapsed)
-                for key in ("fork", "entry", "setup"):
+                for key in steps:
                     figures[key].append(result.timings[key])
         cold = [sys.executable, "-c", "import numpy, torch"]
         for _ in range(runs):
