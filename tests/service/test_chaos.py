@@ -61,11 +61,12 @@ def pool_children(pid: int) -> list[int]:
     return [int(x) for x in out.split()]
 
 
-@pytest.fixture
-def chaos(tmp_path) -> Stack:
+@pytest.fixture(scope="module")
+def chaos(tmp_path_factory) -> Stack:
+    """One warm stack for the module: each test leaves a worker and a recorder running."""
     from tests.service.stack import make_stack
 
-    stack = make_stack(tmp_path, **FAST_SETTINGS)
+    stack = make_stack(tmp_path_factory.mktemp("chaos"), **FAST_SETTINGS)
     stack.start_worker()
     stack.start_recorder()
     stack.wait_done([upload(stack)], timeout_s=120)  # warm: torch imported, reference cached
