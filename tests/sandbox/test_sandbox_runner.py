@@ -223,3 +223,54 @@ def _named(name: str) -> list[str]:
 def test_limits_must_be_positive() -> None:
     with pytest.raises(ValueError, match="wall_time_s"):
         Limits(wall_time_s=0)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == pid and stat[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def test_child_dies_with_its_supervisor(tmp_path: Path) -> None:
+    """PR_SET_PDEATHSIG: a killed supervisor takes its sandboxed child along, and the
+    caller gets a sandbox_error, not a verdict."""
+    require_sandbox()
+    with WarmRunner(preload=()) as fresh:
+        zygote = fresh._zygote.hello["pid"]
+        config = _config(tmp_path, limits=Limits(wall_time_s=30, cpu_time_s=30))
+        outcome: list[object] = []
+        thread = threading.Thread(
+            target=lambda: outcome.append(fresh.run(jobs.child_sleeper, config, ("agpd",)))
+        )
+        thread.start()
+        deadline = time.monotonic() + 10
+        busy: list[tuple[int, int]] = []
+        while not busy and time.monotonic() < deadline:
+            busy = [(s, c) for s in _children(zygote) for c in _children(s)]
+            time.sleep(0.05)
+        assert busy, "no running supervisor found"
+        supervisor, child = busy[0]
+        os.kill(supervisor, 9)
+        thread.join(timeout=10)
+        assert outcome and outcome[0].status is RunStatus.SANDBOX_ERROR  # type: ignore[attr-defined]
+        assert _gone(child)
+
+
+def _gone(pid: int) -> bool:
+    """True once `pid` has exited (or is a zombie), waiting up to 2 s."""
+    for _ in range(40):
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return True
+        if state == "Z":
+            return True
+        time.sleep(0.05)
+    return False
