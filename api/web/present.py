@@ -11,7 +11,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup, escape
+from pygments import highlight as _pygmentize
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import PythonLexer
+
 from api.web.views import CourseRules, GradebookRow, GradebookView, Standing
+
+_HTML = HtmlFormatter(nowrap=True, classprefix="tok-")
+
+
+def highlight(name: str, text: str) -> Markup:
+    """Python sources syntax-highlighted (pygments escapes the text); others escaped."""
+    if not name.endswith(".py") or len(text) > 500_000:
+        return escape(text)
+    return Markup(_pygmentize(text, PythonLexer(), _HTML))
 
 
 def fmt_points(value: float | None) -> str:

@@ -23,6 +23,7 @@ _env.lstrip_blocks = True
 _env.filters["pts"] = present.fmt_points
 _env.filters["in_zone"] = present.in_zone
 _env.globals["countdown"] = present.countdown
+_env.globals["highlight"] = present.highlight
 
 
 def _iso(when: datetime) -> str:
