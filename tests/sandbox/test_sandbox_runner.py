@@ -274,3 +274,12 @@ def _gone(pid: int) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def test_a_dead_zygote_is_restarted(tmp_path: Path) -> None:
+    require_sandbox()
+    with WarmRunner(preload=()) as fresh:
+        os.kill(fresh._zygote.hello["pid"], 9)
+        fresh._zygote.process.wait(timeout=5)
+        result = fresh.run(jobs.echo, _config(tmp_path), (b"again",))
+        assert result.status is RunStatus.OK and result.payload == b"again"

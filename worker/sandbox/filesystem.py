@@ -111,9 +111,16 @@ def build_root(root: str, config: SandboxConfig) -> None:
         if os.path.islink(f"/{d}"):
             os.symlink(os.readlink(f"/{d}"), f"{root}/{d}")
     _write_etc(root)
-    for bind in system_binds(config):
-        _bind(root, bind)
+    binds = system_binds(config)
+    # A Python environment under /tmp (CI clones there) would be hidden by the scratch
+    # tmpfs: bind those after it, read-only, on top of the fresh scratch.
+    late = [b for b in binds if b.target.startswith(SCRATCH + "/")]
+    for bind in binds:
+        if bind not in late:
+            _bind(root, bind)
     _make_scratch(root, config)
+    for bind in late:
+        _bind(root, bind)
     _make_dev_links(root)
     os.makedirs(f"{root}/proc", exist_ok=True)
     sc.mount("proc", f"{root}/proc", "proc", sc.MS_NOSUID | sc.MS_NODEV | sc.MS_NOEXEC)

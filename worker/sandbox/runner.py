@@ -165,6 +165,7 @@ class WarmRunner:
         with self._lock:
             if not self._zygote.alive():
                 log.error("autograde sandbox: the zygote died; restarting it")
+                self._zygote.close()
                 self._zygote = self._start()
             zygote = self._zygote
         try:
