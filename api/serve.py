@@ -90,7 +90,8 @@ def stop(children: list[subprocess.Popen[Any]], timeout_s: float = 15.0) -> None
 
 
 def serve(settings: Settings, load_packages: Callable[[], list[PackageInfo]], *,
-          host: str = "127.0.0.1", port: int = 8000, workers: bool = True) -> None:
+          host: str = "127.0.0.1", port: int = 8000, workers: bool = True,
+          api_processes: int = 1) -> None:
     """Run API + evaluation worker + recorder until interrupted."""
     import uvicorn
 
@@ -110,11 +111,18 @@ def serve(settings: Settings, load_packages: Callable[[], list[PackageInfo]], *,
         print("  demo logins (created now, change them for real use):")
         for username, password, role in logins:
             print(f"    {username:10s} {password:18s} {role}")
-    app = create_app(settings, dispatcher=CeleryDispatcher(base_celery(settings, "autograde-api")))
     # uvicorn re-raises SIGTERM after its graceful shutdown; turn it into SystemExit so
     # that the children are stopped below.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        if api_processes > 1:  # each process builds its app from the same environment
+            os.environ.update({k: v for k, v in child_env(settings, trusted=True).items()
+                               if k.startswith("AUTOGRADE_")})
+            uvicorn.run("api.asgi:create_from_env", factory=True, host=host, port=port,
+                        workers=api_processes, log_level="warning")
+        else:
+            app = create_app(settings, dispatcher=CeleryDispatcher(
+                base_celery(settings, "autograde-api")))
+            uvicorn.run(app, host=host, port=port, log_level="info")
     finally:
         stop(children)

@@ -27,13 +27,15 @@ def register(app: typer.Typer, *, load_packages: Callable[[], list[Any]],
         host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
         port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
         no_workers: Annotated[bool, typer.Option(help="API only; run workers elsewhere")] = False,
+        api_processes: Annotated[int, typer.Option(help="API processes (uvicorn workers)")] = 1,
     ) -> None:
         """Start the whole service: API, an evaluation worker and the recorder (embedded
         default: SQLite + a SQLite-backed queue under ./var; PostgreSQL/Redis from
         AUTOGRADE_DATABASE_URL / AUTOGRADE_BROKER_URL)."""
         from api.serve import serve as run
 
-        run(_settings(), load_packages, host=host, port=port, workers=not no_workers)
+        run(_settings(), load_packages, host=host, port=port, workers=not no_workers,
+            api_processes=api_processes)
 
     @app.command()
     def worker(

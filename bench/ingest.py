@@ -132,6 +132,7 @@ def main() -> None:
     parser.add_argument("--submissions", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--latency-runs", type=int, default=10)
+    parser.add_argument("--api-processes", type=int, default=1)
     args = parser.parse_args()
 
     data = Path(tempfile.mkdtemp(prefix="autograde-bench-"))
@@ -145,7 +146,8 @@ def main() -> None:
         env["AUTOGRADE_BROKER_URL"] = args.redis
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    api = spawn(["serve", "--no-workers", "--port", str(port)], env, data / "api.log")
+    api = spawn(["serve", "--no-workers", "--port", str(port),
+                 "--api-processes", str(args.api_processes)], env, data / "api.log")
     worker_env = {k: v for k, v in env.items() if k != "AUTOGRADE_DATABASE_URL"}
     procs = [api]
     try:
@@ -165,7 +167,8 @@ def main() -> None:
         url = f"{base}/api/v1/assignments/{aid}/submissions"
         load(url, headers, 100, args.concurrency)  # warm-up
         ingest = load(url, headers, args.submissions, args.concurrency)
-        print(json.dumps({"backend": args.backend, "ingest": ingest,
+        print(json.dumps({"backend": args.backend, "api_processes": args.api_processes,
+                          "cpus": os.cpu_count(), "ingest": ingest,
                           "upload_to_result": latency}, indent=2))
     finally:
         for proc in procs:
