@@ -1,4 +1,5 @@
-"""Staff panels of the real page source: the queue and workers, per-assignment statistics."""
+"""Panels of the real page source: the queue and workers, per-assignment statistics, and a
+competition's anonymous leaderboard."""
 
 from __future__ import annotations
 
@@ -7,14 +8,45 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from api.db import Assignment, Enrollment, Evaluation, Submission, TestResult, User
 from api.services import accounts
-from api.web.views import AssignmentStats, QueuePanel, Viewer
+from api.services.views import competition_of, deadlines_of, extension_s
+from api.web.views import AssignmentStats, LeaderRow, QueuePanel, Viewer
+from core.competition import best_metric, ranks, reaches
+from core.deadlines import timing
 from core.errors import NotFound
 
 if TYPE_CHECKING:
     from api.web.sql_source import SqlPageSource
+
+
+def leaderboard(session: Session, assignment: Assignment, user_id: int) -> tuple[LeaderRow, ...]:
+    """A competition's ranking by each student's best metric before the last deadline
+    (`core.competition`), anonymous but for the viewer's own line."""
+    competition = competition_of(assignment)
+    if competition is None:
+        return ()
+    rows = session.execute(
+        select(Submission.user_id, Submission.submitted_at, Evaluation.metric)
+        .join(Evaluation, Evaluation.id == Submission.current_evaluation_id)
+        .where(Submission.assignment_id == assignment.id, Evaluation.status == "done",
+               Evaluation.metric.is_not(None))).all()
+    exts: dict[int, int] = {}
+    metrics: dict[int, list[float]] = {}
+    deadlines = deadlines_of(assignment)
+    for uid, at, metric in rows:
+        if uid not in exts:
+            exts[uid] = extension_s(session, assignment, uid)
+        if not timing(deadlines, at, exts[uid]).late:
+            metrics.setdefault(uid, []).append(metric)
+    best = {uid: m for uid, ms in metrics.items()
+            if (m := best_metric(ms, competition)) is not None}
+    rank_of = ranks(best, competition)
+    return tuple(sorted((LeaderRow(rank_of[u], best[u], reaches(best[u], competition),
+                                   u == user_id) for u in best),
+                        key=lambda r: (r.rank, not r.me)))
 
 
 class PanelPages:

@@ -38,7 +38,7 @@ from api.services import accounts
 from api.services.submit import submit
 from api.services.views import assignment_state, submission_view
 from api.settings import Settings
-from api.web.sql_panels import PanelPages
+from api.web.sql_panels import PanelPages, leaderboard
 from api.web.sql_staff import StaffPages
 from api.web.views import (
     Adjustment as AdjustmentView,
@@ -288,6 +288,9 @@ class SqlPageSource(StaffPages, PanelPages):
                 attempts_left=state.submissions_left, max_files=self.settings.max_files,
                 max_bytes=self.settings.max_upload_bytes, history=tuple(history),
                 timezone=member.course.timezone,
+                leaderboard=leaderboard(session, assignment, viewer.user_id),
+                metric_name=assignment.metric_name or "metric",
+                metric_threshold=assignment.metric_threshold,
             )
 
     def template_file(self, viewer: Viewer, course_id: int, assignment_id: int,

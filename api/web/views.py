@@ -124,6 +124,16 @@ class SubmissionLink:
 
 
 @dataclass(frozen=True)
+class LeaderRow:
+    """One anonymous line of a competition's leaderboard."""
+
+    rank: int
+    metric: float
+    reached: bool  # the threshold that gives the non-bonus points
+    me: bool
+
+
+@dataclass(frozen=True)
 class AssignmentView:
     """The assignment page: statement, template, upload form, history."""
 
@@ -136,6 +146,9 @@ class AssignmentView:
     max_bytes: int
     history: tuple[SubmissionLink, ...]
     timezone: str = "Europe/Prague"
+    leaderboard: tuple[LeaderRow, ...] = ()
+    metric_name: str = ""
+    metric_threshold: float | None = None
 
 
 @dataclass(frozen=True)

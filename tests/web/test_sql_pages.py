@@ -125,3 +125,36 @@ def test_staff_flow_over_the_service(world: World) -> None:
     course = w.client.get(f"/courses/{cid}").text
     assert "set by staff" in course
     assert "late hand-in agreed" in w.client.get(f"/submissions/{sid}").text
+
+
+def test_competition_leaderboard_is_anonymous(world: World) -> None:
+    from datetime import timedelta
+
+    from api.db import Assignment, Evaluation, Submission, utcnow
+
+    w, now = world, utcnow()
+    with w.sessions() as session:
+        comp = Assignment(course_id=w.ids["course"], name="mnist_competition", kind="competition",
+                          package_name="mnist_competition", package_version="v1", points=4,
+                          bonus_points=5, rank_bonus=5, metric_name="accuracy",
+                          metric_threshold=0.9, first_deadline=now + timedelta(days=3))
+        session.add(comp)
+        session.flush()
+        for who, metric in (("alice", 0.93), ("bob", 0.97), ("carol", 0.85)):
+            sub = Submission(assignment_id=comp.id, user_id=w.ids[who], submitted_at=now,
+                             main_file="predictions.txt")
+            session.add(sub)
+            session.flush()
+            ev = Evaluation(submission_id=sub.id, package_version="v1", status="done",
+                            score=1.0, metric=metric)
+            session.add(ev)
+            session.flush()
+            sub.current_evaluation_id = ev.id
+        session.commit()
+        cid = comp.id
+    sign_in(w, "alice")
+    page = w.client.get(f"/courses/{w.ids['course']}/assignments/{cid}").text
+    board = page[page.index('id="lb-h"'):]
+    assert '<tr class="me"><th scope="row">2 (you)</th><td class="num">0.93</td>' in board
+    assert "0.97" in board and "0.85" in board and "not reached" in board
+    assert "bob" not in board and "carol" not in board
