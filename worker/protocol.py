@@ -143,12 +143,20 @@ def check_syntax(name: str, source: bytes) -> None:
 
 
 def read_directory(directory: Path) -> dict[str, bytes]:
-    """The `.py` files under `directory`, keyed by their relative path."""
-    return {
-        path.relative_to(directory).as_posix(): path.read_bytes()
-        for path in sorted(directory.rglob("*.py"))
-        if path.is_file()
-    }
+    """The `.py` files under `directory`, keyed by their relative path.
+
+    Mount points are not entered: when the Python environment lives under /tmp (a CI
+    clone there), the sandbox binds it read-only inside the scratch dir, and its files
+    are not the submission's.
+    """
+    files: dict[str, bytes] = {}
+    for dirpath, dirnames, filenames in os.walk(directory):
+        dirnames[:] = sorted(d for d in dirnames if not os.path.ismount(os.path.join(dirpath, d)))
+        for name in sorted(filenames):
+            path = Path(dirpath, name)
+            if name.endswith(".py") and path.is_file():
+                files[path.relative_to(directory).as_posix()] = path.read_bytes()
+    return dict(sorted(files.items()))
 
 
 # --- importing and calling ----------------------------------------------------------------
@@ -305,10 +313,14 @@ def read_outcome(payload: bytes) -> Outcome:
     if not isinstance(envelope, dict) or envelope.get("status") not in ("ok", "error"):
         raise ValueError("the run returned something that is not an outcome envelope")
     if envelope["status"] == "ok":
-        main_s = envelope.get("main_s", 0.0)
-        return Outcome(value=envelope.get("value"), main_s=float(main_s))
+        main_s = envelope.get("main_s")
+        # main_s comes from the child, so it is only ever displayed, never trusted.
+        seconds = float(main_s) if isinstance(main_s, int | float) else 0.0
+        return Outcome(value=envelope.get("value"), main_s=seconds)
+    kind = envelope.get("kind")
+    known = kind in {member.value for member in ErrorKind}
     return Outcome(
-        error=ErrorKind(envelope.get("kind", ErrorKind.EXCEPTION)),
+        error=ErrorKind(kind) if known else ErrorKind.EXCEPTION,
         message=str(envelope.get("message", "")),
         trace=str(envelope.get("traceback", "")),
     )
