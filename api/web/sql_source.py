@@ -153,8 +153,8 @@ class SqlPageSource(StaffPages, PanelPages):
                 raise BadInput(str(exc)) from None
             return SESSION_COOKIE, self.state.signer.dump(user.id, user.password_hash)
 
-    def logout(self, request: Request) -> None:
-        return None  # the cookie is signed and stateless; the route deletes nothing else
+    def logout(self, request: Request) -> str:
+        return SESSION_COOKIE  # signed and stateless: clearing the cookie ends the session
 
     # helpers -----------------------------------------------------------------------
     def _member(self, session: Session, viewer: Viewer, course_id: int) -> Membership:

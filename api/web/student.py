@@ -6,6 +6,7 @@ import mimetypes
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
@@ -13,7 +14,7 @@ from api.web import present
 from api.web.deps import CurrentViewer, FormViewer, Now, Source, optional_viewer
 from api.web.errors import PageRoute
 from api.web.render import STATIC_DIR, error_page, page
-from core.errors import NotFound
+from core.errors import BadInput, NotFound
 
 router = APIRouter(route_class=PageRoute)
 
@@ -64,8 +65,9 @@ def login(
 
 @router.post("/logout")
 def logout(request: Request, viewer: FormViewer, source: Source) -> Response:
-    source.logout(request)
-    return RedirectResponse("/login", status_code=303)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(source.logout(request), path="/")
+    return response
 
 
 @router.get("/")
@@ -112,10 +114,20 @@ async def submit(
     viewer: FormViewer, source: Source, now: Now,
     files: Annotated[list[UploadFile], File()],
 ) -> Response:
-    uploads = [(f.filename or "", await f.read()) for f in files if f.filename]
+    settings = getattr(request.app.state, "settings", None)
+    cap = getattr(settings, "max_upload_bytes", 20 * 2**20)
+    uploads, total = [], 0
+    for upload in files:
+        data = await upload.read(cap + 1 - total)  # never more than the limit in memory
+        total += len(data)
+        if total > cap:
+            raise BadInput(f"The files are too large: at most {cap // 2**20} MB in total.")
+        if upload.filename:
+            uploads.append((upload.filename, data))
     if not uploads:
         return error_page(request, 400, "Choose at least one file to upload.")
-    submission_id = source.submit(viewer, course_id, assignment_id, uploads, now)
+    submission_id = await run_in_threadpool(  # database work off the event loop
+        source.submit, viewer, course_id, assignment_id, uploads, now)
     return RedirectResponse(f"/submissions/{submission_id}", status_code=303)
 
 

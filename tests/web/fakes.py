@@ -105,8 +105,8 @@ class FakeSource:
         ok = username in self.users and hmac.compare_digest(password, "secret")
         return (COOKIE, username) if ok else None
 
-    def logout(self, request: Request) -> None:
-        return None
+    def logout(self, request: Request) -> str:
+        return COOKIE
 
     def _user(self, viewer: Viewer) -> str:
         return viewer.username

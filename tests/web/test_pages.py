@@ -175,3 +175,17 @@ def test_template_download_and_static(client: TestClient) -> None:
     assert r.status_code == 200 and b"def main" in r.content
     assert client.get("/static/app.css").status_code == 200
     assert client.get("/static/../web/views.py").status_code == 404
+
+
+def test_logout_clears_the_session_cookie(client: TestClient) -> None:
+    login(client, "alice")
+    r = client.post("/logout", data={"csrf_token": "csrf-alice"})
+    assert r.status_code == 303 and 'fake_session=""' in r.headers["set-cookie"]
+
+
+def test_upload_over_the_limit_is_refused(client: TestClient) -> None:
+    login(client, "alice")
+    big = b"#" * (20 * 2**20 + 1)
+    r = client.post("/courses/1/assignments/1/submit", data={"csrf_token": "csrf-alice"},
+                    files=[("files", ("numpy_entropy.py", big, "text/x-python"))])
+    assert r.status_code == 400 and "too large" in r.text
