@@ -43,7 +43,10 @@ SPLITS = {"train": (0, 7000), "dev": (7000, 8000), "test": (8000, 9000)}
 COMPETITION_TEST = (9000, 10000)
 
 MNIST_PACKAGES = (
-    "pca_first", "mnist_layers_activations", "sgd_backpropagation", "sgd_manual",
+    "pca_first",
+    "mnist_layers_activations",
+    "sgd_backpropagation",
+    "sgd_manual",
     "mnist_training",
 )
 """Packages whose public data holds a copy of mnist.npz."""
@@ -97,8 +100,10 @@ def cut(source: Path) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], np.
         mnist[f"{split}_labels"] = labels[order[start:stop]]
     hidden = order[COMPETITION_TEST[0] : COMPETITION_TEST[1]]
     competition = {
-        "train_images": mnist["train_images"], "train_labels": mnist["train_labels"],
-        "dev_images": mnist["dev_images"], "dev_labels": mnist["dev_labels"],
+        "train_images": mnist["train_images"],
+        "train_labels": mnist["train_labels"],
+        "dev_images": mnist["dev_images"],
+        "dev_labels": mnist["dev_labels"],
         "test_images": images[hidden],
     }
     return mnist, competition, labels[hidden]

@@ -7,6 +7,7 @@ With `--evaluate` the saved model is loaded (the reference trains it first when 
 file exists) and run for `--episodes` episodes of gymnasium's CartPole-v1, the first reset
 seeded with `--seed`; `main` returns the average return (the maximum is 500).
 """
+
 import argparse
 import os
 
@@ -17,7 +18,9 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--data_path", default="gym_cartpole_data.txt", type=str, help="Training data.")
 parser.add_argument("--episodes", default=100, type=int, help="Evaluation episodes.")
 parser.add_argument("--epochs", default=3000, type=int, help="Full-batch training epochs.")
-parser.add_argument("--evaluate", default=False, action="store_true", help="Evaluate the given model")
+parser.add_argument(
+    "--evaluate", default=False, action="store_true", help="Evaluate the given model"
+)
 parser.add_argument("--model", default="gym_cartpole_model.pt", type=str, help="Output model path.")
 parser.add_argument("--recodex", default=False, action="store_true", help="Evaluation in ReCodEx.")
 parser.add_argument("--render", default=False, action="store_true", help="Render during evaluation")

@@ -6,6 +6,7 @@ label per line for the test images into `mnist_competition.txt`. For a competiti
 grader never runs this file: it scores the uploaded predictions against the private gold
 labels, and keeps the training source.
 """
+
 import argparse
 import os
 import sys
@@ -15,7 +16,9 @@ import torch
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--batch_size", default=50, type=int, help="Batch size.")
-parser.add_argument("--data_path", default="mnist_competition.npz", type=str, help="The competition data.")
+parser.add_argument(
+    "--data_path", default="mnist_competition.npz", type=str, help="The competition data."
+)
 parser.add_argument("--epochs", default=8, type=int, help="Number of epochs.")
 parser.add_argument("--predictions", default="mnist_competition.txt", type=str, help="Output file.")
 parser.add_argument("--seed", default=42, type=int, help="Random seed.")
@@ -40,10 +43,17 @@ def as_input(images: np.ndarray) -> torch.Tensor:
 def build_model() -> torch.nn.Module:
     """Two conv blocks with max-pooling and dropout, then a dense classifier."""
     return torch.nn.Sequential(
-        torch.nn.Conv2d(1, 32, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-        torch.nn.Conv2d(32, 64, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-        torch.nn.Flatten(), torch.nn.Dropout(0.3),
-        torch.nn.Linear(64 * 7 * 7, 128), torch.nn.ReLU(), torch.nn.Dropout(0.3),
+        torch.nn.Conv2d(1, 32, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(32, 64, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(),
+        torch.nn.Dropout(0.3),
+        torch.nn.Linear(64 * 7 * 7, 128),
+        torch.nn.ReLU(),
+        torch.nn.Dropout(0.3),
         torch.nn.Linear(128, 10),
     )
 
@@ -59,8 +69,14 @@ def main(args: argparse.Namespace) -> float:
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     data = load_data(args.data_path)
-    train_images, train_labels = as_input(data.train.data["images"]), torch.tensor(data.train.data["labels"], dtype=torch.int64)
-    dev_images, dev_labels = as_input(data.dev.data["images"]), torch.tensor(data.dev.data["labels"], dtype=torch.int64)
+    train_images, train_labels = (
+        as_input(data.train.data["images"]),
+        torch.tensor(data.train.data["labels"], dtype=torch.int64),
+    )
+    dev_images, dev_labels = (
+        as_input(data.dev.data["images"]),
+        torch.tensor(data.dev.data["labels"], dtype=torch.int64),
+    )
 
     model = build_model()
     optimizer = torch.optim.Adam(model.parameters(), lr=0.001)
@@ -69,8 +85,10 @@ def main(args: argparse.Namespace) -> float:
         model.train()
         permutation = torch.randperm(len(train_images), generator=generator)
         for start in range(0, len(permutation), args.batch_size):
-            batch = permutation[start:start + args.batch_size]
-            loss = torch.nn.functional.cross_entropy(model(train_images[batch]), train_labels[batch])
+            batch = permutation[start : start + args.batch_size]
+            loss = torch.nn.functional.cross_entropy(
+                model(train_images[batch]), train_labels[batch]
+            )
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()

@@ -8,7 +8,9 @@ import torch
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--batch_size", default=50, type=int, help="Batch size.")
-parser.add_argument("--data_path", default="mnist_competition.npz", type=str, help="The competition data.")
+parser.add_argument(
+    "--data_path", default="mnist_competition.npz", type=str, help="The competition data."
+)
 parser.add_argument("--epochs", default=8, type=int, help="Number of epochs.")
 parser.add_argument("--predictions", default="mnist_competition.txt", type=str, help="Output file.")
 parser.add_argument("--seed", default=42, type=int, help="Random seed.")
@@ -48,8 +50,14 @@ def main(args: argparse.Namespace) -> float:
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     data = load_data(args.data_path)
-    train_images, train_labels = as_input(data.train.data["images"]), torch.tensor(data.train.data["labels"], dtype=torch.int64)
-    dev_images, dev_labels = as_input(data.dev.data["images"]), torch.tensor(data.dev.data["labels"], dtype=torch.int64)
+    train_images, train_labels = (
+        as_input(data.train.data["images"]),
+        torch.tensor(data.train.data["labels"], dtype=torch.int64),
+    )
+    dev_images, dev_labels = (
+        as_input(data.dev.data["images"]),
+        torch.tensor(data.dev.data["labels"], dtype=torch.int64),
+    )
 
     model = build_model()
     optimizer = torch.optim.Adam(model.parameters(), lr=0.001)
@@ -58,8 +66,10 @@ def main(args: argparse.Namespace) -> float:
         model.train()
         permutation = torch.randperm(len(train_images), generator=generator)
         for start in range(0, len(permutation), args.batch_size):
-            batch = permutation[start:start + args.batch_size]
-            loss = torch.nn.functional.cross_entropy(model(train_images[batch]), train_labels[batch])
+            batch = permutation[start : start + args.batch_size]
+            loss = torch.nn.functional.cross_entropy(
+                model(train_images[batch]), train_labels[batch]
+            )
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()

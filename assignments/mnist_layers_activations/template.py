@@ -8,7 +8,9 @@ import torch
 
 parser = argparse.ArgumentParser()
 # These arguments will be set appropriately by the grader; just keep the default values.
-parser.add_argument("--activation", default="none", choices=["none", "relu", "tanh", "sigmoid"], help="Activation.")
+parser.add_argument(
+    "--activation", default="none", choices=["none", "relu", "tanh", "sigmoid"], help="Activation."
+)
 parser.add_argument("--batch_size", default=50, type=int, help="Batch size.")
 parser.add_argument("--epochs", default=10, type=int, help="Number of epochs.")
 parser.add_argument("--hidden_layer_size", default=100, type=int, help="Size of the hidden layer.")
@@ -16,7 +18,12 @@ parser.add_argument("--hidden_layers", default=1, type=int, help="Number of laye
 parser.add_argument("--recodex", default=False, action="store_true", help="Evaluation in ReCodEx.")
 parser.add_argument("--seed", default=42, type=int, help="Random seed.")
 parser.add_argument("--threads", default=1, type=int, help="Maximum number of threads to use.")
-parser.add_argument("--data_path", default="mnist.npz", type=str, help="The MNIST data; mnist.py lies next to it (the grader sets it).")
+parser.add_argument(
+    "--data_path",
+    default="mnist.npz",
+    type=str,
+    help="The MNIST data; mnist.py lies next to it (the grader sets it).",
+)
 # If you add more arguments, the grader keeps their default values.
 
 
@@ -49,7 +56,9 @@ def build_model(args: argparse.Namespace) -> torch.nn.Sequential:
     raise NotImplementedError()
 
 
-def evaluate(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor) -> dict[str, float]:
+def evaluate(
+    model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor
+) -> dict[str, float]:
     """Mean cross-entropy loss and accuracy over a whole split."""
     model.eval()
     with torch.no_grad():
@@ -75,13 +84,18 @@ def main(args: argparse.Namespace) -> dict[str, float]:
         model.train()
         permutation = torch.randperm(len(train_images), generator=generator)
         for start in range(0, len(permutation), args.batch_size):
-            batch = permutation[start:start + args.batch_size]
-            loss = torch.nn.functional.cross_entropy(model(train_images[batch]), train_labels[batch])
+            batch = permutation[start : start + args.batch_size]
+            loss = torch.nn.functional.cross_entropy(
+                model(train_images[batch]), train_labels[batch]
+            )
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
         dev = evaluate(model, dev_images, dev_labels)
-        print(f"Epoch {epoch + 1}/{args.epochs} dev_loss: {dev['loss']:.4f} dev_accuracy: {dev['accuracy']:.4f}")
+        print(
+            f"Epoch {epoch + 1}/{args.epochs} dev_loss: {dev['loss']:.4f}"
+            f" dev_accuracy: {dev['accuracy']:.4f}"
+        )
 
     # Return the final dev metrics for the grader to compare.
     return {"dev_loss": dev["loss"], "dev_accuracy": dev["accuracy"]}

@@ -7,6 +7,7 @@ from `learning_rate` to `learning_rate_final` over all `epochs * batches` steps:
 the final rate) or by a cosine (CosineAnnealingLR with eta_min = the final rate). `main`
 returns the final dev loss and accuracy.
 """
+
 import argparse
 import os
 import sys
@@ -16,7 +17,9 @@ import torch
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--batch_size", default=50, type=int, help="Batch size.")
-parser.add_argument("--decay", default=None, choices=["linear", "exponential", "cosine"], help="Decay type")
+parser.add_argument(
+    "--decay", default=None, choices=["linear", "exponential", "cosine"], help="Decay type"
+)
 parser.add_argument("--epochs", default=10, type=int, help="Number of epochs.")
 parser.add_argument("--hidden_layer", default=200, type=int, help="Size of the hidden layer.")
 parser.add_argument("--learning_rate", default=0.01, type=float, help="Initial learning rate.")
@@ -26,7 +29,12 @@ parser.add_argument("--optimizer", default="SGD", choices=["SGD", "Adam"], help=
 parser.add_argument("--recodex", default=False, action="store_true", help="Evaluation in ReCodEx.")
 parser.add_argument("--seed", default=42, type=int, help="Random seed.")
 parser.add_argument("--threads", default=1, type=int, help="Maximum number of threads to use.")
-parser.add_argument("--data_path", default="mnist.npz", type=str, help="The MNIST data; mnist.py lies next to it (the grader sets it).")
+parser.add_argument(
+    "--data_path",
+    default="mnist.npz",
+    type=str,
+    help="The MNIST data; mnist.py lies next to it (the grader sets it).",
+)
 
 
 def load_mnist(data_path: str):
@@ -49,7 +57,9 @@ def make_optimizer(args: argparse.Namespace, parameters) -> torch.optim.Optimize
     """SGD (optionally with Nesterov momentum) or Adam at the initial learning rate."""
     if args.optimizer == "SGD":
         if args.momentum:
-            return torch.optim.SGD(parameters, lr=args.learning_rate, momentum=args.momentum, nesterov=True)
+            return torch.optim.SGD(
+                parameters, lr=args.learning_rate, momentum=args.momentum, nesterov=True
+            )
         return torch.optim.SGD(parameters, lr=args.learning_rate)
     return torch.optim.Adam(parameters, lr=args.learning_rate)
 
@@ -60,14 +70,20 @@ def make_schedule(args: argparse.Namespace, optimizer: torch.optim.Optimizer, st
         return None
     if args.decay == "linear":
         return torch.optim.lr_scheduler.LambdaLR(
-            optimizer, lambda step: 1 + (args.learning_rate_final / args.learning_rate - 1) * step / steps)
+            optimizer,
+            lambda step: 1 + (args.learning_rate_final / args.learning_rate - 1) * step / steps,
+        )
     if args.decay == "exponential":
         gamma = (args.learning_rate_final / args.learning_rate) ** (1 / steps)
         return torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma)
-    return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps, eta_min=args.learning_rate_final)
+    return torch.optim.lr_scheduler.CosineAnnealingLR(
+        optimizer, T_max=steps, eta_min=args.learning_rate_final
+    )
 
 
-def evaluate(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor) -> dict[str, float]:
+def evaluate(
+    model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor
+) -> dict[str, float]:
     """Mean cross-entropy loss and accuracy over a whole split."""
     model.eval()
     with torch.no_grad():
@@ -86,7 +102,9 @@ def main(args: argparse.Namespace) -> dict[str, float]:
     dev_images, dev_labels = tensors(mnist.dev)
 
     model = torch.nn.Sequential(
-        torch.nn.Flatten(), torch.nn.Linear(28 * 28, args.hidden_layer), torch.nn.ReLU(),
+        torch.nn.Flatten(),
+        torch.nn.Linear(28 * 28, args.hidden_layer),
+        torch.nn.ReLU(),
         torch.nn.Linear(args.hidden_layer, 10),
     )
     batches = (len(train_images) + args.batch_size - 1) // args.batch_size
@@ -98,16 +116,21 @@ def main(args: argparse.Namespace) -> dict[str, float]:
         model.train()
         permutation = torch.randperm(len(train_images), generator=generator)
         for start in range(0, len(permutation), args.batch_size):
-            batch = permutation[start:start + args.batch_size]
-            loss = torch.nn.functional.cross_entropy(model(train_images[batch]), train_labels[batch])
+            batch = permutation[start : start + args.batch_size]
+            loss = torch.nn.functional.cross_entropy(
+                model(train_images[batch]), train_labels[batch]
+            )
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             if schedule is not None:
                 schedule.step()
         dev = evaluate(model, dev_images, dev_labels)
-        print(f"Epoch {epoch + 1}/{args.epochs} dev_loss: {dev['loss']:.4f} dev_accuracy: {dev['accuracy']:.4f}"
-              f" learning_rate: {optimizer.param_groups[0]['lr']:.6f}")
+        print(
+            f"Epoch {epoch + 1}/{args.epochs} dev_loss: {dev['loss']:.4f}"
+            f" dev_accuracy: {dev['accuracy']:.4f}"
+            f" learning_rate: {optimizer.param_groups[0]['lr']:.6f}"
+        )
 
     return {"dev_loss": dev["loss"], "dev_accuracy": dev["accuracy"]}
 

@@ -9,7 +9,9 @@ import torch
 parser = argparse.ArgumentParser()
 # These arguments will be set appropriately by the grader; just keep the default values.
 parser.add_argument("--batch_size", default=50, type=int, help="Batch size.")
-parser.add_argument("--decay", default=None, choices=["linear", "exponential", "cosine"], help="Decay type")
+parser.add_argument(
+    "--decay", default=None, choices=["linear", "exponential", "cosine"], help="Decay type"
+)
 parser.add_argument("--epochs", default=10, type=int, help="Number of epochs.")
 parser.add_argument("--hidden_layer", default=200, type=int, help="Size of the hidden layer.")
 parser.add_argument("--learning_rate", default=0.01, type=float, help="Initial learning rate.")
@@ -19,7 +21,12 @@ parser.add_argument("--optimizer", default="SGD", choices=["SGD", "Adam"], help=
 parser.add_argument("--recodex", default=False, action="store_true", help="Evaluation in ReCodEx.")
 parser.add_argument("--seed", default=42, type=int, help="Random seed.")
 parser.add_argument("--threads", default=1, type=int, help="Maximum number of threads to use.")
-parser.add_argument("--data_path", default="mnist.npz", type=str, help="The MNIST data; mnist.py lies next to it (the grader sets it).")
+parser.add_argument(
+    "--data_path",
+    default="mnist.npz",
+    type=str,
+    help="The MNIST data; mnist.py lies next to it (the grader sets it).",
+)
 # If you add more arguments, the grader keeps their default values.
 
 
@@ -60,7 +67,9 @@ def make_schedule(args: argparse.Namespace, optimizer: torch.optim.Optimizer, st
     raise NotImplementedError()
 
 
-def evaluate(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor) -> dict[str, float]:
+def evaluate(
+    model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor
+) -> dict[str, float]:
     """Mean cross-entropy loss and accuracy over a whole split."""
     model.eval()
     with torch.no_grad():
@@ -79,7 +88,9 @@ def main(args: argparse.Namespace) -> dict[str, float]:
     dev_images, dev_labels = tensors(mnist.dev)
 
     model = torch.nn.Sequential(
-        torch.nn.Flatten(), torch.nn.Linear(28 * 28, args.hidden_layer), torch.nn.ReLU(),
+        torch.nn.Flatten(),
+        torch.nn.Linear(28 * 28, args.hidden_layer),
+        torch.nn.ReLU(),
         torch.nn.Linear(args.hidden_layer, 10),
     )
     batches = (len(train_images) + args.batch_size - 1) // args.batch_size
@@ -91,16 +102,21 @@ def main(args: argparse.Namespace) -> dict[str, float]:
         model.train()
         permutation = torch.randperm(len(train_images), generator=generator)
         for start in range(0, len(permutation), args.batch_size):
-            batch = permutation[start:start + args.batch_size]
-            loss = torch.nn.functional.cross_entropy(model(train_images[batch]), train_labels[batch])
+            batch = permutation[start : start + args.batch_size]
+            loss = torch.nn.functional.cross_entropy(
+                model(train_images[batch]), train_labels[batch]
+            )
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             if schedule is not None:
                 schedule.step()
         dev = evaluate(model, dev_images, dev_labels)
-        print(f"Epoch {epoch + 1}/{args.epochs} dev_loss: {dev['loss']:.4f} dev_accuracy: {dev['accuracy']:.4f}"
-              f" learning_rate: {optimizer.param_groups[0]['lr']:.6f}")
+        print(
+            f"Epoch {epoch + 1}/{args.epochs} dev_loss: {dev['loss']:.4f}"
+            f" dev_accuracy: {dev['accuracy']:.4f}"
+            f" learning_rate: {optimizer.param_groups[0]['lr']:.6f}"
+        )
 
     return {"dev_loss": dev["loss"], "dev_accuracy": dev["accuracy"]}
 

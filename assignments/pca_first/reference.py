@@ -6,6 +6,7 @@ covariance (X - mean)^T (X - mean) / N, total variance = its trace, `iterations`
 v = cov v; s = ||v||; v = v / s from a vector of ones; explained variance = s / total.
 Computed in float64 so that it agrees with an independent NumPy computation to 1e-6.
 """
+
 import argparse
 import os
 import sys
@@ -15,11 +16,18 @@ import torch
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--examples", default=256, type=int, help="MNIST examples to use.")
-parser.add_argument("--iterations", default=100, type=int, help="Iterations of the power algorithm.")
+parser.add_argument(
+    "--iterations", default=100, type=int, help="Iterations of the power algorithm."
+)
 parser.add_argument("--recodex", default=False, action="store_true", help="Evaluation in ReCodEx.")
 parser.add_argument("--seed", default=42, type=int, help="Random seed.")
 parser.add_argument("--threads", default=1, type=int, help="Maximum number of threads to use.")
-parser.add_argument("--data_path", default="mnist.npz", type=str, help="The MNIST data; mnist.py lies next to it (the grader sets it).")
+parser.add_argument(
+    "--data_path",
+    default="mnist.npz",
+    type=str,
+    help="The MNIST data; mnist.py lies next to it (the grader sets it).",
+)
 
 
 def load_mnist(data_path: str):

@@ -9,11 +9,18 @@ import torch
 parser = argparse.ArgumentParser()
 # These arguments will be set appropriately by the grader; just keep the default values.
 parser.add_argument("--examples", default=256, type=int, help="MNIST examples to use.")
-parser.add_argument("--iterations", default=100, type=int, help="Iterations of the power algorithm.")
+parser.add_argument(
+    "--iterations", default=100, type=int, help="Iterations of the power algorithm."
+)
 parser.add_argument("--recodex", default=False, action="store_true", help="Evaluation in ReCodEx.")
 parser.add_argument("--seed", default=42, type=int, help="Random seed.")
 parser.add_argument("--threads", default=1, type=int, help="Maximum number of threads to use.")
-parser.add_argument("--data_path", default="mnist.npz", type=str, help="The MNIST data; mnist.py lies next to it (the grader sets it).")
+parser.add_argument(
+    "--data_path",
+    default="mnist.npz",
+    type=str,
+    help="The MNIST data; mnist.py lies next to it (the grader sets it).",
+)
 # If you add more arguments, the grader keeps their default values.
 
 

@@ -15,7 +15,12 @@ parser.add_argument("--learning_rate", default=0.1, type=float, help="Learning r
 parser.add_argument("--recodex", default=False, action="store_true", help="Evaluation in ReCodEx.")
 parser.add_argument("--seed", default=42, type=int, help="Random seed.")
 parser.add_argument("--threads", default=1, type=int, help="Maximum number of threads to use.")
-parser.add_argument("--data_path", default="mnist.npz", type=str, help="The MNIST data; mnist.py lies next to it (the grader sets it).")
+parser.add_argument(
+    "--data_path",
+    default="mnist.npz",
+    type=str,
+    help="The MNIST data; mnist.py lies next to it (the grader sets it).",
+)
 # If you add more arguments, the grader keeps their default values.
 
 
@@ -36,7 +41,9 @@ class Model:
         self._args = args
         generator = torch.Generator().manual_seed(args.seed)
         # The initialisation is part of the specification: the same draws in the same order.
-        self._W1 = (0.1 * torch.randn(28 * 28, args.hidden_layer, generator=generator)).requires_grad_()
+        self._W1 = (
+            0.1 * torch.randn(28 * 28, args.hidden_layer, generator=generator)
+        ).requires_grad_()
         self._b1 = torch.zeros(args.hidden_layer, requires_grad=True)
         self._W2 = (0.1 * torch.randn(args.hidden_layer, 10, generator=generator)).requires_grad_()
         self._b2 = torch.zeros(10, requires_grad=True)

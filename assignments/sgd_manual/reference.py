@@ -6,6 +6,7 @@ softmax cross-entropy with respect to the logits is (softmax - one_hot) / batch,
 chain rule through the output layer, tanh (derivative 1 - tanh^2) and the hidden layer gives
 the rest. `main` returns (dev accuracy, test accuracy) after the last epoch.
 """
+
 import argparse
 import os
 import sys
@@ -21,7 +22,12 @@ parser.add_argument("--learning_rate", default=0.1, type=float, help="Learning r
 parser.add_argument("--recodex", default=False, action="store_true", help="Evaluation in ReCodEx.")
 parser.add_argument("--seed", default=42, type=int, help="Random seed.")
 parser.add_argument("--threads", default=1, type=int, help="Maximum number of threads to use.")
-parser.add_argument("--data_path", default="mnist.npz", type=str, help="The MNIST data; mnist.py lies next to it (the grader sets it).")
+parser.add_argument(
+    "--data_path",
+    default="mnist.npz",
+    type=str,
+    help="The MNIST data; mnist.py lies next to it (the grader sets it).",
+)
 
 
 def load_mnist(data_path: str):
@@ -65,8 +71,15 @@ class Model:
             # d(mean cross-entropy) / d(logits), then the chain rule layer by layer.
             d_logits = (probabilities - torch.nn.functional.one_hot(labels, 10)) / len(labels)
             d_hidden = (d_logits @ self._W2.T) * (1 - hidden**2)
-            gradients = (inputs.T @ d_hidden, d_hidden.sum(dim=0), hidden.T @ d_logits, d_logits.sum(dim=0))
-            for variable, gradient in zip((self._W1, self._b1, self._W2, self._b2), gradients):
+            gradients = (
+                inputs.T @ d_hidden,
+                d_hidden.sum(dim=0),
+                hidden.T @ d_logits,
+                d_logits.sum(dim=0),
+            )
+            for variable, gradient in zip(
+                (self._W1, self._b1, self._W2, self._b2), gradients, strict=True
+            ):
                 variable -= self._args.learning_rate * gradient
 
     def evaluate(self, dataset) -> float:

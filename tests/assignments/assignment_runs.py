@@ -29,8 +29,12 @@ ASSIGNMENTS = ROOT / "assignments"
 EXPECTED = Path(__file__).resolve().parent / "expected_metrics.json"
 
 TRAINING = (
-    "pca_first", "mnist_layers_activations", "sgd_backpropagation", "sgd_manual",
-    "mnist_training", "gym_cartpole",
+    "pca_first",
+    "mnist_layers_activations",
+    "sgd_backpropagation",
+    "sgd_manual",
+    "mnist_training",
+    "gym_cartpole",
 )
 """Packages whose reference figures are recorded (pca_first trains nothing but is cheap)."""
 
@@ -98,7 +102,10 @@ def run_test(package: str, test_name: str, source: Path | None = None) -> Any:
 
 def record() -> dict[str, dict[str, Any]]:
     """Every recorded package's reference figures, test by test."""
-    return {package: {name: run_test(package, name) for name in load_tests(package)} for package in TRAINING}
+    return {
+        package: {name: run_test(package, name) for name in load_tests(package)}
+        for package in TRAINING
+    }
 
 
 def main() -> None:

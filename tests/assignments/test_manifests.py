@@ -13,17 +13,28 @@ from worker.packages import load_package, package_files
 
 ROOT = Path(__file__).resolve().parents[2]
 ASSIGNMENTS = ROOT / "assignments"
-PACKAGES = ("pca_first", "mnist_layers_activations", "sgd_backpropagation", "sgd_manual",
-            "mnist_training", "gym_cartpole", "mnist_competition")
+PACKAGES = (
+    "pca_first",
+    "mnist_layers_activations",
+    "sgd_backpropagation",
+    "sgd_manual",
+    "mnist_training",
+    "gym_cartpole",
+    "mnist_competition",
+)
 
 
 def parser_dests(source: str) -> set[str]:
     """Names of the options `parser.add_argument` defines at module level (by parsing)."""
     dests: set[str] = set()
     for node in ast.walk(ast.parse(source)):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "add_argument" and node.args
-                and isinstance(node.args[0], ast.Constant)):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "add_argument"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
             dests.add(str(node.args[0].value).lstrip("-").replace("-", "_"))
     return dests
 

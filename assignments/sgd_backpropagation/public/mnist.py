@@ -31,7 +31,9 @@ H, W, C = 28, 28, 1
 LABELS = 10
 
 
-def candidate_paths(name: str = "mnist.npz", data_dir: str | os.PathLike[str] | None = None) -> list[Path]:
+def candidate_paths(
+    name: str = "mnist.npz", data_dir: str | os.PathLike[str] | None = None
+) -> list[Path]:
     """Every place `name` is looked for, in order of preference."""
     places: list[Path] = []
     if data_dir is not None:
@@ -65,7 +67,9 @@ class MNIST:
     class Dataset:
         """One split: `data` is a dict of numpy arrays (`images` [N,28,28,1] uint8, `labels`)."""
 
-        def __init__(self, data: dict[str, np.ndarray], shuffle_batches: bool, seed: int = 42) -> None:
+        def __init__(
+            self, data: dict[str, np.ndarray], shuffle_batches: bool, seed: int = 42
+        ) -> None:
             self._data = data
             self._size = len(data["images"])
             self._shuffler = np.random.RandomState(seed) if shuffle_batches else None
@@ -91,7 +95,9 @@ class MNIST:
                 yield {key: value[batch_perm] for key, value in self._data.items()}
 
     def __init__(
-        self, dataset: str = "mnist", data_dir: str | os.PathLike[str] | None = None,
+        self,
+        dataset: str = "mnist",
+        data_dir: str | os.PathLike[str] | None = None,
         size: dict[str, int] | None = None,
     ) -> None:
         """Load `<dataset>.npz`; `size` optionally keeps only the first N of a split."""
