@@ -92,6 +92,8 @@ def system_binds(config: SandboxConfig) -> list[Bind]:
     for name in _ETC_FILES:
         if os.path.isfile(f"/etc/{name}"):
             binds.append(Bind(os.path.realpath(f"/etc/{name}"), f"/etc/{name}"))
+    if os.path.isdir("/etc/alternatives"):  # symlinks only; some /usr/bin entries use them
+        binds.append(Bind("/etc/alternatives", "/etc/alternatives"))
     devices = [f"/dev/{d}" for d in _DEVICES]
     if config.allow_gpu:
         devices += sorted(glob.glob("/dev/nvidia*"))
