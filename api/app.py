@@ -23,10 +23,11 @@ def create_app(
     *,
     dispatcher: Dispatcher | None = None,
     engine: Engine | None = None,
+    pages: bool = True,
 ) -> FastAPI:
     """The API app. ``dispatcher`` sends evaluate tasks (default: none, jobs stay queued
     in the database until the sweeper publishes them); ``engine`` defaults to the settings'
-    database."""
+    database; ``pages`` adds the server-rendered web pages (`api/web`)."""
     from api.routes import auth, courses, staff, submissions
 
     engine = engine or make_engine(settings.db_url)
@@ -59,4 +60,9 @@ def create_app(
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    if pages:  # last: the pages' router ends with a catch-all HTML 404
+        from api import web
+
+        web.mount_static(app)
+        app.include_router(web.router)
     return app

@@ -91,9 +91,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http(request: Request, error: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
-        return JSONResponse(error_body(code, str(error.detail)), status_code=error.status_code,
-                            headers=getattr(error, "headers", None))
+        status, detail = error.status_code, str(error.detail)
+        if status == 405 and not request.url.path.startswith("/api/"):
+            # only the pages' GET catch-all matched: there is no such address at all
+            status, detail = 404, "Not Found"
+        code = {404: "not_found", 405: "method_not_allowed"}.get(status, "http_error")
+        return JSONResponse(error_body(code, detail), status_code=status,
+                            headers=getattr(error, "headers", None) if status != 404 else None)
 
     @app.exception_handler(Exception)
     async def unknown(request: Request, error: Exception) -> JSONResponse:
