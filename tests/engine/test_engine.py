@@ -271,3 +271,17 @@ def test_source_checks_give_forbidden_and_run_nothing(tiny: Path) -> None:
     assert {t.verdict for t in report.tests} == {Verdict.FORBIDDEN}
     assert "sol.py, line 10" in report.tests[0].message
     assert "No autograd." in report.tests[0].message
+
+
+@pytest.mark.parametrize("payload", [b"garbage", b"", b'{"status":"ok","main_s":"x"}',
+                                     b'{"status":"error","kind":"made_up"}'])
+def test_forged_or_garbled_payload_is_never_a_system_error(payload: bytes) -> None:
+    from worker.engine.outcomes import outcome_of
+    from worker.engine.runners import RunRecord
+
+    outcome = outcome_of(RunRecord(status="ok", payload=payload))
+    assert outcome.main_s == 0.0
+    if payload.startswith(b'{"status":"ok"'):
+        assert outcome.error is None
+    else:
+        assert outcome.error is not None

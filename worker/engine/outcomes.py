@@ -11,7 +11,7 @@ from __future__ import annotations
 from core.report import TestReport
 from core.verdicts import Verdict
 from worker.engine.runners import RunRecord
-from worker.protocol import Outcome, read_outcome
+from worker.protocol import ErrorKind, Outcome, read_outcome
 
 _LIMIT_VERDICTS = {
     "timeout": Verdict.TIME_LIMIT,
@@ -49,14 +49,26 @@ def limit_message(verdict: Verdict, time_limit_s: float, memory_limit_mib: float
     return "Your program printed or wrote more output than the test allows."
 
 
+UNREADABLE_RESULT = (
+    "The grader could not read your program's result. Our side always sends a well-formed "
+    "result, so something in the run wrote over it (writing to inherited file descriptors "
+    "is not allowed)."
+)
+
+
 def outcome_of(record: RunRecord) -> Outcome:
-    """The protocol outcome inside a finished run, or SystemFault when it has none."""
+    """The protocol outcome inside a finished run; SystemFault when the sandbox failed.
+
+    An undecodable payload is the student's RUNTIME_ERROR, not our failure: our encoder
+    always writes a valid envelope, so only code in the child can have forged it, and
+    treating that as ours would let a submission make itself be retried for ever.
+    """
     if record.status == "sandbox_error":
         raise SystemFault(f"sandbox failed: {record.error or record.stderr[-500:]}")
     try:
         return read_outcome(record.payload)
-    except Exception as error:  # an undecodable payload is never the student's grade
-        raise SystemFault(f"unreadable result payload: {error}") from error
+    except (ValueError, TypeError) as error:
+        return Outcome(error=ErrorKind.EXCEPTION, message=f"{UNREADABLE_RESULT} ({error})")
 
 
 def failed_run(record: RunRecord) -> tuple[Verdict, str] | None:
