@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 from urllib.parse import quote
 
-from fastapi.exceptions import RequestValidationError
+from fastapi.exceptions import HTTPException, RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -14,6 +15,8 @@ from starlette.responses import RedirectResponse, Response
 from api.web.deps import BadCsrf, LoginRequired
 from api.web.render import error_page
 from core.errors import BadInput, Conflict, Forbidden, NotFound
+
+log = logging.getLogger("autograde.web")
 
 
 class PageRoute(APIRoute):
@@ -38,6 +41,11 @@ class PageRoute(APIRoute):
                 return error_page(request, 400)
             except Conflict as exc:
                 return error_page(request, 409, str(exc))
+            except HTTPException:
+                raise
+            except Exception:  # a bug: logged with its traceback, an HTML 500 for the person
+                log.exception("unhandled error on %s %s", request.method, request.url.path)
+                return error_page(request, 500)
 
         return handle
 

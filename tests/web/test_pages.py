@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import login
@@ -189,3 +190,16 @@ def test_upload_over_the_limit_is_refused(client: TestClient) -> None:
     r = client.post("/courses/1/assignments/1/submit", data={"csrf_token": "csrf-alice"},
                     files=[("files", ("numpy_entropy.py", big, "text/x-python"))])
     assert r.status_code == 400 and "too large" in r.text
+
+
+def test_a_bug_is_an_html_500_that_blames_us(client: TestClient, source: FakeSource,
+                                            caplog: pytest.LogCaptureFixture) -> None:
+    def broken(*args: object) -> None:
+        raise RuntimeError("boom")
+
+    source.my_courses = broken  # type: ignore[method-assign]
+    login(client, "alice")
+    with caplog.at_level("ERROR", logger="autograde.web"):
+        r = client.get("/")
+    assert r.status_code == 500 and "It is not your fault" in r.text and "boom" not in r.text
+    assert "boom" in caplog.text
