@@ -141,3 +141,19 @@ def test_every_other_page_is_accessible(visit: Visit, fake: FakeSource) -> None:
     visit.go("/courses/1/staff/gradebook", "gradebook-phone")
     sign_in(visit, "alice")
     visit.go("/courses/1", "course-phone")
+
+
+def test_keyboard_reaches_the_upload(visit: Visit, fake: FakeSource) -> None:
+    sign_in(visit, "alice")
+    visit.go("/courses/1/assignments/1", "assignment-keyboard")
+    page = visit.page
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    for _ in range(40):  # the file chooser and the submit button are in the tab order
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "files":
+            break
+    else:
+        raise AssertionError("the file input is not reachable by keyboard")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Upload and evaluate"
