@@ -1,0 +1,22 @@
+"""Evaluation workers hold no database credentials."""
+
+from __future__ import annotations
+
+from api.serve import child_env
+from api.settings import Settings
+from worker.celery_app import WorkerSettings
+
+
+def test_worker_settings_have_no_database_field() -> None:
+    assert not any("database" in name or "secret" in name
+                   for name in WorkerSettings.model_fields)
+
+
+def test_serve_strips_credentials_from_the_worker_environment(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("AUTOGRADE_DATABASE_URL", "postgresql+psycopg://u:pw@db/x")
+    monkeypatch.setenv("AUTOGRADE_SECRET_KEY", "s" * 40)
+    settings = Settings(data_dir=tmp_path)
+    worker = child_env(settings, trusted=False)
+    assert "AUTOGRADE_DATABASE_URL" not in worker and "AUTOGRADE_SECRET_KEY" not in worker
+    assert "pw@db" not in " ".join(worker.values())
+    assert child_env(settings, trusted=True)["AUTOGRADE_DATABASE_URL"].endswith("@db/x")
