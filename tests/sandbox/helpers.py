@@ -82,3 +82,12 @@ def hostile_config(scratch: Path | None, host: Host, **limits: float) -> Sandbox
         scratch_dir=scratch,
         env={"STUDENT_VISIBLE": "yes"},
     )
+
+
+def own_files(listing: list[str]) -> list[str]:
+    """A listing of the sandbox's /tmp without the Python environment's mount point, which
+    sits there when the checkout (and its venv) lives under /tmp, as in CI."""
+    from worker.sandbox.filesystem import python_dirs
+
+    env_tops = {p.split("/")[2] for p in python_dirs() if p.startswith("/tmp/")}
+    return sorted(name for name in listing if name not in env_tops)
