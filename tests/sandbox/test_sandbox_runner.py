@@ -21,6 +21,7 @@ from worker.sandbox import (
     SandboxConfig,
     SandboxUnavailable,
     WarmRunner,
+    run_cold,
 )
 from worker.sandbox import (
     runner as runner_module,
@@ -283,3 +284,10 @@ def test_a_dead_zygote_is_restarted(tmp_path: Path) -> None:
         fresh._zygote.process.wait(timeout=5)
         result = fresh.run(jobs.echo, _config(tmp_path), (b"again",))
         assert result.status is RunStatus.OK and result.payload == b"again"
+
+
+def test_module_level_run_cold(tmp_path: Path) -> None:
+    require_sandbox()
+    result = run_cold(["/bin/sh", "-c", "id -u; exit 5"], _config(tmp_path))
+    assert result.status is RunStatus.EXITED and result.exit_code == 5
+    assert result.stdout.strip() == "65534"
