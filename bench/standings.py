@@ -10,7 +10,10 @@ temporary file.
 
     .venv/bin/python bench/standings.py [--students 1000] [--assignments 45]
         [--submissions 20] [--runs 7] [--report-bytes 1000]
-        [--engine both|postgresql|sqlite] [--explain]
+        [--engine both|postgresql|sqlite] [--explain] [--check]
+
+``--check`` also computes the standing with the pure rules of `core`
+(``bench/standings_oracle.py``) and fails unless both engines give exactly the same.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import Engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
+from standings_oracle import core_standings  # noqa: E402
 
 from api.db.session import create_all, make_engine  # noqa: E402
 from api.db.standing import (  # noqa: E402
@@ -42,6 +46,7 @@ from api.db.standing import (  # noqa: E402
     standing_statement,
 )
 from core.deadlines import epoch_s  # noqa: E402
+from core.standing import StudentStanding  # noqa: E402
 
 PG = "host=127.0.0.1 port=5432 user=postgres"
 START = datetime(2024, 2, 19, 21, 0, tzinfo=UTC)
@@ -306,10 +311,13 @@ def backend_cpu_s(session: Session) -> Callable[[], float]:
     return clock
 
 
-def time_standing(engine: Engine, runs: int) -> tuple[list[float], list[float], int]:
-    """Wall and CPU times (ms) of the full standing; a first, warming run is dropped."""
+Timed = tuple[list[float], list[float], list[StudentStanding]]
+
+
+def time_standing(engine: Engine, runs: int) -> Timed:
+    """Wall and CPU times (ms) of the full standing (a first, warming run is dropped)."""
     walls, cpus = [], []
-    count = 0
+    result: list[StudentStanding] = []
     with Session(engine) as session:
         cpu = backend_cpu_s(session)
         session.rollback()
@@ -318,9 +326,8 @@ def time_standing(engine: Engine, runs: int) -> tuple[list[float], list[float], 
             result = course_standings(session, COURSE_ID, NOW)
             walls.append((time.perf_counter() - start) * 1000)
             cpus.append((cpu() - cpu_start) * 1000)
-            count = len(result)
             session.rollback()
-    return walls[1:], cpus[1:], count
+    return walls[1:], cpus[1:], result
 
 
 def explain(engine: Engine) -> str:
@@ -362,9 +369,10 @@ def pg_database() -> Iterator[PgDatabase]:
             conn.execute(f'DROP DATABASE IF EXISTS "{db.name}" WITH (FORCE)')
 
 
-def report(label: str, timed: tuple[list[float], list[float], int], load_s: float) -> None:
-    """Print one engine's figures, with the machine's load average."""
-    walls, cpus, count = timed
+def report(label: str, timed: Timed, load_s: float, expected: list[StudentStanding] | None) -> None:
+    """Print one engine's figures, with the machine's load average; check when asked."""
+    walls, cpus, result = timed
+    count = len(result)
     print(
         f"{label:10s} students={count} wall median={statistics.median(walls):.0f} ms "
         f"(min {min(walls):.0f}, max {max(walls):.0f}), CPU median="
@@ -372,6 +380,11 @@ def report(label: str, timed: tuple[list[float], list[float], int], load_s: floa
         f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (data load {load_s:.0f} s)",
         flush=True,
     )
+    if expected is not None:
+        same = result == expected
+        print(f"{label:10s} SQL == core: {same}", flush=True)
+        if not same:
+            raise SystemExit(f"{label}: the SQL standing differs from core")
 
 
 def run_postgresql(data: dict[str, list[tuple[Any, ...]]], args: argparse.Namespace) -> None:
@@ -383,7 +396,7 @@ def run_postgresql(data: dict[str, list[tuple[Any, ...]]], args: argparse.Namesp
         load_postgresql(db.url, data)
         add_indexes(engine)
         load_s = time.perf_counter() - start
-        report("postgresql", time_standing(engine, args.runs), load_s)
+        report("postgresql", time_standing(engine, args.runs), load_s, args.expected)
         if args.explain:
             print(explain(engine))
         engine.dispose()
@@ -401,7 +414,7 @@ def run_sqlite(data: dict[str, list[tuple[Any, ...]]], args: argparse.Namespace)
         engine = make_engine(f"sqlite:///{path}")
         add_indexes(engine)
         load_s = time.perf_counter() - start
-        report("sqlite", time_standing(engine, args.runs), load_s)
+        report("sqlite", time_standing(engine, args.runs), load_s, args.expected)
         engine.dispose()
 
 
@@ -415,6 +428,7 @@ def main() -> None:
     parser.add_argument("--report-bytes", type=int, default=1000)
     parser.add_argument("--engine", choices=("both", "postgresql", "sqlite"), default="both")
     parser.add_argument("--explain", action="store_true", help="print PostgreSQL's plan")
+    parser.add_argument("--check", action="store_true", help="compare with core's rules")
     args = parser.parse_args()
     size = Size(args.students, args.assignments, args.submissions, args.report_bytes)
     start = time.perf_counter()
@@ -425,6 +439,11 @@ def main() -> None:
         f"(generated in {time.perf_counter() - start:.0f} s)",
         flush=True,
     )
+    args.expected = None
+    if args.check:
+        start = time.perf_counter()
+        args.expected = core_standings(COLUMNS, data, NOW)
+        print(f"core/ oracle computed in {time.perf_counter() - start:.0f} s", flush=True)
     if args.engine in ("both", "postgresql"):
         run_postgresql(data, args)
     if args.engine in ("both", "sqlite"):
