@@ -10,6 +10,7 @@ the whole module, as on a worker.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,6 +42,8 @@ def runner() -> Iterator[Any]:
     try:
         sandboxed = make_runner()
     except RuntimeError as error:
+        if os.environ.get("CI", "").lower() == "true":  # CI must grade in the real sandbox
+            pytest.fail(str(error), pytrace=False)
         pytest.skip(str(error))
     yield sandboxed
     sandboxed.close()
