@@ -14,10 +14,11 @@ same sandbox with the same limits and a correct numpy_entropy solution:
 The reference cache's effect is the wall time of grading the whole submission (7 tests)
 with an empty cache (the reference runs too) vs a warm cache. Medians of one run.
 
-Measured on the development machine (2 shared cores, cgroup v1, torch 2.13.0 CPU), 7 tests
-x 3 rounds at load ~2: warm 34.6 ms per test vs cold 1088.5 ms (3.2 %); grading 0.54 s with
-an empty cache vs 0.27 s cached. Under load ~6 (other test suites running), 5 rounds:
-warm 54.9 ms (37.2 ms of it fork + sandbox entry) vs cold 1946.8 ms (2.8 %); 1.47 s vs 0.69 s.
+Measured on the development machine (2 shared cores, cgroup v1, torch 2.13.0 CPU):
+- 7 tests x 3 rounds, an earlier and less loaded moment: warm 34.6 ms per test vs cold
+  1088.5 ms (3.2 %); grading 0.54 s with an empty cache vs 0.27 s cached;
+- 7 tests x 5 rounds at load ~6 (other suites running): warm 54.9 ms (37.2 ms of it fork +
+  sandbox entry) vs cold 1946.8 ms (2.8 %); grading 1.47 s vs 0.69 s.
 """
 
 from __future__ import annotations
