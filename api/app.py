@@ -12,7 +12,8 @@ from sqlalchemy import Engine
 from api.db import make_engine, make_sessionmaker
 from api.errors import install_error_handlers
 from api.queue import Dispatcher, NullDispatcher
-from api.security import LoginThrottle, SessionSigner
+from api.security import SessionSigner
+from api.services.throttle import DbLoginThrottle
 from api.settings import Settings
 
 log = logging.getLogger("autograde.api")
@@ -51,7 +52,8 @@ def create_app(
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.dispatcher = dispatcher or NullDispatcher()
     app.state.signer = SessionSigner(settings.secret_key, settings.session_max_age_s)
-    app.state.throttle = LoginThrottle(settings.login_max_failures, settings.login_window_s)
+    app.state.throttle = DbLoginThrottle(app.state.sessionmaker, settings.login_max_failures,
+                                         settings.login_window_s)
     install_error_handlers(app)
     for module in (auth, courses, submissions, staff):
         app.include_router(module.router, prefix="/api/v1")

@@ -103,8 +103,8 @@ class SessionSigner:
 class LoginThrottle:
     """Refuses logins after too many recent failures for one username or one client address.
 
-    Kept in process memory: enough for one API process (the embedded mode and a single
-    uvicorn); several API processes each keep their own count.
+    Kept in process memory (for one process, and tests); the app uses
+    `api.services.throttle.DbLoginThrottle`, the same rules shared by every API process.
     """
 
     def __init__(self, max_failures: int, window_s: int) -> None:

@@ -1,4 +1,5 @@
-"""Tables the service adds: staff re-grade sets (`RegradeSet`, `RegradeItem`).
+"""Tables the service adds: staff re-grade sets (`RegradeSet`, `RegradeItem`) and login
+throttling (`LoginFailure`).
 
 A re-grade runs a whole set of new evaluations in the background (kind ``regrade``, not
 current), shows staff the differences, and is then applied (every item's evaluation becomes
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.db.base import Base, utcnow
@@ -59,3 +60,16 @@ class RegradeItem(Base):
     regrade_set: Mapped[RegradeSet] = relationship(back_populates="items")
 
     __table_args__ = (UniqueConstraint("regrade_set_id", "submission_id"),)
+
+
+class LoginFailure(Base):
+    """One failed login, by username or client address (``u:<name>`` / ``c:<address>``);
+    kept in the database so that every API process sees the same count."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index(None, "key", "at"),)
