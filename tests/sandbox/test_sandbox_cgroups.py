@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from worker.sandbox.cgroups import CgroupSupport, RunCgroup, probe
+from worker.sandbox.cgroups import CgroupSupport, RunCgroup, probe, sweep_stale
 from worker.sandbox.config import Limits
 
 LIMITS = Limits(memory_mib=100, processes=7)
@@ -60,3 +60,32 @@ def test_probe_here() -> None:
 def test_probe_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AUTOGRADE_CGROUP", "none")
     assert probe().version == "none"
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def test_stale_run_cgroups_are_swept(tmp_path: Path) -> None:
+    import os
+
+    dead, alive = _dead_pid(), os.getpid()
+    for name in (f"autograde-{dead}-3", f"autograde-{alive}-1", "unrelated-1-2"):
+        (tmp_path / name).mkdir()
+    sweep_stale(CgroupSupport("v2", "fake", v2_base=str(tmp_path)))
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"autograde-{alive}-1", "unrelated-1-2"]
+
+
+def test_stale_mountpoints_are_swept(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import os
+    import tempfile
+
+    from worker.sandbox.filesystem import make_mountpoint
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    stale = tmp_path / f"autograde-root-{_dead_pid()}-abc"
+    stale.mkdir()
+    fresh = make_mountpoint()
+    assert not stale.exists() and Path(fresh).name.startswith(f"autograde-root-{os.getpid()}-")

@@ -113,6 +113,37 @@ def probe() -> CgroupSupport:
     )
 
 
+def sweep_stale(support: CgroupSupport) -> None:
+    """Remove run cgroups left by runners that died (named autograde-<zygote pid>-<n>);
+    a supervisor killed mid-run cannot clean up after itself."""
+    parents = [base for _c, base in support.v1_bases] or [support.v2_base]
+    for parent in filter(None, parents):
+        try:
+            names = os.listdir(parent)
+        except OSError:
+            continue
+        for name in names:
+            parts = name.split("-")
+            if len(parts) != 3 or parts[0] != "autograde" or not parts[1].isdigit():
+                continue
+            if _alive(int(parts[1])):
+                continue
+            try:  # only when empty: its processes died with their supervisor (pdeathsig)
+                os.rmdir(os.path.join(parent, name))
+            except OSError:
+                pass  # still in use (another PID namespace's runner?): leave it
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class RunCgroup:
     """The cgroup(s) of one run."""
 

@@ -218,10 +218,29 @@ def _make_dev_links(root: str) -> None:
 
 
 def make_mountpoint() -> str:
-    """An empty host directory to build roots on (each run mounts over it privately)."""
+    """An empty host directory to build roots on (each run mounts over it privately),
+    named after this process; those of runners that died are removed first."""
     import tempfile
 
-    return tempfile.mkdtemp(prefix="autograde-root-")
+    base = tempfile.gettempdir()
+    for stale in glob.glob(os.path.join(base, "autograde-root-*-*")):
+        owner = os.path.basename(stale).split("-")[2]
+        if owner.isdigit() and not _alive(int(owner)):
+            try:
+                os.rmdir(stale)
+            except OSError:
+                pass  # someone else's, or not empty: leave it
+    return tempfile.mkdtemp(prefix=f"autograde-root-{os.getpid()}-")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def scratch_path() -> Path:

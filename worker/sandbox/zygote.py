@@ -59,6 +59,7 @@ def serve(control: socket.socket, isolate: bool) -> None:
     from worker.sandbox import cgroups, filesystem, wire
 
     support = cgroups.probe()
+    cgroups.sweep_stale(support)
     mountpoint = filesystem.make_mountpoint()
     hello = {"pid": os.getpid(), "cgroup": support.version, "cgroup_reason": support.reason}
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # supervisors are reaped by the kernel
