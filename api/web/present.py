@@ -16,7 +16,7 @@ from pygments import highlight as _pygmentize
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
-from api.web.views import CourseRules, GradebookRow, GradebookView, Standing
+from api.web.views import Column, CourseRules, GradebookRow, GradebookView, Standing
 
 _HTML = HtmlFormatter(nowrap=True, classprefix="tok-")
 
@@ -119,6 +119,25 @@ def exam_sentences(standing: Standing, rules: CourseRules) -> list[str]:
             f" + {p(community)} (community) = {p(standing.exam_total)}."
         )
     return lines
+
+
+def gradebook_cells(row: GradebookRow, course_id: int, columns: tuple[Column, ...]) -> Markup:
+    """One gradebook row's cells as HTML, built in one pass: 13,500 cells through template
+    filters cost hundreds of thousands of small allocations (and their garbage collection).
+    Only numbers and ids go into the markup, so nothing needs escaping."""
+    base = f"/courses/{int(course_id)}/staff/"
+    parts = []
+    for cell, column in zip(row.cells, columns, strict=True):
+        if cell.submission_id is None and not cell.submitted:
+            parts.append('<td class="e">–</td>')
+            continue
+        classes = " ".join(name for name, on in (("cell-l", cell.late), ("cell-o", cell.overridden),
+                                                 ("cell-a", cell.accepted)) if on)
+        target = (f"submissions/{int(cell.submission_id)}" if cell.submission_id is not None
+                  else f"students/{int(row.user_id)}/assignments/{int(column.id)}")
+        parts.append(f'<td class="{classes}"><a href="{base}{target}">'
+                     f"{escape(fmt_points(cell.points))}</a></td>")
+    return Markup("".join(parts))
 
 
 SORT_KEYS = ("name", "non_bonus", "bonus", "surplus", "exam_total", "grade")

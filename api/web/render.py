@@ -24,6 +24,7 @@ _env.filters["pts"] = present.fmt_points
 _env.filters["in_zone"] = present.in_zone
 _env.globals["countdown"] = present.countdown
 _env.globals["highlight"] = present.highlight
+_env.globals["gradebook_cells"] = present.gradebook_cells
 
 
 def _iso(when: datetime) -> str:
