@@ -31,7 +31,7 @@ PACKAGE = ROOT / "assignments" / "numpy_entropy"
 class InlineWorker:
     """A dispatcher whose jobs are graded by one background thread, one at a time."""
 
-    def __init__(self, world: World, cache_dir: Path, delay_s: float = 1.0) -> None:
+    def __init__(self, world: World, cache_dir: Path, delay_s: float = 2.0) -> None:
         self.world, self.delay_s = world, delay_s
         self.jobs: queue.Queue[EvaluateRequest | None] = queue.Queue()
         self.grader = Grader(cache_dir)
