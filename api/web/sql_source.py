@@ -46,6 +46,7 @@ from api.web.views import (
 from api.web.views import (
     AssignmentRow,
     AssignmentView,
+    AttemptLine,
     CourseLink,
     CourseRules,
     CourseView,
@@ -380,6 +381,10 @@ class SqlPageSource(StaffPages, PanelPages):
             team=tuple(m.display_name or m.username or m.uuid for m in shown.team),
             system_error=(getattr(ev, "error", "") or "") if staff and ev else "",
             timezone=member.course.timezone, attempt=ev.attempt if ev else 1,
+            history=tuple(AttemptLine(
+                e.attempt, e.kind, e.status, e.score, e.worker or "", e.retries, e.queued_at,
+                e.finished_at, e.package_version, e.error or "")
+                for e in getattr(shown, "history", [])) if staff else (),
         )
 
     @staticmethod

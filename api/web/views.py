@@ -196,6 +196,22 @@ class PointsWhy:
 
 
 @dataclass(frozen=True)
+class AttemptLine:
+    """One evaluation of a submission, for staff (the normal run, re-runs, regrades)."""
+
+    attempt: int
+    kind: str
+    status: str
+    score: float | None
+    worker: str
+    retries: int
+    queued_at: datetime
+    finished_at: datetime | None
+    package_version: str
+    error: str = ""
+
+
+@dataclass(frozen=True)
 class SubmissionView:
     """A submission and its newest evaluation; polled while it is not finished."""
 
@@ -214,6 +230,7 @@ class SubmissionView:
     system_error: str = ""  # staff only: our traceback
     timezone: str = "Europe/Prague"
     attempt: int = 1
+    history: tuple[AttemptLine, ...] = ()  # staff only
 
     @property
     def finished(self) -> bool:

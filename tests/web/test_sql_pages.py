@@ -100,6 +100,7 @@ def test_staff_flow_over_the_service(world: World) -> None:
     assert w.client.get(cell).headers["location"] == f"/courses/{cid}/staff/submissions/{sid}"
     staff_page = w.client.get(f"/courses/{cid}/staff/submissions/{sid}").text
     assert '<span class="tok-nf">main</span>' in staff_page and "Override points" in staff_page
+    assert "Evaluations" in staff_page and "w1" in staff_page  # the worker of attempt 1
     r = w.client.post(f"/courses/{cid}/staff/submissions/{sid}/adjust",
                       data={"csrf_token": tcsrf, "kind": "override", "points": "1",
                             "reason": "late hand-in agreed"})
