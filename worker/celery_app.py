@@ -8,6 +8,7 @@ queue (see `worker.contract`).
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 
@@ -32,8 +33,11 @@ class WorkerSettings(BaseSettings):
     """Comma-separated queues this worker consumes (``cpu``, ``gpu``)."""
     device: str = "cpu"
     """What this worker grades on: ``cpu`` or ``cuda``."""
+    gpus: str = ""
+    """Comma-separated GPU ids this worker owns (e.g. ``0,1``): one pool process, so one job,
+    per GPU, each process pinned with ``CUDA_VISIBLE_DEVICES``; concurrency = len(gpus)."""
     concurrency: int = Field(default=1, gt=0)
-    """Jobs at once; a GPU worker should use one per GPU it owns."""
+    """Jobs at once (ignored when ``gpus`` is set)."""
     visibility_timeout_s: int = Field(default=3600, gt=0)
     broker_polling_interval_s: float = Field(default=0.1, gt=0)
     max_tasks_per_child: int = Field(default=200, gt=0)
@@ -60,7 +64,33 @@ def make_celery(settings: WorkerSettings) -> Celery:
     )
     app.conf.worker_max_tasks_per_child = settings.max_tasks_per_child
     register_evaluate(app, settings)
+    gpus = gpu_list(settings)
+    if gpus:
+        from celery.signals import worker_process_init
+
+        @worker_process_init.connect(weak=False)
+        def pin_gpu(**_: object) -> None:
+            pin_process_to_gpu(gpus)
+
     return app
+
+
+def gpu_list(settings: WorkerSettings) -> list[str]:
+    """The GPU ids the worker owns."""
+    return [g.strip() for g in settings.gpus.split(",") if g.strip()]
+
+
+def pin_process_to_gpu(gpus: list[str]) -> str:
+    """In a pool process: see only the GPU of this process's pool slot (before CUDA starts).
+
+    billiard gives every pool process a stable slot index, reused by its replacement, so
+    two processes never share a GPU."""
+    from billiard.process import current_process
+
+    index = getattr(current_process(), "index", 0) or 0
+    gpu = gpus[index % len(gpus)]
+    os.environ["CUDA_VISIBLE_DEVICES"] = gpu
+    return gpu
 
 
 def run_worker(settings: WorkerSettings, *, loglevel: str = "INFO") -> None:
@@ -72,7 +102,7 @@ def run_worker(settings: WorkerSettings, *, loglevel: str = "INFO") -> None:
         [
             "worker",
             f"--queues={','.join(queues)}",
-            f"--concurrency={settings.concurrency}",
+            f"--concurrency={len(gpu_list(settings)) or settings.concurrency}",
             "--pool=prefork",
             f"--loglevel={loglevel}",
             f"--hostname=eval-{'-'.join(queues)}@{socket.gethostname()}",
