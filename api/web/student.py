@@ -33,7 +33,8 @@ def static(name: str) -> Response:
 
 def _safe_next(target: str) -> str:
     """Only local paths: never redirect a login to another site."""
-    return target if target.startswith("/") and not target.startswith("//") else "/"
+    safe = target.startswith("/") and not target.startswith(("//", "/\\"))
+    return target if safe else "/"
 
 
 @router.get("/login")

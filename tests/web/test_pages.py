@@ -40,8 +40,10 @@ def test_anonymous_is_sent_to_login(client: TestClient) -> None:
 def test_login_rejects_wrong_password_and_accepts_right(client: TestClient) -> None:
     r = client.post("/login", data={"username": "alice", "password": "nope"})
     assert r.status_code == 401 and "Wrong user name or password" in r.text
-    r = client.post("/login", data={"username": "alice", "password": "secret", "next": "//evil"})
-    assert r.status_code == 303 and r.headers["location"] == "/"
+    for evil in ("//evil.example", "/\\evil.example", "https://evil.example"):
+        r = client.post("/login", data={"username": "alice", "password": "secret",
+                                        "next": evil})
+        assert r.status_code == 303 and r.headers["location"] == "/"
     assert "httponly" in r.headers["set-cookie"].lower()
 
 
@@ -203,3 +205,8 @@ def test_a_bug_is_an_html_500_that_blames_us(client: TestClient, source: FakeSou
         r = client.get("/")
     assert r.status_code == 500 and "It is not your fault" in r.text and "boom" not in r.text
     assert "boom" in caplog.text
+
+
+def test_pages_forbid_framing_and_inline_scripts(client: TestClient) -> None:
+    csp = client.get("/login").headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in csp and "script-src" not in csp  # default-src 'self'
