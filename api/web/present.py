@@ -17,6 +17,8 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
 from api.web.views import Column, CourseRules, GradebookRow, GradebookView, Standing
+from core.standing import CourseRules as CoreRules
+from core.standing import totals
 
 _HTML = HtmlFormatter(nowrap=True, classprefix="tok-")
 
@@ -99,24 +101,23 @@ def exam_sentences(standing: Standing, rules: CourseRules) -> list[str]:
         f"You passed the practicals. Everything above {p(rules.pass_points)} points, bonus "
         f"or not, goes to the exam: {p(standing.surplus)} points."
     )
-    community = min(standing.community, rules.community_cap)
     if standing.community:
         lines.append(
-            f"Community work adds {p(community)} (at most {p(rules.community_cap)})."
+            f"Community work: {p(standing.community)} points, of which at most "
+            f"{p(rules.community_cap)} count."
         )
-    head = standing.surplus + community
     if standing.exam_points is None and not standing.solved_all:
-        needs = [
-            f"{p(max(0.0, limit - head))} for grade {grade}"
-            for grade, limit in rules.grade_thresholds
-        ]
-        lines.append(
-            f"Of the {p(rules.exam_max)} exam points you would need " + ", ".join(needs) + "."
-        )
+        needs = [f"{p(n)} for grade {g}" for g, n in exam_needed(standing, rules)]
+        if needs:
+            lines.append(
+                f"Of the {p(rules.exam_max)} exam points you would need " + ", ".join(needs)
+                + "."
+            )
     elif standing.exam_points is not None:
         lines.append(
-            f"Exam total: {p(standing.exam_points)} (exam) + {p(standing.surplus)} (surplus)"
-            f" + {p(community)} (community) = {p(standing.exam_total)}."
+            f"Exam total: {p(standing.exam_total)} = {p(standing.exam_points)} (exam) + "
+            f"{p(standing.surplus)} (surplus) + community points (at most "
+            f"{p(rules.community_cap)})."
         )
     return lines
 
@@ -138,6 +139,25 @@ def gradebook_cells(row: GradebookRow, course_id: int, columns: tuple[Column, ..
         parts.append(f'<td class="{classes}"><a href="{base}{target}">'
                      f"{escape(fmt_points(cell.points))}</a></td>")
     return Markup("".join(parts))
+
+
+def exam_needed(standing: Standing, rules: CourseRules) -> list[tuple[str, int]]:
+    """For each grade, the fewest exam points that reach it, by asking the course's own rule
+    (`core.standing.totals`) about every possible exam result."""
+    core_rules = CoreRules(
+        pass_points=int(rules.pass_points), community_cap=int(rules.community_cap),
+        exam_max=int(rules.exam_max),
+        **{f"grade_{g}": int(t) for g, t in rules.grade_thresholds},
+    )
+    out = []
+    for name, _ in rules.grade_thresholds:
+        for exam in range(core_rules.exam_max + 1):
+            got = totals(core_rules, int(standing.non_bonus), int(standing.bonus), False, exam,
+                         int(standing.community)).grade
+            if got is not None and got <= int(name):
+                out.append((name, exam))
+                break
+    return out
 
 
 SORT_KEYS = ("name", "non_bonus", "bonus", "surplus", "exam_total", "grade")
