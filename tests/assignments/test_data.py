@@ -134,7 +134,6 @@ def test_loader_falls_back_to_the_shipped_file(
 ) -> None:
     datasets = _loader()
     monkeypatch.delenv(datasets.DATA_DIR_ENV, raising=False)
-    monkeypatch.delenv(datasets.PUBLIC_DIR_ENV, raising=False)
     monkeypatch.chdir(tmp_path)
     mnist = datasets.MNIST()
     assert mnist.path.resolve() == (DATA / "mnist.npz").resolve()

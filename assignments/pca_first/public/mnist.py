@@ -8,7 +8,7 @@ Where `mnist.npz` comes from, first found wins:
 1. the `data_dir` argument;
 2. `$AUTOGRADE_DATA_DIR/mnist.npz`: an installation's full real MNIST (55,000 / 5,000 /
    10,000, the course's own file), which replaces the shipped cut everywhere;
-3. `mnist.npz` in the current directory (the course's habit) or in `$AUTOGRADE_PUBLIC_DIR`;
+3. `mnist.npz` in the current directory (the course's habit);
 4. `mnist.npz` next to this module (the package's public copy), then the repository's
    `assignments/_data/mnist.npz`: the shipped 7,000 / 1,000 / 1,000 cut of the real test set.
 Nothing is ever downloaded.
@@ -24,9 +24,6 @@ import numpy as np
 DATA_DIR_ENV = "AUTOGRADE_DATA_DIR"
 """Environment variable naming a directory that holds the full real `mnist.npz`."""
 
-PUBLIC_DIR_ENV = "AUTOGRADE_PUBLIC_DIR"
-"""Environment variable the runner may set to the mounted public data directory."""
-
 H, W, C = 28, 28, 1
 LABELS = 10
 
@@ -38,12 +35,9 @@ def candidate_paths(
     places: list[Path] = []
     if data_dir is not None:
         places.append(Path(data_dir) / name)
-    for variable in (DATA_DIR_ENV,):
-        if os.environ.get(variable):
-            places.append(Path(os.environ[variable]) / name)
+    if os.environ.get(DATA_DIR_ENV):
+        places.append(Path(os.environ[DATA_DIR_ENV]) / name)
     places.append(Path.cwd() / name)
-    if os.environ.get(PUBLIC_DIR_ENV):
-        places.append(Path(os.environ[PUBLIC_DIR_ENV]) / name)
     here = Path(__file__).resolve().parent
     places.append(here / name)
     places.append(here.parent / "assignments" / "_data" / name)
