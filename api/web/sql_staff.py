@@ -11,6 +11,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
@@ -58,6 +59,16 @@ def pair_key(user_id: int, assignment_id: int) -> int:
     """One int for a (student, assignment) pair: ints are not tracked by the garbage
     collector, 13,500 tuples are."""
     return user_id << 24 | assignment_id
+
+
+def _body(model: type[Any], **fields: Any) -> Any:
+    """A service request body from form fields; its validation errors are the user's."""
+    try:
+        return model(**fields)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                             for e in exc.errors())
+        raise BadInput(problems) from None
 
 
 def _int_points(value: float | None, what: str = "Points") -> int:
@@ -256,7 +267,7 @@ class StaffPages:
                points: float | None, reason: str) -> None:
         with self.sessions() as session:
             member, submission = self._course_of_submission(session, viewer, submission_id)
-            body = schemas.AdjustmentCreate(
+            body = _body(schemas.AdjustmentCreate,
                 kind=kind, submission_id=submission.id, user_id=submission.user_id,
                 assignment_id=submission.assignment_id, reason=reason,
                 points=0 if kind == "accept" else _int_points(points))
@@ -339,13 +350,13 @@ class StaffPages:
                 points = _int_points(exam_points, "Exam points")
                 if points < 0:
                     raise BadInput("Exam points must be >= 0.")
-                staff.set_exam(session, member.course,
-                               schemas.ExamCreate(user_id=user_id, points=points), viewer.user_id)
+                body = _body(schemas.ExamCreate, user_id=user_id, points=points)
+                staff.set_exam(session, member.course, body, viewer.user_id)
             if community is not None:
                 points = _int_points(community, "Community points")
                 if points < 0:
                     raise BadInput("Community points must be >= 0.")
-                staff.add_community(session, member.course, schemas.CommunityCreate(
+                staff.add_community(session, member.course, _body(schemas.CommunityCreate,
                     user_id=user_id, points=points, reason=reason), viewer.user_id)
 
     def set_extension(self: SqlPageSource, viewer: Viewer, course_id: int, assignment_id: int,
@@ -358,7 +369,7 @@ class StaffPages:
             extra = int((until - a.first_deadline).total_seconds())
             if extra <= 0:
                 raise BadInput("The new deadline must be after the assignment's first deadline.")
-            staff.add_extension(session, member.course, schemas.ExtensionCreate(
+            staff.add_extension(session, member.course, _body(schemas.ExtensionCreate,
                 user_id=user_id, assignment_id=a.id, extra_seconds=extra, reason=reason),
                 viewer.user_id)
 

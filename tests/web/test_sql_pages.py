@@ -6,6 +6,7 @@ written by the recorder's own functions, as a worker's outcome message would be.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -159,3 +160,53 @@ def test_competition_leaderboard_is_anonymous(world: World) -> None:
     assert '<tr class="me"><th scope="row">2 (you)</th><td class="num">0.93</td>' in board
     assert "0.97" in board and "0.85" in board and "not reached" in board
     assert "bob" not in board and "carol" not in board
+
+
+def test_staff_actions_are_audited_with_their_reasons(world: World) -> None:
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import select
+
+    from api.db import Assignment, AuditLog, Evaluation, ExamResult, Extension
+
+    w, cid = world, world.ids["course"]
+    sid = upload(w, sign_in(w, "alice"))
+    record(w, [("1", "OK", "")], 1.0)
+    tcsrf = sign_in(w, "teacher")
+    base = f"/courses/{cid}/staff"
+    r = w.client.post(f"{base}/submissions/{sid}/rerun",
+                      data={"csrf_token": tcsrf, "reason": "worker had a bad disk"})
+    assert r.status_code == 303
+    r = w.client.post(f"{base}/submissions/{sid}/rerun",
+                      data={"csrf_token": tcsrf, "reason": "again"})
+    assert r.status_code == 409 and "being graded" in r.text
+    r = w.client.post(f"{base}/exam", data={"csrf_token": tcsrf, "user_id": w.ids["alice"],
+                                            "exam_points": "70", "community": "12",
+                                            "reason": "forum answers"})
+    assert r.status_code == 303
+    r = w.client.post(f"{base}/exam", data={"csrf_token": tcsrf, "user_id": w.ids["alice"],
+                                            "exam_points": "7.5", "reason": "x"})
+    assert r.status_code == 400 and "whole number" in r.text
+    ext = {"csrf_token": tcsrf, "user_id": w.ids["alice"], "timezone": "Europe/Prague",
+           "assignment_id": w.ids["numpy_entropy"], "until": "2099-01-01T22:00",
+           "reason": "illness"}
+    r = w.client.post(f"{base}/extensions", data=ext)
+    assert r.status_code == 400 and "extra_seconds" in r.text  # more than a year: refused
+    with w.sessions() as session:
+        first = session.get(Assignment, w.ids["numpy_entropy"]).first_deadline
+    ext["until"] = (first.astimezone(ZoneInfo("Europe/Prague")) + timedelta(days=3)
+                    ).strftime("%Y-%m-%dT%H:%M")
+    assert w.client.post(f"{base}/extensions", data=ext).status_code == 303
+    r = w.client.post(f"{base}/roster", data={
+        "csrf_token": tcsrf, "csv_text": "username,display_name,role\ndora,Dora,student\n"})
+    assert r.status_code == 200 and "1 new accounts" in r.text
+    with w.sessions() as session:
+        actions = {(a.action, json.loads(a.detail_json).get("reason"))
+                   for a in session.scalars(select(AuditLog))}
+        assert session.scalar(select(ExamResult.points)) == 70
+        assert session.scalar(select(Extension.reason)) == "illness"
+        assert len(session.scalars(select(Evaluation)).all()) == 2
+    assert ("submission.rerun", "worker had a bad disk") in actions
+    assert ("community.add", "forum answers") in actions
+    assert ("extension.add", "illness") in actions
