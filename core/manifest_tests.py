@@ -59,6 +59,7 @@ class JudgeKind(StrEnum):
     TOKENS = "tokens"
     EXACT = "exact"
     METRIC = "metric"
+    THRESHOLD = "threshold"
 
 
 @dataclass(frozen=True)
@@ -83,10 +84,25 @@ class JudgeSpec:
     """tokens: tokens of each line may come in any order."""
     ignore_line_ends: bool = False
     """tokens: compare the whole text as one sequence of tokens."""
+    threshold: float | None = None
+    """threshold: the figure the returned number must reach (required by that judge)."""
+    higher_is_better: bool = True
+    """threshold: pass at ``>= threshold`` (true) or at ``<= threshold`` (false)."""
+    path: tuple[str | int, ...] = ()
+    """threshold: dict keys and list indices to the judged number (empty: the value itself)."""
+    quantity: str = ""
+    """threshold: what the number is, for the student ("average return over 100 episodes")."""
+
+    @property
+    def needs_reference(self) -> bool:
+        """Whether judging needs the reference's result (a threshold is a fixed figure)."""
+        return self.kind is not JudgeKind.THRESHOLD
 
 
 _LIMIT_KEYS = tuple(f.name for f in fields(Limits))
 _JUDGE_OPTIONS = tuple(f.name for f in fields(JudgeSpec) if f.name != "kind")
+_THRESHOLD_OPTIONS = ("threshold", "higher_is_better", "path", "quantity")
+_REFERENCE_OPTIONS = tuple(key for key in _JUDGE_OPTIONS if key not in _THRESHOLD_OPTIONS)
 
 
 @dataclass(frozen=True)
@@ -135,20 +151,50 @@ def parse_limits(table: Fields, base: Limits) -> Limits:
 
 
 def parse_judge(table: Fields, base: JudgeSpec, kind_key: str = "kind") -> JudgeSpec:
-    """`base` with the judge settings found in `table` (the kind under `kind_key`)."""
+    """`base` with the judge settings found in `table` (the kind under `kind_key`).
+
+    A key of the threshold judge next to another judge (or a key of the reference-comparing
+    judges next to a threshold judge), in the same table, is an error: it would be ignored.
+    """
     changes: dict[str, object] = {}
     if kind_key in table.data:
         changes["kind"] = table.choice(kind_key, JudgeKind)
     for key in _JUDGE_OPTIONS:
         if key not in table.data:
             continue
-        if isinstance(getattr(base, key), bool):
+        if key == "threshold":
+            changes[key] = table.number(key)
+        elif key == "path":
+            changes[key] = _value_path(table)
+        elif key == "quantity":
+            changes[key] = table.string(key)
+        elif isinstance(getattr(base, key), bool):
             changes[key] = table.boolean(key)
         else:
             changes[key] = table.number(key, minimum=0.0)
     if kind_key == "kind":
         table.allow("kind", *_JUDGE_OPTIONS)
-    return replace(base, **changes)  # type: ignore[arg-type]
+    spec = replace(base, **changes)  # type: ignore[arg-type]
+    for key in table.data:
+        if spec.kind is JudgeKind.THRESHOLD and key in _REFERENCE_OPTIONS:
+            table.fail(key, "is not used by the threshold judge (it compares the result with "
+                            "a fixed threshold, not with the reference)")
+        if spec.kind is not JudgeKind.THRESHOLD and key in _THRESHOLD_OPTIONS:
+            table.fail(key, "belongs to the threshold judge, but the judge here is "
+                            f'"{spec.kind}" (set {kind_key} = "threshold")')
+    return spec
+
+
+def _value_path(table: Fields) -> tuple[str | int, ...]:
+    """The threshold judge's `path`: dict keys (strings) and indices (integers >= 0)."""
+    value = table.data["path"]
+    if not isinstance(value, list) or not all(
+        (isinstance(step, str) and step) or (type(step) is int and step >= 0) for step in value
+    ):
+        table.fail("path", "must be a list of dict keys (non-empty strings) and list indices "
+                           '(integers >= 0) into the returned value, e.g. ["returns", 0], '
+                           f"not {value!r}")
+    return tuple(value)
 
 
 def parse_tests(tables: list[Fields], limits: Limits, judge: JudgeSpec) -> tuple[TestSpec, ...]:
@@ -157,6 +203,9 @@ def parse_tests(tables: list[Fields], limits: Limits, judge: JudgeSpec) -> tuple
     seen: set[str] = set()
     for table in tables:
         test = _parse_test(table, limits, judge)
+        if test.judge.kind is JudgeKind.THRESHOLD and test.judge.threshold is None:
+            table.fail("threshold", 'is required by judge "threshold" '
+                                    "(set it on the test or in [judge])")
         if test.name in seen:
             table.fail("name", f"test name {test.name!r} is used twice")
         seen.add(test.name)

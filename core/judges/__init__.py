@@ -6,6 +6,7 @@ student (they are shown for public tests; hidden tests show only passed/failed):
 - `judge_value`: returned values, nested, with relative and absolute tolerance;
 - `judge_tokens`: printed output, with ReCodEx's token-judge semantics;
 - `judge_exact`: text or bytes, exactly;
+- `judge_threshold`: a returned number against a fixed threshold (no reference needed);
 - `judge_metric`: a competition's predictions against gold labels, then the threshold.
 
 `judge` dispatches on a manifest's `JudgeSpec`.
@@ -18,13 +19,14 @@ from typing import Any
 from core.judges.exact import judge_exact
 from core.judges.judgement import Judgement
 from core.judges.metric import compute_metric, judge_metric, parse_labels
+from core.judges.threshold import judge_threshold
 from core.judges.tokens import judge_tokens
 from core.judges.value import judge_value
 from core.manifest_tests import JudgeKind, JudgeSpec
 
 __all__ = [
-    "Judgement", "compute_metric", "judge", "judge_exact", "judge_metric", "judge_tokens",
-    "judge_value", "parse_labels",
+    "Judgement", "compute_metric", "judge", "judge_exact", "judge_metric", "judge_threshold",
+    "judge_tokens", "judge_value", "parse_labels",
 ]
 
 
@@ -32,8 +34,9 @@ def judge(spec: JudgeSpec, expected: Any, got: Any) -> Judgement:
     """Judge `got` against `expected` with the judge and settings of `spec`.
 
     ``value`` takes returned values; ``tokens`` and ``exact`` take the two outputs (str or
-    bytes). ``metric`` is not dispatched here: it needs the competition's settings, see
-    `judge_metric`.
+    bytes). ``threshold`` ignores `expected` (pass None: ``spec.needs_reference`` is
+    false, so the engine runs no reference for it). ``metric`` is not dispatched here: it
+    needs the competition's settings, see `judge_metric`.
     """
     if spec.kind is JudgeKind.VALUE:
         return judge_value(expected, got, rtol=spec.rtol, atol=spec.atol, nan_equal=spec.nan_equal)
@@ -46,6 +49,13 @@ def judge(spec: JudgeSpec, expected: Any, got: Any) -> Judgement:
         )
     if spec.kind is JudgeKind.EXACT:
         return judge_exact(expected, got)
+    if spec.kind is JudgeKind.THRESHOLD:
+        if spec.threshold is None:
+            raise ValueError("a threshold judge needs its threshold (load_manifest requires it)")
+        return judge_threshold(
+            got, threshold=spec.threshold, higher_is_better=spec.higher_is_better,
+            path=spec.path, quantity=spec.quantity,
+        )
     raise ValueError("metric judges need the competition's settings: use judge_metric")
 
 

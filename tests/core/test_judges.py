@@ -16,6 +16,7 @@ from core.judges import (
     judge,
     judge_exact,
     judge_metric,
+    judge_threshold,
     judge_tokens,
     judge_value,
 )
@@ -298,6 +299,95 @@ def test_compute_metric() -> None:
         compute_metric([1], [1], "f1")
 
 
+# --- threshold ------------------------------------------------------------------------
+
+CARTPOLE = "average return over 100 episodes"
+THRESHOLD_CASES = [
+    # (got, options, ok, the message or a part of it: "" when OK); threshold 475 by default
+    (493.73, {}, True, ""),
+    (475.0, {}, True, ""),  # reaching the bar exactly passes
+    (475, {}, True, ""),  # an int compares exactly
+    (500, {}, True, ""),
+    (np.float64(499.97), {}, True, ""),
+    (np.float32(475.0), {}, True, ""),
+    (np.int64(480), {}, True, ""),
+    (np.array(476.5), {}, True, ""),  # a 0-d array (a returned scalar tensor) is a number
+    (10**400, {}, True, ""),  # too big for a float, still compared exactly
+    (43.25, {"quantity": CARTPOLE}, False,
+     "Your average return over 100 episodes was 43.25; at least 475 is needed."),
+    (43.25, {}, False, "Your result was 43.25; it must be at least 475 (higher is better)."),
+    (474.99, {}, False, "Your result was 474.99; it must be at least 475 (higher is better)."),
+    (474, {}, False, "Your result was 474; it must be at least 475 (higher is better)."),
+    (474.0, {}, False, "Your result was 474; it must"),  # a whole float reads as the int
+    (474.99999999999994, {}, False, "Your result was 474.99999999999994;"),  # never "475"
+    (-(10**400), {}, False, "Your result was -1000"),
+    # lower is better
+    (0.25, {"threshold": 0.25, "higher_is_better": False}, True, ""),
+    (-3, {"threshold": 0.25, "higher_is_better": False}, True, ""),
+    (0.3, {"threshold": 0.25, "higher_is_better": False}, False,
+     "Your result was 0.3; it must be at most 0.25 (lower is better)."),
+    (0.3, {"threshold": 0.25, "higher_is_better": False, "quantity": "error rate"}, False,
+     "Your error rate was 0.3; at most 0.25 is needed."),
+    # not a number, NaN, infinities
+    (None, {"quantity": CARTPOLE}, False,
+     "Your average return over 100 episodes must be a number, but it was None. "
+     "At least 475 is needed."),
+    (None, {}, False,
+     "Your result must be a number, but it was None. It must be at least 475 (higher is better)."),
+    ("500", {}, False, "Your result must be a number, but it was the string '500'."),
+    (True, {"threshold": 0.5}, False, "Your result must be a number, but it was the boolean True."),
+    (np.bool_(True), {"threshold": 0.5}, False, "it was the boolean True"),
+    ([493.73], {}, False, "Your result must be a number, but it was a list of 1 value."),
+    ((1.0, 2.0), {}, False, "but it was a tuple of 2 values."),
+    ({"a": 1}, {}, False, "but it was a dict with keys 'a'."),
+    (np.array([500.0]), {}, False, "but it was an array of shape (1,)."),
+    (object(), {}, False, "but it was a value of type object."),
+    (math.nan, {}, False,
+     "Your result was NaN (not a number); it must be at least 475 (higher is better)."),
+    (np.float32("nan"), {"quantity": CARTPOLE}, False,
+     "Your average return over 100 episodes was NaN (not a number); at least 475 is needed."),
+    (INF, {}, False, "Your result was inf, not a finite number; it must be at least 475"),
+    (-INF, {"threshold": 0.1, "higher_is_better": False}, False,
+     "Your result was -inf, not a finite number; it must be at most 0.1 (lower is better)."),
+    # path into the returned value
+    ({"returns": [470.0, 480.0]}, {"path": ("returns", 1)}, True, ""),
+    ((0.5, {"avg": np.float32(490.0)}), {"path": (1, "avg")}, True, ""),
+    (np.array([[1.0, 480.0]]), {"path": (0, 1)}, True, ""),
+    ({"returns": [470.0, 480.0]}, {"path": ("returns", 0)}, False,
+     "Your result['returns'][0] was 470; it must be at least 475 (higher is better)."),
+    ({"returns": [470.0]}, {"path": ("returns", 0), "quantity": CARTPOLE}, False,
+     "Your average return over 100 episodes was 470; at least 475 is needed."),
+    ({"returns": [470.0]}, {"path": ("returns", 3)}, False,
+     "Your result['returns'] has 1 value, so it has no element [3]."),
+    ({"returns": [470.0]}, {"path": ("avg",)}, False,
+     "Your result has no key 'avg' (its keys: 'returns')."),
+    ([470.0], {"path": ("avg",)}, False,
+     "Your result must be a dict with the key 'avg', but it was a list of 1 value."),
+    (470.0, {"path": (0,)}, False,
+     "Your result must be a list with an element [0], but it was a value of type float."),
+    ({"avg": None}, {"path": ("avg",)}, False,
+     "Your result['avg'] must be a number, but it was None."),
+    ({"avg": math.nan}, {"path": ("avg",)}, False, "Your result['avg'] was NaN (not a number)"),
+]
+
+
+@pytest.mark.parametrize(("got", "options", "ok", "message"), THRESHOLD_CASES)
+def test_threshold(got: Any, options: dict[str, Any], ok: bool, message: str) -> None:
+    result = judge_threshold(got, **{"threshold": 475.0, **options})
+    if ok:
+        assert result == Judgement.ok()
+    else:
+        assert result.verdict is Verdict.WRONG_ANSWER and result.score == 0.0
+        assert message in result.message, result.message
+        assert result.metric is None and result.detail == ""
+
+
+def test_threshold_messages_show_whole_numbers_without_a_point_zero() -> None:
+    assert "at least 475 is" in judge_threshold(1.0, threshold=475.0, quantity="x").message
+    assert "at least 474.995 is" in judge_threshold(1.0, threshold=474.995, quantity="x").message
+    assert "at most -2 (" in judge_threshold(1, threshold=-2.0, higher_is_better=False).message
+
+
 # --- dispatch -------------------------------------------------------------------------
 
 def test_dispatch() -> None:
@@ -308,6 +398,22 @@ def test_dispatch() -> None:
     assert judge(JudgeSpec(kind=JudgeKind.EXACT), "a", "a\n").verdict is Verdict.WRONG_ANSWER
     with pytest.raises(ValueError):
         judge(JudgeSpec(kind=JudgeKind.METRIC), b"", b"")
+
+
+def test_dispatch_threshold_ignores_the_reference() -> None:
+    spec = JudgeSpec(kind=JudgeKind.THRESHOLD, threshold=475.0,
+                     quantity="average return over 100 episodes")
+    assert not spec.needs_reference and JudgeSpec().needs_reference
+    assert judge(spec, None, 493.73) == Judgement.ok()
+    assert judge(spec, 493.73, 43.25).message == (
+        "Your average return over 100 episodes was 43.25; at least 475 is needed."
+    )
+    lower = JudgeSpec(kind=JudgeKind.THRESHOLD, threshold=0.1, higher_is_better=False,
+                      path=("loss",))
+    assert judge(lower, None, {"loss": 0.05}).verdict is Verdict.OK
+    assert "Your result['loss'] was 0.2" in judge(lower, None, {"loss": 0.2}).message
+    with pytest.raises(ValueError):
+        judge(JudgeSpec(kind=JudgeKind.THRESHOLD), None, 1.0)  # no threshold
 
 
 _any = st.recursive(
@@ -326,6 +432,14 @@ def test_value_judge_never_raises(expected: Any, got: Any) -> None:
     result = judge_value(expected, got)
     assert result.verdict in (Verdict.OK, Verdict.WRONG_ANSWER)
     assert (result.verdict is Verdict.OK) == (result.message == "")
+
+
+@given(_any, st.floats(), st.booleans())
+def test_threshold_judge_never_raises(got: Any, threshold: float, higher: bool) -> None:
+    result = judge_threshold(got, threshold=threshold, higher_is_better=higher, path=(0,))
+    assert result.verdict in (Verdict.OK, Verdict.WRONG_ANSWER)
+    assert (result.verdict is Verdict.OK) == (result.message == "")
+    assert judge_threshold(got, threshold=threshold).score in (0.0, 1.0)
 
 
 @given(st.text(max_size=60), st.text(max_size=60))

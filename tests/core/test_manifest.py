@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from core.manifest import (
     Device,
     JudgeKind,
+    JudgeSpec,
     Kind,
     Limits,
     ManifestError,
@@ -117,6 +118,45 @@ def test_defaults() -> None:
     assert m.source_checks is None and m.competition is None
 
 
+THRESHOLD = BASE + """
+threshold = 0.5
+
+[judge]
+kind = "threshold"
+threshold = 475
+quantity = "average return over 100 episodes"
+""" + TEST + """
+[[tests]]
+name = "loss"
+hidden = true
+args = { data_path = "{data}/d2.txt" }
+threshold = 0.25
+higher_is_better = false
+path = ["metrics", 0]
+
+[[tests]]
+name = "exact"
+hidden = false
+judge = "value"
+rtol = 0.0
+"""
+
+
+def test_threshold_judge() -> None:
+    m = load_manifest(THRESHOLD)
+    assert m.threshold == 0.5  # the top-level threshold is the assignment's, untouched
+    first, loss, exact = m.tests
+    assert first.judge == JudgeSpec(
+        kind=JudgeKind.THRESHOLD, threshold=475.0, higher_is_better=True, path=(),
+        quantity="average return over 100 episodes",
+    )
+    assert isinstance(first.judge.threshold, float) and not first.judge.needs_reference
+    assert loss.judge.threshold == 0.25 and not loss.judge.higher_is_better
+    assert loss.judge.path == ("metrics", 0) and loss.judge.quantity == first.judge.quantity
+    assert exact.judge.kind is JudgeKind.VALUE and exact.judge.rtol == 0.0
+    assert exact.judge.needs_reference
+
+
 def test_competition() -> None:
     m = load_manifest(COMPETITION)
     assert m.kind is Kind.COMPETITION and m.tests == () and m.bonus == 5
@@ -147,6 +187,40 @@ def test_competition() -> None:
         (BASE + TEST + "rtol = -1\n", "tests[0].rtol", ">= 0"),
         (BASE + TEST + "judge = 'fuzzy'\n", "tests[0].judge", "value, tokens"),
         (BASE + TEST + "judge = 'metric'\n", "tests[0].judge", "competitions"),
+        (BASE + TEST + "judge = 'threshold'\n", "tests[0].threshold",
+         'required by judge "threshold"'),
+        (BASE + "[judge]\nkind = 'threshold'\n" + TEST, "tests[0].threshold", "or in [judge]"),
+        (BASE + TEST + "judge = 'threshold'\nthreshold = '475'\n", "tests[0].threshold",
+         "must be a number"),
+        (BASE + TEST + "judge = 'threshold'\nthreshold = nan\n", "tests[0].threshold",
+         "finite"),
+        (BASE + TEST + "judge = 'threshold'\nthreshold = 1\nhigher_is_better = 1\n",
+         "tests[0].higher_is_better", "true or false"),
+        (BASE + TEST + "judge = 'threshold'\nthreshold = 1\npath = 'avg'\n", "tests[0].path",
+         "must be a list of dict keys"),
+        (BASE + TEST + "judge = 'threshold'\nthreshold = 1\npath = [-1]\n", "tests[0].path",
+         "integers >= 0"),
+        (BASE + TEST + "judge = 'threshold'\nthreshold = 1\npath = ['']\n", "tests[0].path",
+         "non-empty strings"),
+        (BASE + TEST + "judge = 'threshold'\nthreshold = 1\npath = [true]\n", "tests[0].path",
+         "[True]"),
+        (BASE + TEST + "judge = 'threshold'\nthreshold = 1\npath = [1.5]\n", "tests[0].path",
+         "e.g."),
+        (BASE + TEST + "judge = 'threshold'\nthreshold = 1\nquantity = 3\n",
+         "tests[0].quantity", "string"),
+        (BASE + TEST + "judge = 'threshold'\nthreshold = 1\nrtol = 0\n", "tests[0].rtol",
+         "not used by the threshold judge"),
+        (BASE + "[judge]\nkind = 'threshold'\nthreshold = 1\natol = 1\n" + TEST, "judge.atol",
+         "not used by the threshold judge"),
+        (BASE + "[judge]\nkind = 'threshold'\nthreshold = 1\n" + TEST + "nan_equal = false\n",
+         "tests[0].nan_equal", "not used by the threshold judge"),
+        (BASE + TEST + "threshold = 475\n", "tests[0].threshold",
+         'belongs to the threshold judge, but the judge here is "value" '
+         '(set judge = "threshold")'),
+        (BASE + "[judge]\nhigher_is_better = false\n" + TEST, "judge.higher_is_better",
+         '(set kind = "threshold")'),
+        (BASE + "[judge]\nkind = 'tokens'\npath = []\n" + TEST, "judge.path",
+         'the judge here is "tokens"'),
         (BASE + TEST + "weight = -1\n", "tests[0].weight", ">= 0"),
         (BASE + TEST + "[tests.limits]\ntime_limit_s = 0\n", "tests[0].limits.time_limit_s", "> 0"),
         (BASE + TEST + "[tests.limits]\nmemory = 1\n", "tests[0].limits.memory", "unknown"),
@@ -231,7 +305,9 @@ _toml_lines = st.lists(
         "[[tests]]", 'name = "t"', "hidden = true", 'args = { a = "{data}/f.txt" }',
         'files = ["private/f.txt"]', "[competition]", 'gold = "private/g.txt"',
         'predictions = "*.txt"', 'metric = "accuracy"', "threshold = 0.9", "[source_checks]",
-        'forbidden_calls = ["backward"]', "= broken",
+        'forbidden_calls = ["backward"]', "= broken", 'kind = "threshold"',
+        'judge = "threshold"', "higher_is_better = false", 'path = ["a", 0]', "path = [-1]",
+        'quantity = "loss"', "rtol = 0",
     ]),
     max_size=25,
 )

@@ -157,6 +157,30 @@ def test_failing_reference_is_our_error_not_a_grade(tiny: Path, runner: LocalRun
     assert {t.verdict for t in report.tests} == {Verdict.SYSTEM_ERROR}
 
 
+def test_threshold_test_runs_no_reference_and_judges_the_bar(
+    tiny: Path, runner: LocalRunner, tmp_path: Path
+) -> None:
+    # A reference that would fail: running it would make every test a SYSTEM_ERROR.
+    (tiny / "reference.py").write_text(REFERENCE.replace("with open", "1/0\n    with open"))
+    (tiny / "assignment.toml").write_text(MANIFEST.replace(
+        "[[tests]]",
+        '[judge]\nkind = "threshold"\nthreshold = 2.0\npath = [0]\n'
+        'quantity = "value read"\n[[tests]]', 1,
+    ))
+    cache = ReferenceCache(tmp_path / "cache")
+    report = grade_submission(tiny, {"sol.py": REFERENCE.encode()}, runner=runner, cache=cache)
+    assert report.system_error is None
+    assert [t.verdict for t in report.tests] == [Verdict.WRONG_ANSWER, Verdict.OK]
+    assert report.tests[0].message == "Your value read was 1.5; at least 2 is needed."
+    assert report.score == pytest.approx(0.75)
+    assert not list((tmp_path / "cache").rglob("*.ref"))  # nothing was run or cached
+    # With no reference time, the limit is the test's time_limit_s (2 s) alone.
+    slow = REFERENCE.replace("def main(args):", "def main(args):\n    import time; time.sleep(3)")
+    report = grade_submission(tiny, {"sol.py": slow.encode()}, runner=runner)
+    assert [t.verdict for t in report.tests] == [Verdict.TIME_LIMIT] * 2
+    assert "2.0 s" in report.tests[0].message
+
+
 def test_broken_package_is_our_error(tmp_path: Path, runner: LocalRunner) -> None:
     (tmp_path / "assignment.toml").write_text("name = 1\n")
     report = grade_submission(tmp_path, {"a.py": b"def main(a): pass\n"}, runner=runner)

@@ -53,6 +53,11 @@ def source_problems(manifest: Manifest, files: Mapping[str, bytes]) -> str:
     return summary(findings) if findings else ""
 
 
+def needs_reference(test: TestSpec) -> bool:
+    """Whether judging `test` compares with the reference's result (a threshold does not)."""
+    return test.judge.needs_reference
+
+
 def judge(test: TestSpec, expected: Any, actual: Any) -> Any:
     """Judge a returned value against the reference's: a Judgement(verdict, score, message)."""
     from core import judges

@@ -138,11 +138,19 @@ def reference_result(context: TestContext, test: spec.TestSpec) -> CachedReferen
 
 
 def grade_test(context: TestContext, test: spec.TestSpec) -> TestReport:
-    """One test: reference, a sandboxed run of the submission, the verdict."""
+    """One test: reference, a sandboxed run of the submission, the verdict.
+
+    A test whose judge needs no reference (a threshold) runs none: nothing is compared
+    with it, and its time limit is then the test's ``time_limit_s`` alone.
+    """
     try:
-        reference = reference_result(context, test)
-        expected = protocol.read_outcome(reference.payload).value
-        time_limit_s = spec.default_time_limit(test.limits, reference.wall_s)
+        expected: Any = None
+        reference_s = 0.0  # no reference run: the limit is the test's time_limit_s alone
+        if spec.needs_reference(test):
+            reference = reference_result(context, test)
+            expected = protocol.read_outcome(reference.payload).value
+            reference_s = reference.wall_s
+        time_limit_s = spec.default_time_limit(test.limits, reference_s)
         record = _run(context, test, context.files, time_limit_s)
         return _verdict(test, expected, record, time_limit_s)
     except SystemFault as fault:
