@@ -153,7 +153,13 @@ def _hijack(value: dict[str, Any], r: RunResult, h: Host) -> None:
     for path, outcome in planted.items():
         if not path.startswith("/tmp"):
             assert outcome != "written", (path, outcome)
-    assert not value["json"].startswith("/tmp")
+    assert not _shipped(value["json"])
+
+
+def _shipped(module_file: str) -> bool:
+    """Whether a module was loaded from the submission's scratch root (/tmp), where the
+    hostile files are planted; the Python env may itself sit under /tmp in a CI clone."""
+    return os.path.dirname(module_file) == "/tmp"
 
 
 _MARK = "import os\nopen('/tmp/HIJACKED_{0}', 'w').close()\n"
@@ -171,7 +177,7 @@ def _hijack_scratch(value: dict[str, Any], r: RunResult, h: Host) -> None:
     # job starts itself; that interpreter (`python -c`, cwd /tmp) may import the shipped
     # json.py: the student's own process only, in the run's own throw-away scratch.
     assert set(value["hijacked"]) <= {"HIJACKED_json", "HIJACKED_numpy"}, value
-    assert not value["json"].startswith("/tmp") and not value["numpy"].startswith("/tmp")
+    assert not _shipped(value["json"]) and not _shipped(value["numpy"])
 
 
 def _daemon(value: Any, r: RunResult, h: Host) -> None:
