@@ -114,7 +114,7 @@ def start_api(stack: Stack, port: int) -> subprocess.Popen:
         proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--no-workers",
                                  "--port", str(port)], env=env, cwd=REPO, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
-    for _ in range(200):
+    for _ in range(900):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
                 return proc

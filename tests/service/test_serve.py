@@ -31,7 +31,7 @@ def test_serve_embedded(tmp_path) -> None:
                                 start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
+        for _ in range(900):
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
                     break
