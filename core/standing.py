@@ -25,7 +25,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 
 from core.competition import Competition, best_metric, rank_bonuses, reaches
 from core.counting import (
@@ -38,6 +37,7 @@ from core.counting import (
 )
 from core.deadlines import Deadlines, Extension, epoch_s, extension_for, timing
 from core.errors import InvalidSetting
+from core.manifest import Kind
 from core.scoring import check_threshold
 
 FAILED = 4
@@ -67,13 +67,6 @@ class CourseRules:
                 raise InvalidSetting(f"CourseRules.{name}", "must be >= 0")
         if not 0 <= self.grade_3 <= self.grade_2 <= self.grade_1:
             raise InvalidSetting("CourseRules.grade_1", "grade bounds must be 0 <= 3 <= 2 <= 1")
-
-
-class Kind(StrEnum):
-    """How an assignment is graded (same values as the database's column)."""
-
-    TESTS = "tests"
-    COMPETITION = "competition"
 
 
 @dataclass(frozen=True)

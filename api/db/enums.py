@@ -9,6 +9,22 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+# The assignment-level vocabularies are the grading rules' own: one definition each, in core.
+from core.deadlines import SecondPolicy
+from core.manifest import Device
+from core.manifest import Kind as AssignmentKind
+
+__all__ = [
+    "AdjustmentKind",
+    "AssignmentKind",
+    "Device",
+    "EvaluationKind",
+    "EvaluationStatus",
+    "Role",
+    "Scope",
+    "SecondPolicy",
+]
+
 
 class Role(StrEnum):
     """A user's role in one course."""
@@ -16,28 +32,6 @@ class Role(StrEnum):
     STUDENT = "student"
     ASSISTANT = "assistant"
     TEACHER = "teacher"
-
-
-class AssignmentKind(StrEnum):
-    """How an assignment is graded: tests against a reference, or a competition metric."""
-
-    TESTS = "tests"
-    COMPETITION = "competition"
-
-
-class Device(StrEnum):
-    """Which evaluation queue an assignment needs."""
-
-    CPU = "cpu"
-    GPU = "gpu"
-    ANY = "any"
-
-
-class SecondPolicy(StrEnum):
-    """The maximum between the first and second deadline: fixed, or linear to second_points."""
-
-    FIXED = "fixed"
-    LINEAR = "linear"
 
 
 class EvaluationStatus(StrEnum):
