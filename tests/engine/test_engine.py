@@ -104,6 +104,29 @@ def test_weighted_score_and_wrong_value(tiny: Path, runner: LocalRunner) -> None
     assert report.score == pytest.approx(0.25)
 
 
+def test_on_test_is_called_once_per_test_in_order(tiny: Path, runner: LocalRunner) -> None:
+    seen: list[str] = []
+    source = {"sol.py": (tiny / "reference.py").read_bytes()}
+    report = grade_submission(tiny, source, runner=runner, on_test=lambda t: seen.append(t.name))
+    assert seen == ["a", "b"] == [t.name for t in report.tests]
+
+
+def test_a_failing_on_test_does_not_break_grading(tiny: Path, runner: LocalRunner) -> None:
+    def broken(_: object) -> None:
+        raise RuntimeError("progress is down")
+
+    source = {"sol.py": (tiny / "reference.py").read_bytes()}
+    report = grade_submission(tiny, source, runner=runner, on_test=broken)
+    assert report.system_error is None and report.score == 1.0
+
+
+def test_on_test_hears_precheck_reports(tiny: Path) -> None:
+    seen: list[str] = []
+    report = grade_submission(tiny, {"a.py": b"x = 1\n"}, runner=NoRuns(),  # type: ignore[arg-type]
+                              on_test=lambda t: seen.append(t.name))
+    assert seen == ["a", "b"] and report.system_error is None
+
+
 def test_cache_is_used_and_sets_the_time_limit(
     tiny: Path, runner: LocalRunner, tmp_path: Path
 ) -> None:

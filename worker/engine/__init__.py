@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from core.report import EvaluationReport, TestReport
@@ -78,8 +78,14 @@ def grade_submission(
     device: str = "cpu",
     cache: ReferenceCache | None = None,
     runner: Runner | None = None,
+    on_test: Callable[[TestReport], None] | None = None,
 ) -> EvaluationReport:
-    """Grade `files` against the package in `package_dir`; see the module docstring."""
+    """Grade `files` against the package in `package_dir`; see the module docstring.
+
+    ``on_test``, when given, is called with each test's report as soon as it is judged
+    (progress only: the returned report stays the result). Its errors are logged and
+    ignored, never a failure of the grading.
+    """
     try:
         package = load_package(Path(package_dir))
     except PackageError as error:
@@ -90,7 +96,7 @@ def grade_submission(
     try:
         if runner is None:
             runner = make_runner(device=device)
-        return _grade_tests(package, files, device, cache, runner)
+        return _grade_tests(package, files, device, cache, runner, on_test)
     except SystemFault as error:
         return _failed(package.directory, package.version, str(error), device)
     except Exception:  # anything else is a bug or an outage of ours: never a grade
@@ -101,16 +107,34 @@ def grade_submission(
             runner.close()
 
 
+def _notify(on_test: Callable[[TestReport], None] | None, report: TestReport) -> None:
+    """Tell ``on_test`` about one judged test; its failure never touches the grading."""
+    if on_test is None:
+        return
+    try:
+        on_test(report)
+    except Exception:
+        log.warning("the on_test callback failed for test %s", report.name, exc_info=True)
+
+
 def _grade_tests(
     package: Package, files: Mapping[str, bytes], device: str,
     cache: ReferenceCache | None, runner: Runner,
+    on_test: Callable[[TestReport], None] | None = None,
 ) -> EvaluationReport:
     """Pre-checks, then every test in manifest order."""
     context = TestContext(package=package, files=dict(files), device=device, cache=cache,
                           runner=runner, torch_version=_torch_version())
     reports = precheck_reports(context)
-    if reports is None:
-        reports = tuple(grade_test(context, test) for test in spec.tests(package.manifest))
+    if reports is not None:
+        for report in reports:
+            _notify(on_test, report)
+    else:
+        judged = []
+        for test in spec.tests(package.manifest):
+            judged.append(grade_test(context, test))
+            _notify(on_test, judged[-1])
+        reports = tuple(judged)
     fault = next((test.detail for test in reports if test.verdict is Verdict.SYSTEM_ERROR), None)
     return EvaluationReport(
         assignment=spec.name(package.manifest), version=package.version,
