@@ -20,11 +20,13 @@ from worker.contract import (
     EVALUATE_TASK,
     RECORD_HEARTBEAT_TASK,
     RECORD_OUTCOME_TASK,
+    RECORD_PROGRESS_TASK,
     RECORD_STARTED_TASK,
     SWEEP_TASK,
     EvaluateRequest,
     Heartbeat,
     Outcome,
+    Progress,
     Started,
     celery_config,
 )
@@ -100,6 +102,11 @@ def make_recorder_celery(settings: Settings, sessions: sessionmaker[Session]) ->
     def record_heartbeat(payload: dict[str, Any]) -> None:
         with sessions() as session:
             pipeline.record_heartbeat(session, Heartbeat.from_json(payload), settings)
+
+    @app.task(name=RECORD_PROGRESS_TASK)
+    def record_progress(payload: dict[str, Any]) -> None:
+        with sessions() as session:
+            pipeline.record_progress(session, Progress.from_json(payload), settings)
 
     @app.task(name=RECORD_OUTCOME_TASK)
     def record_outcome(payload: dict[str, Any]) -> None:

@@ -3,8 +3,9 @@
 Everything that crosses the broker is JSON: ids and plain values, never ORM objects.
 The evaluation worker holds no database credentials; it gets the submission's files and
 the package's name and version in `EvaluateRequest`, and answers with `Started`,
-`Heartbeat` and finally `Outcome` messages on the trusted ``record`` queue, each carrying
-``(evaluation_id, attempt)`` so that the recorder can drop duplicates and stale attempts.
+`Heartbeat`s, a `Progress` per judged test (best-effort, provisional) and finally `Outcome`
+messages on the trusted ``record`` queue, each carrying ``(evaluation_id, attempt)`` so
+that the recorder can drop duplicates and stale attempts. The `Outcome` alone is the result.
 
 `celery_config` is the transport half of the contract: both sides must agree on it.
 """
@@ -21,6 +22,7 @@ EVALUATE_TASK = "autograde.evaluate"
 RECORD_STARTED_TASK = "autograde.record_started"
 RECORD_HEARTBEAT_TASK = "autograde.record_heartbeat"
 RECORD_OUTCOME_TASK = "autograde.record_outcome"
+RECORD_PROGRESS_TASK = "autograde.record_progress"
 SWEEP_TASK = "autograde.sweep"
 
 
@@ -84,6 +86,27 @@ class Heartbeat:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Heartbeat:
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One test of a running attempt was judged: shown provisionally until the `Outcome`.
+
+    ``test`` is `core.report.TestReport.to_dict()`. Progress is best-effort: a lost or late
+    message changes nothing that counts, the `Outcome` replaces whatever progress recorded.
+    """
+
+    evaluation_id: int
+    attempt: int
+    worker: str
+    test: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Progress:
         return cls(**data)
 
 

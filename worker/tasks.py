@@ -1,9 +1,11 @@
 """The evaluate task: grade one submission and send the outcome to the record queue.
 
 The task is thin: it parses the `EvaluateRequest`, calls `evaluate` (which calls the engine),
-and publishes `Started`, periodic `Heartbeat`s and one `Outcome` to the trusted queue. It never
-touches a database. Our own failures (a missing package, an engine crash) become an
-`Outcome` with ``error`` set; the recorder decides whether to retry.
+and publishes `Started`, periodic `Heartbeat`s, one `Progress` per judged test and one `Outcome`
+to the trusted queue. It never touches a database. Progress is best-effort: a failed publish
+is logged and grading goes on; the `Outcome` is the result. Our own failures (a missing
+package, an engine crash) become an `Outcome` with ``error`` set; the recorder decides
+whether to retry.
 """
 
 from __future__ import annotations
@@ -20,16 +22,19 @@ from worker.contract import (
     EVALUATE_TASK,
     RECORD_HEARTBEAT_TASK,
     RECORD_OUTCOME_TASK,
+    RECORD_PROGRESS_TASK,
     RECORD_STARTED_TASK,
     EvaluateRequest,
     Heartbeat,
     Outcome,
+    Progress,
     Started,
 )
 
 if TYPE_CHECKING:
     from celery import Celery
 
+    from core.report import TestReport
     from worker.celery_app import WorkerSettings
 
 log = logging.getLogger(__name__)
@@ -63,9 +68,11 @@ class Grader:
         self.cache_dir = cache_dir
         self.runner: Any = None
 
-    def grade(self, request: EvaluateRequest, assignments_dir: Path, device: str
-              ) -> dict[str, Any]:
-        """Run the engine on the request's files; the report as a JSON-able dict."""
+    def grade(self, request: EvaluateRequest, assignments_dir: Path, device: str,
+              on_test: Callable[[TestReport], None] | None = None) -> dict[str, Any]:
+        """Run the engine on the request's files; the report as a JSON-able dict.
+
+        ``on_test`` hears each judged test (the engine ignores its errors)."""
         from worker.engine import grade_submission, make_runner
         from worker.reference_cache import ReferenceCache
 
@@ -75,7 +82,8 @@ class Grader:
             self.runner = make_runner(device=device)
         try:
             report = grade_submission(package_dir, request.decoded_files(), device=device,
-                                      cache=ReferenceCache(self.cache_dir), runner=self.runner)
+                                      cache=ReferenceCache(self.cache_dir), runner=self.runner,
+                                      on_test=on_test)
         except BaseException:
             self.close()
             raise
@@ -108,11 +116,18 @@ def evaluate(
             except Exception:  # a broker hiccup must not kill the grading
                 log.warning("heartbeat for evaluation %s failed", request.evaluation_id)
 
+    def progress(test: TestReport) -> None:
+        try:
+            send(RECORD_PROGRESS_TASK, Progress(**ids, test=test.to_dict()).to_json())
+        except Exception:  # best-effort: the outcome stays authoritative
+            log.warning("progress of evaluation %s (test %s) was not published",
+                        request.evaluation_id, test.name, exc_info=True)
+
     beater = threading.Thread(target=beat, name="heartbeat", daemon=True)
     beater.start()
     started = time.monotonic()
     try:
-        report = grader.grade(request, assignments_dir, device)
+        report = grader.grade(request, assignments_dir, device, on_test=progress)
         outcome = Outcome(**ids, report=report, duration_s=time.monotonic() - started)
     except Exception as error:
         log.exception("evaluation %s attempt %s failed", request.evaluation_id, request.attempt)

@@ -11,6 +11,10 @@ Rules:
   attempt; after that the last row stays ``system_error`` for staff to re-run.
 - The sweeper publishes again queued rows nobody took for ``queued_grace_s`` (same row:
   a duplicate run is harmless) and closes running rows whose lease expired.
+- Progress (one judged test) is stored as a provisional `TestResult` of a *running* row of
+  the same ``(evaluation_id, attempt)`` only, at most once per test name; it never sets a
+  score. Closing the row (outcome or expired lease) deletes the provisional rows in the
+  same transaction, and a done row gets exactly its final report's tests.
 
 Every function returns the jobs to publish; the caller publishes them after commit.
 """
@@ -22,7 +26,8 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.db import (
@@ -37,7 +42,7 @@ from api.db import (
     utcnow,
 )
 from api.settings import Settings
-from worker.contract import EvaluateRequest, Heartbeat, Outcome, Started
+from worker.contract import EvaluateRequest, Heartbeat, Outcome, Progress, Started
 
 log = logging.getLogger("autograde.pipeline")
 
@@ -155,6 +160,43 @@ def record_heartbeat(
     return won
 
 
+def record_progress(
+    session: Session, message: Progress, settings: Settings, now: datetime | None = None
+) -> bool:
+    """Store one judged test of a running attempt provisionally; True when stored.
+
+    Ignored (False) unless the row is running with this attempt, and when the test is
+    already there (a duplicate message). The conditional UPDATE comes first: it extends
+    the lease (progress is a sign of life) and locks the row, so an outcome recorded at
+    the same time either waits for this write and then deletes it, or closed the row
+    already and this changes nothing. The final `Outcome` replaces these rows.
+    """
+    now = now or utcnow()
+    name = str(message.test.get("name", ""))[:200]
+    if not name or not _claim(session, message.evaluation_id, message.attempt,
+                              (EvaluationStatus.RUNNING.value,),
+                              lease_expires_at=now + timedelta(seconds=settings.lease_s)):
+        session.rollback()
+        return False
+    if session.scalar(select(exists().where(TestResult.evaluation_id == message.evaluation_id,
+                                            TestResult.name == name))):
+        session.commit()  # a duplicate: keep only the lease extension
+        return False
+    try:
+        session.add(_test_row(message.evaluation_id, {**message.test, "name": name}))
+        session.commit()
+    except IntegrityError:  # a racing duplicate won (unique evaluation_id, name)
+        session.rollback()
+        return False
+    return True
+
+
+def _drop_provisional(session: Session, evaluation_id: int) -> None:
+    """Delete an evaluation's test rows (the provisional ones, before its final write)."""
+    session.execute(delete(TestResult).where(TestResult.evaluation_id == evaluation_id)
+                    .execution_options(synchronize_session=False))
+
+
 def _our_failure(outcome: Outcome) -> str | None:
     if outcome.error:
         return outcome.error
@@ -177,6 +219,7 @@ def record_outcome(
                      lease_expires_at=None, score=_clamp(outcome.report.get("score")),
                      metric=outcome.report.get("metric"), report_json=report_json, error=None)
         if won:
+            _drop_provisional(session, outcome.evaluation_id)
             _add_tests(session, outcome.evaluation_id, outcome.report)
         session.commit()
         return []
@@ -184,6 +227,8 @@ def record_outcome(
                  status=EvaluationStatus.SYSTEM_ERROR.value, finished_at=now,
                  worker=outcome.worker, lease_expires_at=None, error=failure[-8000:],
                  report_json=report_json)
+    if won:
+        _drop_provisional(session, outcome.evaluation_id)
     jobs = _retry(session, outcome.evaluation_id, settings, now) if won else []
     session.commit()
     return jobs
@@ -193,15 +238,19 @@ def _clamp(score: Any) -> float:
     return min(max(float(score or 0.0), 0.0), 1.0)
 
 
+def _test_row(evaluation_id: int, test: dict[str, Any]) -> TestResult:
+    return TestResult(
+        evaluation_id=evaluation_id, name=str(test["name"]), hidden=bool(test.get("hidden")),
+        verdict=str(test["verdict"]), score=_clamp(test.get("score")),
+        weight=max(float(test.get("weight", 1.0)), 0.0), time_s=test.get("time_s"),
+        memory_mib=test.get("memory_mib"), message=str(test.get("message", ""))[:20000],
+        detail=str(test.get("detail", ""))[:20000],
+    )
+
+
 def _add_tests(session: Session, evaluation_id: int, report: dict[str, Any]) -> None:
     for test in report.get("tests", ()):
-        session.add(TestResult(
-            evaluation_id=evaluation_id, name=str(test["name"]), hidden=bool(test.get("hidden")),
-            verdict=str(test["verdict"]), score=_clamp(test.get("score")),
-            weight=max(float(test.get("weight", 1.0)), 0.0), time_s=test.get("time_s"),
-            memory_mib=test.get("memory_mib"), message=str(test.get("message", ""))[:20000],
-            detail=str(test.get("detail", ""))[:20000],
-        ))
+        session.add(_test_row(evaluation_id, test))
 
 
 def _retry(session: Session, evaluation_id: int, settings: Settings, now: datetime) -> list[Job]:
@@ -257,6 +306,7 @@ def sweep(session: Session, settings: Settings, now: datetime | None = None) -> 
                      lease_expires_at=None,
                      error=f"lease expired: worker {evaluation.worker} stopped answering")
         if won:
+            _drop_provisional(session, evaluation.id)
             jobs += _retry(session, evaluation.id, settings, now)
     stale = session.scalars(
         select(Evaluation).where(

@@ -98,7 +98,10 @@ def evaluation_view(evaluation: Evaluation, *, staff: bool) -> schemas.Evaluatio
     message = OURS_TEXT if ours else WAIT_TEXT.get(evaluation.status, "")
     if done:
         message = f"Score {evaluation.score:.3f}" if evaluation.score is not None else "Graded."
-    tests = [test_view(t, staff=staff) for t in evaluation.tests] if done or staff else []
+    # While running, the tests judged so far (provisional, replaced by the final report).
+    running = evaluation.status == EvaluationStatus.RUNNING.value
+    tests = ([test_view(t, staff=staff) for t in evaluation.tests]
+             if done or running or staff else [])
     common = dict(id=evaluation.id, attempt=evaluation.attempt, kind=evaluation.kind,
                   status=evaluation.status, score=evaluation.score if done else None,
                   metric=evaluation.metric if done else None, our_failure=ours, message=message,

@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.db import Assignment, Enrollment, Evaluation, Submission, TestResult, User
+from api.db import (
+    Assignment,
+    Enrollment,
+    Evaluation,
+    EvaluationStatus,
+    Submission,
+    TestResult,
+    User,
+)
 from api.services import accounts
 from api.services.views import competition_of, deadlines_of, extension_s
 from api.web.views import AssignmentStats, LeaderRow, QueuePanel, Viewer
@@ -98,7 +106,10 @@ class PanelPages:
                                     .join(Evaluation, Evaluation.id == TestResult.evaluation_id)
                                     .join(Submission, Submission.current_evaluation_id
                                           == Evaluation.id)
-                                    .where(Submission.assignment_id == a.id)).all()
+                                    .where(Submission.assignment_id == a.id,
+                                           # not a running one's provisional tests
+                                           Evaluation.status
+                                           == EvaluationStatus.DONE.value)).all()
             return AssignmentStats(
                 self.link(member.course, member.role), a.id, a.name, students, submitted,
                 sum(1 for r in results if r.solved), tuple(sorted(points.items())),

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from api.db import Evaluation, Submission, TestResult, utcnow
 from api.services import pipeline
 from tests.api.helpers import World
-from worker.contract import Heartbeat, Outcome, Started
+from worker.contract import Heartbeat, Outcome, Progress, Started
 
 REPORT = {"assignment": "numpy_entropy", "version": "v1", "score": 1.0, "metric": None,
           "system_error": None, "device": "cpu", "torch_version": "x",
@@ -119,3 +119,93 @@ def test_gpu_assignment_goes_to_gpu_queue(world: World) -> None:
     response = world.upload("alice", assignment="gpu_task")
     assert response.status_code == 201
     assert world.dispatcher.jobs[-1][1] == world.settings.gpu_queue
+
+
+PUBLIC, HIDDEN = REPORT["tests"]
+
+
+def names(world: World, evaluation_id: int) -> list[tuple[str, str]]:
+    with world.sessions() as s:
+        return [(t.name, t.verdict) for t in s.scalars(
+            select(TestResult).where(TestResult.evaluation_id == evaluation_id)
+            .order_by(TestResult.id))]
+
+
+def test_progress_of_the_running_attempt_is_stored_once(world: World) -> None:
+    sid, eid = submit(world)
+    with world.sessions() as s:
+        pipeline.record_started(s, Started(eid, 1, "w1"), world.settings)
+        before = s.get(Evaluation, eid).lease_expires_at
+        standing_before = standing(world)
+        later = utcnow() + timedelta(seconds=5)
+        assert pipeline.record_progress(s, Progress(eid, 1, "w1", PUBLIC), world.settings,
+                                        now=later)
+        assert not pipeline.record_progress(s, Progress(eid, 1, "w1", PUBLIC), world.settings)
+        assert pipeline.record_progress(s, Progress(eid, 1, "w1", HIDDEN), world.settings)
+        s.expire_all()
+        row = s.get(Evaluation, eid)
+        assert row.lease_expires_at > before  # progress is a sign of life
+        assert (row.status, row.score, row.metric) == ("running", None, None)
+    assert names(world, eid) == [("1", "OK"), ("h1", "WRONG_ANSWER")]
+    # students see the tests so far, hidden ones as pass/fail only; no score, no points
+    body = world.client.get(f"/api/v1/submissions/{sid}", headers=world.as_("alice")).json()
+    assert body["evaluation"]["status"] == "running" and body["evaluation"]["score"] is None
+    assert body["points"] is None
+    assert [t["name"] for t in body["evaluation"]["tests"]] == ["1", "h1"]
+    assert "secret" not in str(body) and "4.2" not in str(body)
+    assert standing(world) == standing_before
+
+
+def standing(world: World) -> list:
+    response = world.client.get(f"/api/v1/courses/{world.ids['course']}/standings",
+                                headers=world.as_("teacher"))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_progress_of_a_stale_queued_or_finished_attempt_is_ignored(world: World) -> None:
+    _, eid = submit(world)
+    with world.sessions() as s:
+        # queued, not running yet
+        assert not pipeline.record_progress(s, Progress(eid, 1, "w1", PUBLIC), world.settings)
+        pipeline.record_started(s, Started(eid, 1, "w1"), world.settings)
+        # another attempt's progress
+        assert not pipeline.record_progress(s, Progress(eid, 7, "w9", PUBLIC), world.settings)
+        assert names(world, eid) == []
+        pipeline.record_outcome(s, Outcome(eid, 1, "w1", report={**REPORT, "tests": [PUBLIC]}),
+                                world.settings)
+        # a late progress message after the result
+        assert not pipeline.record_progress(s, Progress(eid, 1, "w1", HIDDEN), world.settings)
+    assert names(world, eid) == [("1", "OK")]
+    assert evaluation(world, eid).status == "done"
+
+
+def test_the_final_result_replaces_provisional_rows(world: World) -> None:
+    _, eid = submit(world)
+    provisional = {**PUBLIC, "verdict": "TIME_LIMIT", "score": 0.0, "message": "slow"}
+    stray = {**PUBLIC, "name": "not-in-the-report"}
+    with world.sessions() as s:
+        pipeline.record_started(s, Started(eid, 1, "w1"), world.settings)
+        pipeline.record_progress(s, Progress(eid, 1, "w1", provisional), world.settings)
+        pipeline.record_progress(s, Progress(eid, 1, "w1", stray), world.settings)
+        pipeline.record_outcome(s, Outcome(eid, 1, "w1", report=REPORT), world.settings)
+    assert names(world, eid) == [("1", "OK"), ("h1", "WRONG_ANSWER")]
+    with world.sessions() as s:
+        assert s.scalar(select(TestResult.message).where(
+            TestResult.evaluation_id == eid, TestResult.name == "1")) == "ok"
+
+
+def test_our_failure_drops_provisional_rows(world: World) -> None:
+    sid, eid = submit(world)
+    _, eid2 = (lambda r: (r.json()["id"], r.json()["evaluation"]["id"]))(world.upload("bob"))
+    with world.sessions() as s:
+        for e in (eid, eid2):
+            pipeline.record_started(s, Started(e, 1, "w1"), world.settings)
+            pipeline.record_progress(s, Progress(e, 1, "w1", PUBLIC), world.settings)
+        pipeline.record_outcome(s, Outcome(eid, 1, "w1", error="boom"), world.settings)
+        later = utcnow() + timedelta(seconds=world.settings.lease_s + 1)
+        pipeline.sweep(s, world.settings, now=later)  # eid2's worker went silent
+    assert names(world, eid) == [] and names(world, eid2) == []
+    assert evaluation(world, eid2).status == "system_error"
+    body = world.client.get(f"/api/v1/submissions/{sid}", headers=world.as_("alice")).json()
+    assert body["evaluation"]["tests"] == []

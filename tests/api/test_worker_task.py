@@ -3,14 +3,19 @@ crash becomes an outcome with ``error`` (never a grade)."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
 
+from core.report import TestReport
+from core.verdicts import Verdict
 from worker.contract import (
     RECORD_HEARTBEAT_TASK,
+    RECORD_PROGRESS_TASK,
     RECORD_STARTED_TASK,
     EvaluateRequest,
+    Progress,
 )
 from worker.tasks import evaluate, resolve_package
 
@@ -18,14 +23,25 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 class FakeGrader:
-    def __init__(self, result: Any, delay_s: float = 0.0) -> None:
-        self.result, self.delay_s = result, delay_s
+    """Judges ``tests`` one by one (telling ``on_test`` as the engine does), then answers."""
 
-    def grade(self, request: EvaluateRequest, assignments_dir: Path, device: str) -> dict:
+    def __init__(self, result: Any, delay_s: float = 0.0,
+                 tests: tuple[TestReport, ...] = ()) -> None:
+        self.result, self.delay_s, self.tests = result, delay_s, tests
+
+    def grade(self, request: EvaluateRequest, assignments_dir: Path, device: str,
+              on_test: Any = None) -> dict:
+        for test in self.tests:
+            if on_test is not None:
+                on_test(test)
         time.sleep(self.delay_s)
         if isinstance(self.result, Exception):
             raise self.result
         return self.result
+
+
+TESTS = (TestReport("1", False, Verdict.OK, 1.0, time_s=0.1, message="ok"),
+         TestReport("h1", True, Verdict.WRONG_ANSWER, 0.0, message="expected 4.15, got 4.2"))
 
 
 def request(lease_s: int = 2) -> EvaluateRequest:
@@ -67,3 +83,51 @@ def test_files_round_trip() -> None:
     again = EvaluateRequest.from_json(EvaluateRequest(1, 1, "p", "v", "cpu",
                                                       EvaluateRequest.encode_files(files)).to_json())
     assert again.decoded_files() == files
+
+
+def test_one_progress_message_per_test_before_the_outcome() -> None:
+    sent: list[tuple[str, dict]] = []
+    outcome = evaluate(request(), worker="w", send=lambda t, b: sent.append((t, b)),
+                       assignments_dir=REPO / "assignments", device="cpu",
+                       grader=FakeGrader({"score": 0.5}, tests=TESTS))
+    progress = [body for task, body in sent if task == RECORD_PROGRESS_TASK]
+    assert progress == [Progress(5, 2, "w", t.to_dict()).to_json() for t in TESTS]
+    assert json.loads(json.dumps(progress)) == progress  # JSON only
+    assert progress[1]["test"]["verdict"] == "WRONG_ANSWER"
+    assert outcome.report == {"score": 0.5} and outcome.error is None
+
+
+def test_a_failing_progress_publish_is_ignored() -> None:
+    sent: list[str] = []
+
+    def send(task: str, body: dict) -> None:
+        if task == RECORD_PROGRESS_TASK:
+            raise ConnectionError("broker hiccup")
+        sent.append(task)
+
+    outcome = evaluate(request(), worker="w", send=send, assignments_dir=REPO / "assignments",
+                       device="cpu", grader=FakeGrader({"score": 1.0}, tests=TESTS))
+    assert sent[0] == RECORD_STARTED_TASK
+    assert outcome.report == {"score": 1.0} and outcome.error is None
+
+
+def test_the_real_grader_reports_each_engine_test(tmp_path: Path) -> None:
+    from worker.engine import LocalRunner
+    from worker.packages import load_package
+    from worker.tasks import Grader
+
+    package = REPO / "assignments" / "numpy_entropy"
+    grader = Grader(tmp_path / "cache")
+    grader.runner = LocalRunner()  # no sandbox needed: a broken submission runs nothing
+    job = EvaluateRequest(evaluation_id=5, attempt=2, package_name="numpy_entropy",
+                          package_version=load_package(package).version, device="cpu",
+                          files=EvaluateRequest.encode_files({"m.py": b"def main(:\n"}))
+    sent: list[tuple[str, dict]] = []
+    try:
+        outcome = evaluate(job, worker="w", send=lambda t, b: sent.append((t, b)),
+                           assignments_dir=REPO / "assignments", device="cpu", grader=grader)
+    finally:
+        grader.close()
+    assert outcome.report is not None and outcome.report["system_error"] is None
+    progress = [body["test"] for task, body in sent if task == RECORD_PROGRESS_TASK]
+    assert progress == outcome.report["tests"] and len(progress) >= 2

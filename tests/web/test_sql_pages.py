@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from api.services import pipeline
 from tests.api.helpers import GOOD_MAIN, World, make_world
-from worker.contract import Outcome, Started
+from worker.contract import Outcome, Progress, Started
 
 
 @pytest.fixture
@@ -86,6 +86,44 @@ def test_student_flow_over_the_service(world: World) -> None:
     assert "failed" in course and "80 more non-bonus points" in course
     sign_in(w, "bob")
     assert w.client.get(f"/submissions/{sid}").status_code == 404
+
+
+def test_running_submission_shows_each_test_as_it_finishes(world: World) -> None:
+    w, cid = world, world.ids["course"]
+    csrf = sign_in(w, "alice")
+    sid = upload(w, csrf)
+    request, _queue = w.dispatcher.jobs[-1]
+    ids = (request.evaluation_id, request.attempt, "w1")
+    with w.sessions() as session:
+        pipeline.record_started(session, Started(*ids), w.settings)
+    live = w.client.get(f"/submissions/{sid}/live").text
+    assert 'data-state="running"' in live and re.search(r"\b0 of \d+ tests finished", live)
+    for name, verdict, message in (WRONG[0], WRONG[2]):
+        test = {"name": name, "hidden": name.startswith("hidden"), "verdict": verdict,
+                "score": 1.0 if verdict == "OK" else 0.0, "weight": 1.0, "time_s": 0.5,
+                "memory_mib": 80.0, "message": message, "detail": "traceback (staff)"}
+        with w.sessions() as session:
+            assert pipeline.record_progress(session, Progress(*ids, test), w.settings)
+    live = w.client.get(f"/submissions/{sid}/live").text
+    assert 'data-state="running"' in live and "hx-trigger" in live  # still polling
+    assert re.search(r"\b2 of \d+ tests finished", live)
+    assert ">1<" in live and "hidden_1" in live and "passed" in live and "failed" in live
+    assert "hidden secret message" not in live and "traceback (staff)" not in live
+    assert "points." not in live  # no points while running
+    sign_in(w, "teacher")
+    staff = w.client.get(f"/courses/{cid}/staff/submissions/{sid}/live").text
+    assert "hidden secret message" in staff and "2 of" in staff
+    sign_in(w, "alice")
+    with w.sessions() as session:
+        report = {"assignment": "numpy_entropy", "version": "v1", "score": 1.0, "metric": None,
+                  "system_error": None, "device": "cpu", "torch_version": "x",
+                  "tests": [{"name": "1", "hidden": False, "verdict": "OK", "score": 1.0,
+                             "weight": 1.0, "time_s": 0.4, "memory_mib": 70.0, "message": "",
+                             "detail": ""}]}
+        pipeline.record_outcome(session, Outcome(*ids, report=report), w.settings)
+    live = w.client.get(f"/submissions/{sid}/live").text
+    assert 'data-state="done"' in live and "hx-trigger" not in live
+    assert "hidden_1" not in live  # the final report replaced the provisional rows
 
 
 def test_staff_flow_over_the_service(world: World) -> None:
