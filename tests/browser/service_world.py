@@ -16,9 +16,11 @@ from api.services import pipeline
 from tests.api.helpers import World, make_world
 from worker.contract import (
     RECORD_HEARTBEAT_TASK,
+    RECORD_PROGRESS_TASK,
     RECORD_STARTED_TASK,
     EvaluateRequest,
     Heartbeat,
+    Progress,
     Started,
 )
 from worker.packages import load_package
@@ -48,6 +50,8 @@ class InlineWorker:
                 pipeline.record_started(session, Started(**payload), w.settings)
             elif task == RECORD_HEARTBEAT_TASK:
                 pipeline.record_heartbeat(session, Heartbeat(**payload), w.settings)
+            elif task == RECORD_PROGRESS_TASK:
+                pipeline.record_progress(session, Progress(**payload), w.settings)
 
     def _run(self) -> None:
         while (request := self.jobs.get()) is not None:
