@@ -33,7 +33,8 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
+    # async: no I/O, so FastAPI calls it on the event loop instead of a worker thread
     return request.app.state.settings
 
 
@@ -93,7 +94,7 @@ PrincipalDep = Annotated[Principal, Depends(current_principal)]
 def scoped(scope: str):  # noqa: ANN201 - a dependency factory
     """A dependency that requires ``scope`` of the caller's credential."""
 
-    def check(principal: PrincipalDep) -> Principal:
+    async def check(principal: PrincipalDep) -> Principal:  # no I/O: on the event loop
         if scope not in principal.scopes:
             raise Forbidden(f"this API token lacks the '{scope}' scope")
         return principal

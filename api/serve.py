@@ -96,6 +96,7 @@ def serve(settings: Settings, load_packages: Callable[[], list[PackageInfo]], *,
     import uvicorn
 
     from api.app import create_app
+    from api.nodelay import HTTP_PROTOCOL
     from api.queue import CeleryDispatcher, base_celery
 
     logins = prepare(settings, load_packages)
@@ -119,10 +120,10 @@ def serve(settings: Settings, load_packages: Callable[[], list[PackageInfo]], *,
             os.environ.update({k: v for k, v in child_env(settings, trusted=True).items()
                                if k.startswith("AUTOGRADE_")})
             uvicorn.run("api.asgi:create_from_env", factory=True, host=host, port=port,
-                        workers=api_processes, log_level="warning")
+                        workers=api_processes, log_level="warning", http=HTTP_PROTOCOL)
         else:
             app = create_app(settings, dispatcher=CeleryDispatcher(
                 base_celery(settings, "autograde-api")))
-            uvicorn.run(app, host=host, port=port, log_level="info")
+            uvicorn.run(app, host=host, port=port, log_level="info", http=HTTP_PROTOCOL)
     finally:
         stop(children)

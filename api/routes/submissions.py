@@ -12,7 +12,7 @@ from api import schemas
 from api.db import Submission
 from api.deps import CurrentAssignment, CurrentSubmission, SessionDep, SettingsDep, Submitter
 from api.queue import dispatch_all
-from api.services.submit import submit
+from api.services.submit import stage
 from api.services.views import submission_view
 from core.errors import BadInput, Forbidden
 
@@ -48,9 +48,14 @@ async def create_submission(
     parts = await _read_parts(files, settings.max_upload_bytes)
 
     def accept() -> schemas.SubmissionPublic:  # blocking I/O: off the event loop
-        submission, jobs = submit(session, principal.user, access.assignment, parts, settings)
-        dispatch_all(request.app.state.dispatcher, jobs)
-        return submission_view(session, submission, access.assignment, staff=False)
+        staged = stage(session, principal.user, access.assignment, parts, settings)
+        # The reply is built in the same transaction, from what was just written (one
+        # query, for extensions), then the rows are committed and only then published.
+        shown = submission_view(session, staged.submission, access.assignment, staff=False,
+                                new_files=staged.files)
+        session.commit()
+        dispatch_all(request.app.state.dispatcher, staged.jobs)
+        return shown
 
     return await run_in_threadpool(accept)
 

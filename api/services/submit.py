@@ -4,6 +4,7 @@ and its queued evaluation, and return the job to publish (after the commit)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -15,6 +16,7 @@ from api.db import (
     Blob,
     Course,
     Enrollment,
+    Evaluation,
     Submission,
     SubmissionFile,
     User,
@@ -72,15 +74,27 @@ def store_blob_race_free(session: Session, content: bytes) -> str:
     return digest
 
 
-def submit(
+class Staged(NamedTuple):
+    """A validated submission added to the session (flushed, not committed)."""
+
+    submission: Submission
+    evaluation: Evaluation
+    files: list[str]
+    """The stored paths, sorted."""
+    jobs: list[Job]
+
+
+def stage(
     session: Session,
     user: User,
     assignment: Assignment,
     parts: list[tuple[str, bytes]],
     settings: Settings,
     now: datetime | None = None,
-) -> tuple[Submission, list[Job]]:
-    """Validate and store a submission with a queued evaluation; nothing stored on refusal."""
+) -> Staged:
+    """Validate a submission and add it, its files and a queued evaluation to the session
+    (flushed, uncommitted): the caller commits, then publishes the jobs. Raises on refusal
+    before anything is written."""
     now = now or utcnow()  # the server clock decides lateness
     if assignment.max_submissions is not None:
         used = submissions_used(session, assignment.id, user.id)
@@ -101,11 +115,25 @@ def submit(
                             main_file=main, team_uuids=" ".join(team) or None)
     session.add(submission)
     session.flush()
-    for path, content in sorted(files.items()):
-        digest = store_blob_race_free(session, content)
+    paths = sorted(files)
+    for path in paths:
+        digest = store_blob_race_free(session, files[path])
         session.add(SubmissionFile(submission_id=submission.id, path=path, blob_sha256=digest))
     evaluation = open_evaluation(session, submission, assignment.package_version, now=now,
                                  attempt=1)
     jobs = [job_for(session, evaluation, settings, files)]
+    return Staged(submission, evaluation, paths, jobs)
+
+
+def submit(
+    session: Session,
+    user: User,
+    assignment: Assignment,
+    parts: list[tuple[str, bytes]],
+    settings: Settings,
+    now: datetime | None = None,
+) -> tuple[Submission, list[Job]]:
+    """Validate and store a submission with a queued evaluation; nothing stored on refusal."""
+    staged = stage(session, user, assignment, parts, settings, now)
     session.commit()
-    return submission, jobs
+    return staged.submission, staged.jobs

@@ -65,14 +65,17 @@ def _override(session: Session, submission_id: int) -> int | None:
     ).order_by(Adjustment.created_at.desc(), Adjustment.id.desc()).limit(1))
 
 
-def attempt_of(session: Session, submission: Submission) -> Attempt:
+def attempt_of(session: Session, submission: Submission, *, new: bool = False) -> Attempt:
+    """``new``: the submission was added in this (uncommitted) transaction, so no
+    adjustment can refer to it yet."""
     evaluation = (session.get(Evaluation, submission.current_evaluation_id)
                   if submission.current_evaluation_id else None)
     finished = evaluation is not None and evaluation.status == EvaluationStatus.DONE.value
     return Attempt(id=submission.id, submitted_at=submission.submitted_at, finished=finished,
                    score=evaluation.score if finished else None,
                    metric=evaluation.metric if finished else None,
-                   accepted=submission.accepted, override=_override(session, submission.id))
+                   accepted=submission.accepted,
+                   override=None if new else _override(session, submission.id))
 
 
 def test_view(test: TestResult, *, staff: bool) -> schemas.TestPublic:
@@ -126,17 +129,23 @@ def team_view(session: Session, team_uuids: str | None) -> list[schemas.TeamMemb
 
 
 def submission_view(
-    session: Session, submission: Submission, assignment: Assignment, *, staff: bool
+    session: Session, submission: Submission, assignment: Assignment, *, staff: bool,
+    new_files: list[str] | None = None,
 ) -> schemas.SubmissionPublic:
-    """A submission with its current evaluation, as the caller may see it."""
+    """A submission with its current evaluation, as the caller may see it.
+
+    ``new_files``: the sorted paths of a submission added in this (uncommitted)
+    transaction; the upload passes them to skip reading back what it just wrote."""
+    new = new_files is not None
     ext = extension_s(session, assignment, submission.user_id)
-    scored = score_attempt(attempt_of(session, submission), deadlines_of(assignment),
+    scored = score_attempt(attempt_of(session, submission, new=new), deadlines_of(assignment),
                            assignment.threshold, competition_of(assignment), ext)
     when = timing(deadlines_of(assignment), submission.submitted_at, ext)
     evaluation = (session.get(Evaluation, submission.current_evaluation_id)
                   if submission.current_evaluation_id else None)
-    files = list(session.scalars(select(SubmissionFile.path).where(
-        SubmissionFile.submission_id == submission.id).order_by(SubmissionFile.path)))
+    files = new_files if new_files is not None else list(session.scalars(
+        select(SubmissionFile.path).where(SubmissionFile.submission_id == submission.id)
+        .order_by(SubmissionFile.path)))
     common = dict(
         id=submission.id, assignment_id=submission.assignment_id, user_id=submission.user_id,
         submitted_at=submission.submitted_at, main_file=submission.main_file, files=files,
