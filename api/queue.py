@@ -54,7 +54,13 @@ class CeleryDispatcher:
         self.app = app
 
     def dispatch(self, request: EvaluateRequest, queue: str) -> None:
-        self.app.send_task(EVALUATE_TASK, args=[request.to_json()], queue=queue)
+        # argsrepr: what the broker's headers and the worker's log show for the arguments.
+        # Celery would repr the whole message (the student's files, base64) on every
+        # publish; the ids are what an operator needs.
+        self.app.send_task(EVALUATE_TASK, args=[request.to_json()], queue=queue,
+                           argsrepr=f"(evaluation {request.evaluation_id}, "
+                                    f"attempt {request.attempt})",
+                           kwargsrepr="{}")
 
 
 def base_celery(settings: Settings, name: str) -> Celery:
