@@ -7,7 +7,7 @@ submission, gets 404 (not 403): the API does not confirm that the object exists.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from api.db import ApiToken, Assignment, Course, Enrollment, Role, Submission, User, utcnow
 from api.errors import Unauthorized
@@ -27,10 +28,21 @@ ALL_SCOPES = frozenset({"read", "submit", "staff"})
 STAFF_ROLES = (Role.TEACHER.value, Role.ASSISTANT.value)
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One database session per request."""
-    with request.app.state.sessionmaker() as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One database session per request.
+
+    Opening a session does no I/O, so it happens on the event loop (a sync dependency
+    would cost two hops to a worker thread per request). Closing one that still holds a
+    transaction rolls back and returns the connection: that goes to a worker thread; a
+    session with no transaction (committed, or never used) closes without I/O."""
+    session = request.app.state.sessionmaker()
+    try:
         yield session
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 async def get_settings(request: Request) -> Settings:

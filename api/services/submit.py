@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -116,9 +116,9 @@ def stage(
     session.add(submission)
     session.flush()
     paths = sorted(files)
-    for path in paths:
-        digest = store_blob_race_free(session, files[path])
-        session.add(SubmissionFile(submission_id=submission.id, path=path, blob_sha256=digest))
+    rows = [{"submission_id": submission.id, "path": path,
+             "blob_sha256": store_blob_race_free(session, files[path])} for path in paths]
+    session.execute(insert(SubmissionFile), rows)  # one statement, no objects to track
     evaluation = open_evaluation(session, submission, assignment.package_version, now=now,
                                  attempt=1)
     jobs = [job_for(session, evaluation, settings, files)]
