@@ -16,7 +16,7 @@ import base64
 import functools
 import warnings
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Self
 
 EVALUATE_TASK = "autograde.evaluate"
 RECORD_STARTED_TASK = "autograde.record_started"
@@ -26,8 +26,20 @@ RECORD_PROGRESS_TASK = "autograde.record_progress"
 SWEEP_TASK = "autograde.sweep"
 
 
+class JsonMessage:
+    """A message dataclass that crosses the broker as a plain JSON object of its fields."""
+
+    def to_json(self) -> dict[str, Any]:
+        fields: dict[str, Any] = asdict(self)  # type: ignore[call-overload]
+        return fields
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Self:
+        return cls(**data)
+
+
 @dataclass(frozen=True)
-class EvaluateRequest:
+class EvaluateRequest(JsonMessage):
     """Grade one submission: the whole message of the evaluate task."""
 
     evaluation_id: int
@@ -49,48 +61,27 @@ class EvaluateRequest:
         """The files as bytes again."""
         return {name: base64.b64decode(data) for name, data in self.files.items()}
 
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> EvaluateRequest:
-        return cls(**data)
-
 
 @dataclass(frozen=True)
-class Started:
+class Started(JsonMessage):
     """A worker took the job: the recorder marks it running and starts the lease."""
 
     evaluation_id: int
     attempt: int
     worker: str
 
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Started:
-        return cls(**data)
-
 
 @dataclass(frozen=True)
-class Heartbeat:
+class Heartbeat(JsonMessage):
     """The worker is still at it: the recorder extends the lease."""
 
     evaluation_id: int
     attempt: int
     worker: str
 
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Heartbeat:
-        return cls(**data)
-
 
 @dataclass(frozen=True)
-class Progress:
+class Progress(JsonMessage):
     """One test of a running attempt was judged: shown provisionally until the `Outcome`.
 
     ``test`` is `core.report.TestReport.to_dict()`. Progress is best-effort: a lost or late
@@ -102,16 +93,9 @@ class Progress:
     worker: str
     test: dict[str, Any]
 
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Progress:
-        return cls(**data)
-
 
 @dataclass(frozen=True)
-class Outcome:
+class Outcome(JsonMessage):
     """The end of one attempt.
 
     ``report`` is `core.report.EvaluationReport.to_dict()` when grading completed (its own
@@ -126,13 +110,6 @@ class Outcome:
     error: str | None = None
     duration_s: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Outcome:
-        return cls(**data)
 
 
 def _sqlite_transport() -> str:
