@@ -90,13 +90,21 @@ def make_world(tmp_path: Path, database_url: str = "", version: str = "v1",
     engine = make_engine(settings.db_url)
     sessions = make_sessionmaker(engine)
     dispatcher = dispatcher or RecordingDispatcher()
-    world = World(settings, engine, sessions, dispatcher,
-                  TestClient(create_app(settings, dispatcher=dispatcher, engine=engine)))
+    client = TestClient(create_app(settings, dispatcher=dispatcher, engine=engine))
+    client.event_hooks = {"request": [], "response": [refuse_server_errors]}
+    world = World(settings, engine, sessions, dispatcher, client)
     if template is None:
         seed(world, version)
     else:
         world.ids, world.tokens, world.uuids = template.ids, template.tokens, template.uuids
     return world
+
+
+def refuse_server_errors(response) -> None:
+    """No request of the API suite may answer 5xx: every bad input is a 4xx (issue 5)."""
+    assert response.status_code < 500, (
+        f"{response.request.method} {response.request.url} answered {response.status_code}"
+    )
 
 
 def seed(world: World, version: str = "v1") -> None:
