@@ -35,6 +35,27 @@ def _usable() -> str:
     return ""
 
 
+def _readable_copy() -> Path:
+    """The code the driver needs (stdlib + pyseccomp), copied where uid 65534 can read it.
+
+    The checkout itself may sit under a directory only root can enter (a `mktemp -d`
+    clone, /root), and so may the venv; the driver needs nothing else from either.
+    """
+    import tempfile
+
+    import pyseccomp
+
+    src = Path(tempfile.mkdtemp(prefix="autograde-unpriv-src-"))
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for package in ("core", "worker"):
+        shutil.copytree(PROJECT / package, src / package, ignore=skip)
+    shutil.copytree(PROJECT / "tests" / "sandbox", src / "tests" / "sandbox", ignore=skip)
+    shutil.copy(pyseccomp.__file__, src / "pyseccomp.py")
+    for path in [src, *src.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return src
+
+
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
     why = _usable()
@@ -47,17 +68,12 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str
     hidden.write_text("HIDDEN-UNPRIV")
     hidden.chmod(0o644)  # readable by the worker's user: only the sandbox may hide it
     secret = "unpriv-secret-" + uuid.uuid4().hex
-    site = (
-        Path(sys.prefix)
-        / "lib"
-        / f"python{sys.version_info[0]}.{sys.version_info[1]}"
-        / "site-packages"
-    )
+    src = _readable_copy()
     env = {
         "PATH": "/usr/bin:/bin",
         "HOME": "/tmp",
         "SECRET_TOKEN": secret,
-        "PYTHONPATH": f"{PROJECT}:{site}",
+        "PYTHONPATH": str(src),
     }
     spec = json.dumps({"hidden": str(hidden), "root": str(root), "daemon": f"agup{os.getpid()}"})
     proc = subprocess.run(
@@ -73,12 +89,13 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str
             "tests.sandbox.unprivileged_driver",
             spec,
         ],
-        cwd=PROJECT,
+        cwd=src,
         env=env,
         capture_output=True,
         text=True,
         timeout=300,
     )
+    shutil.rmtree(src, ignore_errors=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
     data = json.loads(proc.stdout.strip().splitlines()[-1])
     data["secret"] = secret
