@@ -2,8 +2,10 @@
 
 Builds a course of 1,000 students x 45 assignments x 20 submissions each (900,000
 submissions, each with a done evaluation; 5 of the assignments are competitions) with
-bulk loads (PostgreSQL ``COPY``, SQLite ``executemany``), then times the full standing,
-SQL plus mapping into `core` dataclasses, as the median of several runs.
+bulk loads (PostgreSQL ``COPY``, SQLite ``executemany``), computes the per-(student,
+assignment) standing summaries from them (`api.db.summary.rebuild`), then times the full
+standing, SQL plus mapping into `core` dataclasses, as the median of several runs, and
+what keeping the summaries current adds to each write (one pair summarised again).
 
 PostgreSQL runs in a throw-away database on 127.0.0.1 (dropped afterwards); SQLite in a
 temporary file.
@@ -39,6 +41,7 @@ from sqlalchemy import Engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 from standings_oracle import core_standings  # noqa: E402
 
+from api.db import summary  # noqa: E402
 from api.db.session import create_all, make_engine  # noqa: E402
 from api.db.standing import (  # noqa: E402
     course_standings,
@@ -291,6 +294,33 @@ def add_indexes(engine: Engine) -> None:
             conn.exec_driver_sql("ANALYZE evaluations")
 
 
+def summarise(engine: Engine) -> float:
+    """Compute the standing summaries of the bulk-loaded course (`api.db.summary.rebuild`,
+    what the migration does for existing data); seconds."""
+    start = time.perf_counter()
+    with engine.begin() as conn:
+        summary.rebuild(conn, COURSE_ID)
+        conn.exec_driver_sql("ANALYZE standing_summaries")
+    return time.perf_counter() - start
+
+
+def time_write(engine: Engine, runs: int = 51) -> list[float]:
+    """What each recorded result now costs on top: summarising one (student, assignment)
+    again, as the recorder's commit does (ms per refresh, rolled back each time)."""
+    rng = random.Random(11)
+    with engine.connect() as conn:
+        top = conn.exec_driver_sql("SELECT max(id) FROM submissions").scalar_one()
+        conn.rollback()
+        times = []
+        for _ in range(runs):
+            with conn.begin() as transaction:
+                start = time.perf_counter()
+                summary.refresh(conn, summary.Marks(submissions={rng.randint(1, top)}))
+                times.append((time.perf_counter() - start) * 1000)
+                transaction.rollback()
+    return times
+
+
 def backend_cpu_s(session: Session) -> Callable[[], float]:
     """A clock of the CPU seconds spent by this session's database server process.
 
@@ -369,15 +399,24 @@ def pg_database() -> Iterator[PgDatabase]:
             conn.execute(f'DROP DATABASE IF EXISTS "{db.name}" WITH (FORCE)')
 
 
-def report(label: str, timed: Timed, load_s: float, expected: list[StudentStanding] | None) -> None:
-    """Print one engine's figures, with the machine's load average; check when asked."""
-    walls, cpus, result = timed
+def report(label: str, engine: Engine, runs: int, load_s: float,
+           expected: list[StudentStanding] | None) -> None:
+    """Summarise, time, print one engine's figures with the load average; check if asked."""
+    summary_s = summarise(engine)
+    walls, cpus, result = time_standing(engine, runs)
+    writes = time_write(engine)
     count = len(result)
     print(
         f"{label:10s} students={count} wall median={statistics.median(walls):.0f} ms "
         f"(min {min(walls):.0f}, max {max(walls):.0f}), CPU median="
         f"{statistics.median(cpus):.0f} ms, runs={len(walls)}, load average "
         f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (data load {load_s:.0f} s)",
+        flush=True,
+    )
+    print(
+        f"{label:10s} summaries built from scratch in {summary_s:.1f} s; on every write, "
+        f"one (student, assignment) summarised again: median {statistics.median(writes):.1f} ms"
+        f" (max {max(writes):.1f}, runs={len(writes)})",
         flush=True,
     )
     if expected is not None:
@@ -396,7 +435,7 @@ def run_postgresql(data: dict[str, list[tuple[Any, ...]]], args: argparse.Namesp
         load_postgresql(db.url, data)
         add_indexes(engine)
         load_s = time.perf_counter() - start
-        report("postgresql", time_standing(engine, args.runs), load_s, args.expected)
+        report("postgresql", engine, args.runs, load_s, args.expected)
         if args.explain:
             print(explain(engine))
         engine.dispose()
@@ -414,7 +453,7 @@ def run_sqlite(data: dict[str, list[tuple[Any, ...]]], args: argparse.Namespace)
         engine = make_engine(f"sqlite:///{path}")
         add_indexes(engine)
         load_s = time.perf_counter() - start
-        report("sqlite", time_standing(engine, args.runs), load_s, args.expected)
+        report("sqlite", engine, args.runs, load_s, args.expected)
         engine.dispose()
 
 

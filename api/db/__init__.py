@@ -31,6 +31,7 @@ from api.db.models import (
     Evaluation,
     ExamResult,
     Extension,
+    StandingSummary,
     Submission,
     SubmissionFile,
     TestResult,
@@ -38,6 +39,9 @@ from api.db.models import (
     import_all_models,
 )
 from api.db.session import create_all, make_engine, make_sessionmaker, upgrade
+from api.db.summary import install as _install_summary
+
+_install_summary()  # every Session keeps the standing summaries current
 
 __all__ = [
     "Adjustment",
@@ -60,6 +64,7 @@ __all__ = [
     "Role",
     "Scope",
     "SecondPolicy",
+    "StandingSummary",
     "Submission",
     "SubmissionFile",
     "TestResult",

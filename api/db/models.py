@@ -10,7 +10,7 @@ from api.db.assignments import Assignment
 from api.db.audit import AuditLog
 from api.db.base import Base
 from api.db.courses import Course, Enrollment, Extension
-from api.db.grades import Adjustment, CommunityPoints, ExamResult
+from api.db.grades import Adjustment, CommunityPoints, ExamResult, StandingSummary
 from api.db.submissions import Blob, Evaluation, Submission, SubmissionFile, TestResult
 from api.db.users import ApiToken, User
 
@@ -41,6 +41,7 @@ __all__ = [
     "Evaluation",
     "ExamResult",
     "Extension",
+    "StandingSummary",
     "Submission",
     "SubmissionFile",
     "TestResult",

@@ -62,6 +62,7 @@ from api.db.models import (
     Evaluation,
     ExamResult,
     Extension,
+    StandingSummary,
     Submission,
 )
 from core.deadlines import epoch_s
@@ -130,16 +131,30 @@ def json_list(item: list[ColumnElement[Any]], dialect: str) -> Any:
     return func.json_group_array(func.json_array(*item))
 
 
-@cache
-def standing_statement(dialect: str) -> Select[Any]:
-    """The statement for one dialect; parameters ``course_id`` and ``now_s`` (epoch s)."""
-    students = (
-        select(Enrollment.user_id)
-        .where(Enrollment.course_id == COURSE, Enrollment.role == Role.STUDENT.value)
-        .cte("students")
-    )
-    asg = (
+AIDS = bindparam("aids", expanding=True)
+UIDS = bindparam("uids", expanding=True)
+
+
+def _assignments(dialect: str, *, only: Any = None) -> Any:
+    """The course's assignments (or those with ids in ``only``) with their epoch seconds.
+
+    The whole course's list also says which are published at ``now_s``; the summaries
+    (``only``) must not depend on the clock.
+    """
+    where = [Assignment.course_id == COURSE]
+    published = []
+    if only is not None:
+        where.append(Assignment.id.in_(only))
+    else:
+        published.append(
+            or_(
+                Assignment.visible_from.is_(None),
+                epoch_seconds(Assignment.visible_from, dialect) <= NOW_S,
+            ).label("published")
+        )
+    return (
         select(
+            *published,
             Assignment.id.label("aid"),
             Assignment.points,
             Assignment.second_points,
@@ -152,21 +167,62 @@ def standing_statement(dialect: str) -> Select[Any]:
             Assignment.metric_threshold,
             Assignment.higher_is_better,
             Assignment.rank_bonus,
-            or_(
-                Assignment.visible_from.is_(None),
-                epoch_seconds(Assignment.visible_from, dialect) <= NOW_S,
-            ).label("published"),
         )
-        .where(Assignment.course_id == COURSE)
+        .where(*where)
         .cte("asg")
     )
-    scored = _scored_submissions(dialect, asg)
-    per = _per_assignment(scored, students)
+
+
+@cache
+def summary_statement(dialect: str, *, by_user: bool) -> Select[Any]:
+    """Rows of `StandingSummary` computed from the submissions, for `api.db.summary`.
+
+    Parameters: ``course_id``, ``aids`` (assignment ids, a list) and, when ``by_user``,
+    ``uids`` (user ids, a list): only those students' rows are computed. Columns in the
+    order of `SUMMARY_COLUMNS`.
+    """
+    asg = _assignments(dialect, only=AIDS)
+    scored = _scored_submissions(dialect, asg, users=UIDS if by_user else None)
+    s = scored.c
+    return select(
+        s.user_id,
+        s.aid,
+        COURSE,
+        func.coalesce(func.max(case((s.accepted, s.pts))), func.max(s.pts)),
+        func.max(case((s.accepted, 1), else_=0)) == 1,
+        func.max(s.bonus),
+        func.max(s.on_time_metric),
+        func.min(s.on_time_metric),
+    ).group_by(s.user_id, s.aid)
+
+
+SUMMARY_COLUMNS = (
+    "user_id",
+    "assignment_id",
+    "course_id",
+    "points",
+    "accepted",
+    "bonus",
+    "best_high",
+    "best_low",
+)
+
+
+@cache
+def standing_statement(dialect: str) -> Select[Any]:
+    """The statement for one dialect; parameters ``course_id`` and ``now_s`` (epoch s)."""
+    students = (
+        select(Enrollment.user_id)
+        .where(Enrollment.course_id == COURSE, Enrollment.role == Role.STUDENT.value)
+        .cte("students")
+    )
+    asg = _assignments(dialect)
+    per = _per_assignment(students)
     ranked = _ranked(per, asg, dialect)
     return _standing(dialect, students, asg, per, ranked)
 
 
-def _scored_submissions(dialect: str, asg: Any) -> Any:
+def _scored_submissions(dialect: str, asg: Any, *, users: Any = None) -> Any:
     """Eligible submissions with points, bonus and on-time metric (one row each)."""
     ext_course = (
         select(Extension.user_id, func.max(Extension.extra_seconds).label("s"))
@@ -235,6 +291,8 @@ def _scored_submissions(dialect: str, asg: Any) -> Any:
         )
         .where(or_(done, Submission.accepted, overrides.c.points.is_not(None)))
     )
+    if users is not None:
+        joined = joined.where(Submission.user_id.in_(users))
     base = fenced(joined, dialect).subquery("base")
     b = base.c
     first_x = b.first_s + b.ext_s
@@ -282,27 +340,23 @@ def _scored_submissions(dialect: str, asg: Any) -> Any:
     ).subquery("scored")
 
 
-def _per_assignment(scored: Any, students: Any) -> Any:
-    """Counted points, bonus, acceptance and best on-time metrics per student and assignment.
-
-    Grouped before the join with the enrolled students: the join then runs on one row per
-    student and assignment instead of one per submission (staff rows are dropped there).
-    """
-    s = scored.c
-    grouped = (
+def _per_assignment(students: Any) -> Any:
+    """Counted points, bonus, acceptance and best on-time metrics per student and assignment,
+    read from `StandingSummary` (staff rows are dropped by the join with the students)."""
+    return (
         select(
-            s.user_id,
-            s.aid,
-            func.coalesce(func.max(case((s.accepted, s.pts))), func.max(s.pts)).label("pts"),
-            func.max(case((s.accepted, 1), else_=0)).label("acc"),
-            func.max(s.bonus).label("bonus"),
-            func.max(s.on_time_metric).label("best_hi"),
-            func.min(s.on_time_metric).label("best_lo"),
+            StandingSummary.user_id,
+            StandingSummary.assignment_id.label("aid"),
+            StandingSummary.points.label("pts"),
+            StandingSummary.accepted.label("acc"),
+            StandingSummary.bonus,
+            StandingSummary.best_high.label("best_hi"),
+            StandingSummary.best_low.label("best_lo"),
         )
-        .group_by(s.user_id, s.aid)
-        .subquery("grouped")
+        .join(students, students.c.user_id == StandingSummary.user_id)
+        .where(StandingSummary.course_id == COURSE)
+        .cte("per")
     )
-    return select(grouped).join(students, students.c.user_id == grouped.c.user_id).cte("per")
 
 
 def _ranked(per: Any, asg: Any, dialect: str) -> Any:
@@ -333,7 +387,7 @@ def _standing(dialect: str, students: Any, asg: Any, per: Any, ranked: Any) -> S
             p.aid,
             p.pts,
             case((a.is_comp, func.coalesce(r.rb, 0)), else_=p.bonus).label("bonus"),
-            case((or_(p.acc == 1, p.pts > 0), 1), else_=0).label("solved"),
+            case((or_(p.acc, p.pts > 0), 1), else_=0).label("solved"),
             case((and_(a.points > 0, a.published), 1), else_=0).label("required"),
         )
         .select_from(per.join(asg, a.aid == p.aid))

@@ -39,6 +39,7 @@ from api.db import (
     SubmissionFile,
     TestResult,
     load_blob,
+    summary,
     utcnow,
 )
 from api.settings import Settings
@@ -221,6 +222,9 @@ def record_outcome(
         if won:
             _drop_provisional(session, outcome.evaluation_id)
             _add_tests(session, outcome.evaluation_id, outcome.report)
+            # The bulk UPDATE bypassed the unit of work: the standing summary is told.
+            summary.mark_submissions(session, [session.scalar(
+                select(Evaluation.submission_id).where(Evaluation.id == outcome.evaluation_id))])
         session.commit()
         return []
     won = _claim(session, outcome.evaluation_id, outcome.attempt, OPEN,

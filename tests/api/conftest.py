@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.api.helpers import World, make_world
+from tests.api.helpers import World, assert_summaries_current, make_world
 
 
 @pytest.fixture(scope="session")
@@ -21,4 +21,5 @@ def world(tmp_path, template_world) -> Iterator[World]:
     w = make_world(tmp_path, template=template_world)
     yield w
     w.client.close()
+    assert_summaries_current(w.engine)
     w.engine.dispose()

@@ -100,6 +100,20 @@ def make_world(tmp_path: Path, database_url: str = "", version: str = "v1",
     return world
 
 
+def assert_summaries_current(engine: Engine) -> None:
+    """Every course's standing summaries equal a fresh computation: whatever the test did
+    through the API, each write path kept them current (`api.db.summary`)."""
+    from sqlalchemy import select
+
+    from api.db import Course
+    from api.db.summary import stale_rows
+
+    with engine.connect() as conn:
+        for course_id in conn.scalars(select(Course.id)).all():
+            stale = stale_rows(conn, course_id)
+            assert stale == [], f"course {course_id}: summaries are stale: {stale}"
+
+
 def refuse_server_errors(response) -> None:
     """No request of the API suite may answer 5xx: every bad input is a 4xx (issue 5)."""
     assert response.status_code < 500, (

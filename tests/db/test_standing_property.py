@@ -3,7 +3,7 @@
 Each example is a course with a few students, assignments (tests and competitions) and
 submissions placed around the deadlines (exactly at them, a second after, with sub-second
 fractions), extensions, overrides, acceptances, bonus adjustments, exam and community
-points. It is inserted inside a transaction, the standing is read by
+points. It is inserted inside a transaction, summarised (`api.db.summary`), the standing is read by
 `api.db.standing.course_standings`, compared with `core.standing.course_standings`, and
 the transaction is rolled back. Runs on SQLite and on PostgreSQL.
 """
@@ -23,6 +23,7 @@ from sqlalchemy import Engine, bindparam, insert, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from api.db import summary
 from api.db.models import (
     Adjustment,
     Assignment,
@@ -409,6 +410,11 @@ def check(engine: Engine, case: Case) -> None:
         transaction = conn.begin()
         try:
             insert_case(conn, case)
+            # The rows were loaded outside the ORM: summarise them the way a commit does,
+            # student by student, and check that equals computing the whole course at once.
+            pairs = {(sub.assignment_id, sub.user_id) for sub in case.subs}
+            summary.refresh(conn, summary.Marks(pairs=pairs))
+            assert summary.stale_rows(conn, COURSE_ID) == []
             with Session(bind=conn) as session:
                 actual = sql_standings(session, COURSE_ID, case.now)
         finally:

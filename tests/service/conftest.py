@@ -6,6 +6,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
+from tests.api.helpers import assert_summaries_current
 from tests.conftest import PG_HOST, PG_PORT, PG_USER
 from tests.service.stack import Stack, make_stack
 
@@ -16,6 +17,7 @@ def embedded(tmp_path) -> Iterator[Stack]:
     yield stack
     stack.stop()
     stack.world.client.close()
+    assert_summaries_current(stack.world.engine)
     stack.world.engine.dispose()
 
 
@@ -30,6 +32,7 @@ def pg_redis(tmp_path, pg_url, redis_url) -> Iterator[Stack]:
     yield stack
     stack.stop()
     stack.world.client.close()
+    assert_summaries_current(stack.world.engine)
     stack.world.engine.dispose()
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

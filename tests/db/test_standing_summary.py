@@ -1,0 +1,228 @@
+"""The standing summaries stay equal to what the submissions say, through every ORM write.
+
+`api.db.summary` recomputes a (student, assignment) row in the transaction of every write
+that can change it. Random sequences of such writes (submissions, new current evaluations,
+acceptance, overrides, extensions, assignment edits, deletions, rolled-back changes) are
+committed one by one, and after each the stored rows must equal a fresh computation. On
+PostgreSQL two transactions writing the same student's results at once must not lose one.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy.orm import Session
+
+from api.db import Adjustment, Assignment, Evaluation, Extension, StandingSummary, Submission
+from api.db.summary import mark_submissions, rebuild, stale_rows
+from tests.db import db_factories as make
+
+SCORES = st.sampled_from([0.0, 0.5, 0.7, 1.0])
+OFFSETS = st.sampled_from([-3600, 0, 1, 3 * 86400, 7 * 86400, 7 * 86400 + 1, 30 * 86400])
+
+OPS = st.one_of(
+    st.tuples(st.just("submit"), st.integers(0, 2), st.integers(0, 2), OFFSETS, SCORES,
+              st.sampled_from(["done", "done", "system_error", "queued"])),
+    st.tuples(st.just("rescore"), st.integers(0, 50), SCORES),
+    st.tuples(st.just("accept"), st.integers(0, 50), st.booleans()),
+    st.tuples(st.just("override"), st.integers(0, 50), st.integers(0, 3)),
+    st.tuples(st.just("extend"), st.integers(0, 2), st.sampled_from([None, 0, 1, 2]),
+              st.sampled_from([1, 3600, 10 * 86400])),
+    st.tuples(st.just("unextend"), st.integers(0, 50)),
+    st.tuples(st.just("edit"), st.integers(0, 2),
+              st.sampled_from(["deadline", "points", "threshold", "second"])),
+    st.tuples(st.just("delete"), st.integers(0, 50)),
+    st.tuples(st.just("rolled_back"), st.integers(0, 50), SCORES),
+)
+
+
+class Course:
+    """A course of three students and three assignments (one a competition)."""
+
+    def __init__(self, session: Session) -> None:
+        course = make.course(session)
+        self.id = course.id
+        self.users = [make.user(session).id for _ in range(3)]
+        for uid in self.users:
+            session.add(make.enroll(session, course, session.get(make.User, uid)))
+        self.assignments = [
+            make.assignment(session, course, threshold=0.5, bonus_points=1).id,
+            make.assignment(session, course, second_policy="linear").id,
+            make.assignment(
+                session, course, kind="competition", metric_name="accuracy",
+                metric_threshold=0.6, higher_is_better=True, rank_bonus=3,
+            ).id,
+        ]
+        session.commit()
+
+    def submissions(self, session: Session) -> list[int]:
+        return list(session.scalars(
+            select(Submission.id)
+            .where(Submission.assignment_id.in_(self.assignments))
+            .order_by(Submission.id)
+        ))
+
+    def extensions(self, session: Session) -> list[int]:
+        return list(session.scalars(
+            select(Extension.id).where(Extension.course_id == self.id).order_by(Extension.id)
+        ))
+
+
+def _pick(ids: list[int], index: int) -> int | None:
+    return ids[index % len(ids)] if ids else None
+
+
+def _evaluate(session: Session, sub: Submission, score: float, status: str = "done") -> None:
+    done = status == "done"
+    attempt = 1 + (session.scalar(
+        select(func.max(Evaluation.attempt)).where(Evaluation.submission_id == sub.id)) or 0)
+    make.evaluation(session, sub, status=status, attempt=attempt,
+                    score=score if done else None, metric=score if done else None)
+
+
+def apply(session: Session, course: Course, op: tuple[Any, ...]) -> None:
+    """Do one write through the ORM and commit it (or roll it back)."""
+    kind, *args = op
+    subs = course.submissions(session)
+    if kind == "submit":
+        u, a, offset, score, status = args
+        asg = session.get(Assignment, course.assignments[a])
+        sub = make.submission(session, asg, session.get(make.User, course.users[u]))
+        sub.submitted_at = asg.first_deadline + timedelta(seconds=offset)
+        _evaluate(session, sub, score, status)
+    elif kind in ("rescore", "rolled_back") and (sid := _pick(subs, args[0])) is not None:
+        _evaluate(session, session.get(Submission, sid), args[1])
+        if kind == "rolled_back":
+            session.rollback()
+            return
+    elif kind == "accept" and (sid := _pick(subs, args[0])) is not None:
+        session.get(Submission, sid).accepted = args[1]
+    elif kind == "override" and (sid := _pick(subs, args[0])) is not None:
+        sub = session.get(Submission, sid)
+        session.add(Adjustment(course_id=course.id, user_id=sub.user_id,
+                               assignment_id=sub.assignment_id, submission_id=sid,
+                               kind="override", points=args[1], reason="checked by hand"))
+    elif kind == "extend":
+        u, a, seconds = args
+        session.add(Extension(course_id=course.id, user_id=course.users[u], extra_seconds=seconds,
+                              assignment_id=None if a is None else course.assignments[a]))
+    elif kind == "unextend" and (eid := _pick(course.extensions(session), args[0])) is not None:
+        session.delete(session.get(Extension, eid))
+    elif kind == "edit":
+        asg = session.get(Assignment, course.assignments[args[0]])
+        if args[1] == "deadline":
+            asg.first_deadline -= timedelta(days=2)
+        elif args[1] == "points":
+            asg.points += 1
+        elif args[1] == "threshold":
+            asg.threshold = 0.8 if asg.kind == "tests" else asg.threshold
+            asg.metric_threshold = 0.8 if asg.kind == "competition" else None
+        else:
+            asg.second_points = asg.points
+    elif kind == "delete" and (sid := _pick(subs, args[0])) is not None:
+        session.delete(session.get(Submission, sid))
+    session.commit()
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(ops=st.lists(OPS, min_size=3, max_size=10))
+def test_every_orm_write_keeps_the_summaries_current(engine: Engine, ops: list[Any]) -> None:
+    # Every student starts with one result per assignment, around the deadlines, so that
+    # most random writes change some row.
+    offsets = [0, 1, 7 * 86400, 7 * 86400 + 1, -3600, 3 * 86400]
+    start = [("submit", u, a, offsets[(u + 2 * a) % 6], 1.0, "done")
+             for u in range(3) for a in range(3)]
+    with Session(engine) as session:
+        course = Course(session)
+        for op in start + ops:
+            apply(session, course, op)
+            with engine.connect() as conn:
+                assert stale_rows(conn, course.id) == [], op
+
+
+@pytest.fixture
+def course_with_results(engine: Engine) -> Iterator[tuple[Engine, Course, list[int]]]:
+    with Session(engine) as session:
+        course = Course(session)
+        for u in range(3):
+            apply(session, course, ("submit", u, 0, 0, 1.0, "done"))
+        yield engine, course, course.submissions(session)
+
+
+def test_a_bulk_update_needs_its_mark(course_with_results: Any) -> None:
+    """A statement that bypasses the unit of work leaves the rows stale until marked:
+    this is what the recorder's `mark_submissions` is for (and `stale_rows` sees it)."""
+    engine, course, subs = course_with_results
+    with Session(engine) as session:
+        session.execute(update(Evaluation).where(Evaluation.submission_id == subs[0])
+                        .values(score=0.0).execution_options(synchronize_session=False))
+        session.commit()
+        with engine.connect() as conn:
+            assert stale_rows(conn, course.id) != []
+        session.execute(update(Evaluation).where(Evaluation.submission_id == subs[0])
+                        .values(score=0.1).execution_options(synchronize_session=False))
+        mark_submissions(session, [subs[0]])
+        session.commit()
+        with engine.connect() as conn:
+            assert stale_rows(conn, course.id) == []
+
+
+def test_rebuild_recomputes_a_course_loaded_outside_the_orm(course_with_results: Any) -> None:
+    engine, course, _ = course_with_results
+    with engine.begin() as conn:
+        conn.execute(delete(StandingSummary).where(StandingSummary.course_id == course.id))
+        assert len(stale_rows(conn, course.id)) == 3
+        rebuild(conn, course.id)
+        assert stale_rows(conn, course.id) == []
+        assert conn.scalar(select(StandingSummary.points).where(
+            StandingSummary.course_id == course.id).limit(1)) == 3
+
+
+@pytest.mark.integration
+def test_concurrent_results_of_one_student_are_not_lost(pg_migrated_engine: Engine) -> None:
+    """Two transactions record results for the same (student, assignment) at once: the
+    second waits for the first's advisory lock, then summarises with both results."""
+    engine = pg_migrated_engine
+    with Session(engine) as setup:
+        course = Course(setup)
+        asg = setup.get(Assignment, course.assignments[0])
+        student = setup.get(make.User, course.users[0])
+        first, second = (make.submission(setup, asg, student).id for _ in range(2))
+        for sid in (first, second):
+            setup.get(Submission, sid).submitted_at = asg.first_deadline
+            _evaluate(setup, setup.get(Submission, sid), 0.0, "queued")
+        setup.commit()
+    holder = Session(engine)
+    _evaluate(holder, holder.get(Submission, first), 0.5)
+    holder.flush()
+    from api.db import summary
+
+    marks = holder.info.pop(summary.PENDING)
+    summary.refresh(holder.connection(), marks)  # holds the assignment's lock, uncommitted
+
+    def other() -> None:
+        with Session(engine) as session:
+            _evaluate(session, session.get(Submission, second), 1.0)
+            session.commit()  # blocks on the lock until the holder commits
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    thread.join(timeout=1.0)
+    assert thread.is_alive(), "the second writer did not wait for the first"
+    holder.commit()
+    holder.close()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    with engine.connect() as conn:
+        assert stale_rows(conn, course.id) == []
+        assert conn.scalar(select(StandingSummary.points).where(
+            StandingSummary.user_id == course.users[0],
+            StandingSummary.assignment_id == course.assignments[0])) == 3
