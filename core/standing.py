@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from core.competition import Competition, best_metric, rank_bonuses, reaches
 from core.counting import (
@@ -125,18 +126,17 @@ class StudentRecord:
     """Community-work points before the cap."""
 
 
-@dataclass(frozen=True)
-class AssignmentResult:
-    """One student's result in one assignment."""
+class AssignmentResult(NamedTuple):
+    """One student's result in one assignment.
 
-    assignment_id: int
-    """The published assignment."""
-    points: int
-    """Non-bonus points of the counting solution."""
-    bonus: int
-    """Assignment bonus (tests kind) or rank bonus (competition)."""
-    solved: bool
-    """The counting solution is accepted or earns points."""
+    A named tuple, not a dataclass: a course's standing holds tens of thousands of them
+    and a tuple is built several times faster.
+    """
+
+    assignment_id: int  # the published assignment
+    points: int  # non-bonus points of the counting solution
+    bonus: int  # assignment bonus (tests kind) or rank bonus (competition)
+    solved: bool  # the counting solution is accepted or earns points
 
 
 @dataclass(frozen=True)

@@ -13,22 +13,24 @@ rules of `core` exactly (a property test compares both on random courses):
 - competitions: ``RANK()`` over the best on-time metric, bonus
   ``rank_bonus * (n - rank + 1) / n`` in integers (`core.competition.linear_rank_bonus`).
 
-The statement pipeline (CTEs and subqueries): students -> assignments -> eligible
-submissions with their extension and latest override -> points per submission -> per
-student and assignment -> competition ranks -> per student -> pass rule, exam total and
-grade. SQLite needs window functions (3.25), aggregate ``FILTER`` (3.30) and JSON1.
+The pipeline (CTEs and subqueries): eligible submissions with their extension and latest
+override -> points per submission -> per student and assignment (`summary_statement`,
+stored as `StandingSummary`); then students -> assignments -> their summaries ->
+competition ranks -> per student -> pass rule, exam total and grade. SQLite needs window
+functions (3.25), aggregate ``FILTER`` (3.30) and JSON1.
 
-Speed: the statement reads every submission of the course, joined to its current
-evaluation, each time (nothing is cached, so nothing can be stale). See
-``bench/standings.py`` for the figures at 900,000 submissions: the join and aggregation
-of that many rows alone cost PostgreSQL about 0.45 s of CPU on the development machine,
-so the 200 ms goal needs a per-(student, assignment) summary kept up to date on write
-(see the project's notes), not a faster query.
+Speed: the statement reads one `StandingSummary` row per student and assignment (kept
+current on every write by `api.db.summary`), not the submissions; the summaries are
+computed by `summary_statement`, the submission-level half of the same pipeline. See
+``bench/standings.py`` for the figures at 900,000 submissions.
 """
 
 from __future__ import annotations
 
+import gc
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -76,14 +78,15 @@ STANDING_INDEX = Index(
     Evaluation.score,
     Evaluation.metric,
 )
-"""The statement joins every submission to its current evaluation and reads only these
-columns: with this covering index neither engine touches the evaluation rows, whose stored
-reports make the table about ten times larger than the index. Declared here, on the
+"""`summary_statement` joins submissions to their current evaluations and reads only these
+columns (a whole course at a time when summaries are rebuilt): with this covering index
+neither engine touches the evaluation rows, whose stored reports make the table about ten
+times larger than the index. Declared here, on the
 ``evaluations`` table (`api.db.models.import_all_models` collects it); created by the
 migration ``2026_11_25_2040_standing`` and by `create_standing_indexes`."""
 
 WORK_MEM = "64MB"
-"""PostgreSQL memory per hash or sort node of the statement (900,000 submissions fit)."""
+"""PostgreSQL memory per hash or sort node of the statement (45,000 summaries fit easily)."""
 
 COURSE = bindparam("course_id", type_=Integer)
 NOW_S = bindparam("now_s", type_=BigInteger)
@@ -124,11 +127,24 @@ def fenced(statement: Select[Any], dialect: str) -> Select[Any]:
     return statement.offset(0) if dialect == "postgresql" else statement
 
 
-def json_list(item: list[ColumnElement[Any]], dialect: str) -> Any:
-    """The aggregate collecting one JSON array per row into a JSON list."""
+DETAIL = {"postgresql": ("d_aid", "d_pts", "d_bonus", "d_solved"), "sqlite": ("detail",)}
+"""Names of the per-assignment detail columns of a student's row, per dialect."""
+
+
+def detail_columns(q: Any, keep: ColumnElement[bool], dialect: str) -> list[Any]:
+    """Per-assignment results of a student, aggregated into the student's row.
+
+    PostgreSQL: four parallel arrays (psycopg parses them in C, much faster than JSON for
+    45 entries x 1,000 students); SQLite: one JSON list of ``[aid, points, bonus,
+    solved]``. Both unordered: `_results` sorts by assignment id.
+    """
     if dialect == "postgresql":
-        return func.json_agg(func.json_build_array(*item))
-    return func.json_group_array(func.json_array(*item))
+        return [
+            func.array_agg(column).filter(keep).label(name)
+            for column, name in zip((q.aid, q.pts, q.bonus, q.solved), DETAIL[dialect], strict=True)
+        ]
+    item = func.json_array(q.aid, q.pts, q.bonus, q.solved)
+    return [func.json_group_array(item).filter(keep).label("detail")]
 
 
 AIDS = bindparam("aids", expanding=True)
@@ -217,9 +233,9 @@ def standing_statement(dialect: str) -> Select[Any]:
         .cte("students")
     )
     asg = _assignments(dialect)
-    per = _per_assignment(students)
-    ranked = _ranked(per, asg, dialect)
-    return _standing(dialect, students, asg, per, ranked)
+    # Only students take ranks; the totals of staff rows are dropped by the final join.
+    ranked = _ranked(_per_assignment(students), asg, dialect)
+    return _standing(dialect, students, asg, _per_assignment(None), ranked)
 
 
 def _scored_submissions(dialect: str, asg: Any, *, users: Any = None) -> Any:
@@ -340,9 +356,16 @@ def _scored_submissions(dialect: str, asg: Any, *, users: Any = None) -> Any:
     ).subquery("scored")
 
 
-def _per_assignment(students: Any) -> Any:
+def _per_assignment(students: Any | None) -> Any:
     """Counted points, bonus, acceptance and best on-time metrics per student and assignment,
-    read from `StandingSummary` (staff rows are dropped by the join with the students)."""
+    read from `StandingSummary` (with ``students``: only theirs, no staff rows).
+
+    A subquery, not a CTE: the ranks and the totals each scan the table (45k rows)
+    instead of PostgreSQL materialising and re-reading a copy of it.
+    """
+    where = [StandingSummary.course_id == COURSE]
+    if students is not None:
+        where.append(StandingSummary.user_id.in_(select(students.c.user_id)))
     return (
         select(
             StandingSummary.user_id,
@@ -353,9 +376,8 @@ def _per_assignment(students: Any) -> Any:
             StandingSummary.best_high.label("best_hi"),
             StandingSummary.best_low.label("best_lo"),
         )
-        .join(students, students.c.user_id == StandingSummary.user_id)
-        .where(StandingSummary.course_id == COURSE)
-        .cte("per")
+        .where(*where)
+        .subquery("per")
     )
 
 
@@ -392,21 +414,21 @@ def _standing(dialect: str, students: Any, asg: Any, per: Any, ranked: Any) -> S
         )
         .select_from(per.join(asg, a.aid == p.aid))
         .outerjoin(ranked, and_(r.user_id == p.user_id, r.aid == p.aid))
-        .cte("res")
+        .subquery("res")
     )
     q = res.c
     keep = or_(q.pts > 0, q.bonus > 0, q.solved == 1)
+    # Summed per student first (1,000 rows), then joined to the students without results.
     tot = (
         select(
-            students.c.user_id,
-            func.coalesce(func.sum(q.pts), 0).label("non_bonus"),
-            func.coalesce(func.sum(q.bonus), 0).label("asg_bonus"),
-            func.coalesce(func.sum(q.solved * q.required), 0).label("solved_req"),
-            json_list([q.aid, q.pts, q.bonus, q.solved], dialect).filter(keep).label("detail"),
+            q.user_id,
+            func.sum(q.pts).label("non_bonus"),
+            func.sum(q.bonus).label("asg_bonus"),
+            func.sum(q.solved * q.required).label("solved_req"),
+            *detail_columns(q, keep, dialect),
         )
-        .select_from(students.outerjoin(res, q.user_id == students.c.user_id))
-        .group_by(students.c.user_id)
-        .cte("tot")
+        .group_by(q.user_id)
+        .subquery("tot")
     )
     required = select(func.count()).where(a.points > 0, a.published).scalar_subquery()
     adj = (
@@ -427,19 +449,22 @@ def _standing(dialect: str, students: Any, asg: Any, per: Any, ranked: Any) -> S
         .subquery("exam")
     )
     t = tot.c
-    bonus = t.asg_bonus + func.coalesce(adj.c.s, 0)
+    user_id = students.c.user_id
+    non_bonus = func.coalesce(t.non_bonus, 0)
+    bonus = func.coalesce(t.asg_bonus, 0) + func.coalesce(adj.c.s, 0)
+    solved_req = func.coalesce(t.solved_req, 0)
     community = func.coalesce(comm.c.s, 0)
-    over = t.non_bonus + bonus - Course.pass_points
+    over = non_bonus + bonus - Course.pass_points
     step = (
         select(
-            t.user_id,
-            t.non_bonus,
+            user_id,
+            non_bonus.label("non_bonus"),
             bonus.label("bonus"),
-            case((t.non_bonus >= Course.pass_points, 1), else_=0).label("passed"),
-            case((and_(t.non_bonus >= Course.pass_points, over > 0), over), else_=0).label(
+            case((non_bonus >= Course.pass_points, 1), else_=0).label("passed"),
+            case((and_(non_bonus >= Course.pass_points, over > 0), over), else_=0).label(
                 "surplus"
             ),
-            case((and_(required > 0, t.solved_req == required), 1), else_=0).label("solved_all"),
+            case((and_(required > 0, solved_req == required), 1), else_=0).label("solved_all"),
             exam.c.points.label("exam"),
             case((community < Course.community_cap, community), else_=Course.community_cap).label(
                 "community"
@@ -447,13 +472,14 @@ def _standing(dialect: str, students: Any, asg: Any, per: Any, ranked: Any) -> S
             Course.grade_1,
             Course.grade_2,
             Course.grade_3,
-            t.detail,
+            *(t[name] for name in DETAIL[dialect]),
         )
-        .select_from(tot)
+        .select_from(students)
         .join(Course, Course.id == COURSE)
-        .outerjoin(adj, adj.c.user_id == t.user_id)
-        .outerjoin(comm, comm.c.user_id == t.user_id)
-        .outerjoin(exam, exam.c.user_id == t.user_id)
+        .outerjoin(tot, t.user_id == user_id)
+        .outerjoin(adj, adj.c.user_id == user_id)
+        .outerjoin(comm, comm.c.user_id == user_id)
+        .outerjoin(exam, exam.c.user_id == user_id)
         .subquery("step")
     )
     s = step.c
@@ -476,13 +502,18 @@ def _standing(dialect: str, students: Any, asg: Any, per: Any, ranked: Any) -> S
         s.solved_all,
         exam_total.label("exam_total"),
         grade.label("grade"),
-        s.detail,
+        *(s[name] for name in DETAIL[dialect]),
     ).order_by(s.user_id)
 
 
-def _results(detail: Any) -> tuple[AssignmentResult, ...]:
-    """Per-assignment results from the JSON list column, ordered by assignment id."""
-    items = json.loads(detail) if isinstance(detail, str) else (detail or [])
+def _results(row: Any) -> tuple[AssignmentResult, ...]:
+    """Per-assignment results from the detail column(s), ordered by assignment id."""
+    if hasattr(row, "d_aid"):
+        if row.d_aid is None:
+            return ()
+        return tuple(sorted(map(AssignmentResult, row.d_aid, row.d_pts, row.d_bonus,
+                                map(bool, row.d_solved))))
+    items = json.loads(row.detail) if isinstance(row.detail, str) else (row.detail or [])
     return tuple(
         AssignmentResult(int(aid), int(pts), int(bonus), bool(solved))
         for aid, pts, bonus, solved in sorted(items)
@@ -507,18 +538,38 @@ def course_standings(session: Session, course_id: int, now: datetime) -> list[St
         session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
     rows = session.execute(
         standing_statement(dialect), {"course_id": course_id, "now_s": epoch_s(now)}
+    ).all()
+    with _collector_paused():
+        return [_standing_of(row) for row in rows]
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause CPython's cyclic garbage collector while the results are built.
+
+    A big course makes tens of thousands of small tuples here at once, and every few
+    hundred allocations start a collection that walks them again (measured: 2-4x slower
+    and very uneven). None of them can be part of a cycle. Other threads only see
+    collection delayed for these milliseconds; the collector is on again afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _standing_of(row: Any) -> StudentStanding:
+    return StudentStanding(
+        student_id=row.user_id,
+        non_bonus=int(row.non_bonus),
+        bonus=int(row.bonus),
+        passed=bool(row.passed),
+        surplus=int(row.surplus),
+        solved_all=bool(row.solved_all),
+        exam_total=None if row.exam_total is None else int(row.exam_total),
+        grade=None if row.grade is None else int(row.grade),
+        assignments=_results(row),
     )
-    return [
-        StudentStanding(
-            student_id=row.user_id,
-            non_bonus=int(row.non_bonus),
-            bonus=int(row.bonus),
-            passed=bool(row.passed),
-            surplus=int(row.surplus),
-            solved_all=bool(row.solved_all),
-            exam_total=None if row.exam_total is None else int(row.exam_total),
-            grade=None if row.grade is None else int(row.grade),
-            assignments=_results(row.detail),
-        )
-        for row in rows
-    ]
