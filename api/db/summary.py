@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session, UOWTransaction
 
 from api.db.assignments import Assignment
 from api.db.courses import Extension
+from api.db.enums import EvaluationStatus
 from api.db.grades import Adjustment, StandingSummary
 from api.db.standing import SUMMARY_COLUMNS, summary_statement
 from api.db.submissions import Evaluation, Submission
@@ -46,6 +47,8 @@ PENDING = "autograde.standing_summary"
 
 LOCK_CLASS = 0x5354
 """First key of the advisory locks (``pg_advisory_xact_lock(LOCK_CLASS, assignment id)``)."""
+
+DONE = EvaluationStatus.DONE.value
 
 WHOLE_ASSIGNMENT_AT = 200
 """From this many students of one assignment on, its rows are computed in one go."""
@@ -91,12 +94,17 @@ def _values(obj: Any, name: str) -> set[Any]:
 def _note(marks: Marks, obj: Any, *, is_new: bool) -> None:
     """Mark what one flushed object can change."""
     if isinstance(obj, Submission):
+        if is_new and not obj.accepted:
+            return  # an upload: nothing counts until its evaluation is done
         marks.pairs.update(
             (aid, uid)
             for aid in _values(obj, "assignment_id") - {None}
             for uid in _values(obj, "user_id") - {None}
         )
-    elif isinstance(obj, (Evaluation, Adjustment)):
+    elif isinstance(obj, Evaluation):
+        if DONE in _values(obj, "status"):  # queued or running ones count for nothing
+            marks.submissions.update(_values(obj, "submission_id") - {None})
+    elif isinstance(obj, Adjustment):
         marks.submissions.update(_values(obj, "submission_id") - {None})
     elif isinstance(obj, Extension):
         aids = _values(obj, "assignment_id")
