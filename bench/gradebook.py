@@ -112,6 +112,7 @@ def sql_client(args: argparse.Namespace, data_dir: Path,
         Submission,
         User,
         make_engine,
+        summary,
         upgrade,
         utcnow,
     )
@@ -155,6 +156,7 @@ def sql_client(args: argparse.Namespace, data_dir: Path,
         db.execute(insert(Submission), subs)
         db.execute(insert(Evaluation), evals)
         db.execute(update(Submission).values(current_evaluation_id=Submission.id))
+        summary.rebuild(db, 1)  # loaded outside the ORM: summarise for the standing
     with engine.begin() as db:  # fresh statistics, as autovacuum / a migration would leave
         db.execute(text("ANALYZE"))
     app = create_app(settings, engine=engine)
