@@ -226,3 +226,40 @@ def test_concurrent_results_of_one_student_are_not_lost(pg_migrated_engine: Engi
         assert conn.scalar(select(StandingSummary.points).where(
             StandingSummary.user_id == course.users[0],
             StandingSummary.assignment_id == course.assignments[0])) == 3
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("pg", marks=pytest.mark.integration)])
+def test_the_migration_summarises_existing_courses(
+    backend: str, tmp_path: Any, request: pytest.FixtureRequest
+) -> None:
+    """A database with graded work, upgraded to the revision that adds the summaries, has
+    them filled in: the standing is right at once, without any write."""
+    from sqlalchemy import insert
+
+    from api.db import Course as CourseRow
+    from api.db import Enrollment, User, make_engine, upgrade
+
+    url = (f"sqlite:///{tmp_path / 'old.db'}" if backend == "sqlite"
+           else request.getfixturevalue("new_pg_database")())
+    upgrade(url, "2026_11_25_2100_login")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:  # Core only: the ORM would write the missing table
+            conn.execute(insert(CourseRow).values(id=1, slug="dl", name="Deep Learning"))
+            conn.execute(insert(User).values(id=1, username="alice"))
+            conn.execute(insert(Enrollment).values(course_id=1, user_id=1, role="student"))
+            conn.execute(insert(Assignment).values(
+                id=1, course_id=1, name="a", package_name="p", package_version="v",
+                points=3, first_deadline=make.T0))
+            conn.execute(insert(Submission).values(
+                id=1, assignment_id=1, user_id=1, main_file="m.py",
+                submitted_at=make.T0 - timedelta(hours=1)))
+            conn.execute(insert(Evaluation).values(
+                id=1, submission_id=1, package_version="v", status="done", score=1.0))
+            conn.execute(update(Submission).values(current_evaluation_id=1))
+        upgrade(engine)
+        with engine.connect() as conn:
+            assert stale_rows(conn, 1) == []
+            assert conn.execute(select(StandingSummary.points)).scalars().all() == [3]
+    finally:
+        engine.dispose()
