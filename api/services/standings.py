@@ -17,10 +17,10 @@ def _plain(value: Any) -> Any:
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
+    if hasattr(value, "_asdict"):  # a named tuple (before plain tuples: it is one)
+        return _plain(value._asdict())
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
-    if hasattr(value, "_asdict"):
-        return _plain(value._asdict())
     return value
 
 
