@@ -25,11 +25,14 @@ setup: system-deps $(STAMP)
 serve: setup
 	$(BIN)/autograde serve
 
-# Run the whole test suite: import contracts, then pytest (integration tests use this
-# machine's PostgreSQL/Redis when reachable; under CI=true they must be reachable).
+# Run the whole test suite: import contracts, then pytest on TEST_WORKERS processes
+# (pytest-xdist; tests that must not overlap share a group, see tests/conftest.py).
+# Integration tests use this machine's PostgreSQL/Redis when reachable; under CI=true
+# they must be reachable.
+TEST_WORKERS ?= 2
 test: setup
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 # Everything but the slow tests, for the edit-test loop.
 test-fast: setup

@@ -70,3 +70,19 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     # pytest's exit code 5 ("no tests collected") must not pass silently.
     if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# Tests that must not share the machine with each other run in one pytest-xdist group
+# (one worker, one after another) when the suite runs in parallel (`make test`): the
+# sandbox suites inspect the host (processes, files, the zygote), the service suites
+# start whole stacks, kill workers and restart the shared Redis.
+SERIAL_GROUPS = {"tests/sandbox/": "sandbox-host", "tests/service/": "services"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = config.rootpath
+    for item in items:
+        path = item.path.relative_to(root).as_posix()
+        for prefix, group in SERIAL_GROUPS.items():
+            if path.startswith(prefix):
+                item.add_marker(pytest.mark.xdist_group(group))

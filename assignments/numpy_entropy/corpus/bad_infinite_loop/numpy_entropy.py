@@ -9,6 +9,25 @@ parser.add_argument("--recodex", default=False, action="store_true")
 
 
 def main(args):
+    points, counts = np.unique(np.loadtxt(args.data_path, dtype=str, delimiter="\t", ndmin=1), return_counts=True)
+    p = counts / counts.sum()
+    # A right answer, except that it hangs on the large files (over 5,000 points): the
+    # stand-in for a solution that never finishes on big inputs, stopped by the 10 s limit.
     total = 0
-    while True:  # never returns: stopped by the time limit (10 s)
+    while counts.sum() > 5000:
         total += 1
+    model = {}
+    with open(args.model_path) as file:
+        for line in file:
+            point, prob = line.rstrip("\n").split("\t")
+            model[point] = float(prob)
+    q = np.array([model.get(point, 0.0) for point in points])
+    entropy = -np.sum(p * np.log(p))
+    if np.any(q == 0):
+        return entropy, np.inf, np.inf
+    crossentropy = -np.sum(p * np.log(q))
+    return entropy, crossentropy, crossentropy - entropy
+
+
+if __name__ == "__main__":
+    print(*main(parser.parse_args()))
