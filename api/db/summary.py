@@ -62,9 +62,12 @@ class Marks:
     pairs: set[tuple[int, int]] = field(default_factory=set)  # (assignment id, user id)
     submissions: set[int] = field(default_factory=set)
     course_users: set[tuple[int, int]] = field(default_factory=set)  # (course id, user id)
+    current_switches: set[int] = field(default_factory=set)  # old and new current evaluations
+    switched: dict[int, tuple[int, int]] = field(default_factory=dict)  # submission -> pair
 
     def __bool__(self) -> bool:
-        return bool(self.assignments or self.pairs or self.submissions or self.course_users)
+        return bool(self.assignments or self.pairs or self.submissions or self.course_users
+                    or self.switched)
 
 
 def _marks(session: Session) -> Marks:
@@ -91,11 +94,24 @@ def _values(obj: Any, name: str) -> set[Any]:
     return values or {obj.__dict__.get(name)}
 
 
-def _note(marks: Marks, obj: Any, *, is_new: bool) -> None:
+def _only_changed(obj: Any, name: str) -> bool:
+    """True when ``name`` is the one column attribute of ``obj`` this flush changed."""
+    state = inspect(obj)
+    changed = {a.key for a in state.attrs if a.history.has_changes()}
+    return changed <= {name, "current_evaluation"}
+
+
+def _note(marks: Marks, obj: Any, *, is_new: bool, deleted: bool = False) -> None:
     """Mark what one flushed object can change."""
     if isinstance(obj, Submission):
         if is_new and not obj.accepted:
             return  # an upload: nothing counts until its evaluation is done
+        if not (is_new or deleted) and _only_changed(obj, "current_evaluation_id"):
+            # Another evaluation became current: it matters when either one is done (an
+            # upload's first queued evaluation does not; a re-grade applied or a re-run does).
+            marks.current_switches.update(_values(obj, "current_evaluation_id") - {None})
+            marks.switched[obj.id] = (obj.assignment_id, obj.user_id)
+            return
         marks.pairs.update(
             (aid, uid)
             for aid in _values(obj, "assignment_id") - {None}
@@ -125,7 +141,7 @@ def after_flush(session: Session, flush_context: UOWTransaction) -> None:
         if session.is_modified(obj, include_collections=False):
             _note(marks, obj, is_new=False)
     for obj in session.deleted:
-        _note(marks, obj, is_new=False)
+        _note(marks, obj, is_new=False, deleted=True)
 
 
 def before_commit(session: Session) -> None:
@@ -157,6 +173,14 @@ def install() -> None:
 def _pairs(connection: Connection, marks: Marks) -> tuple[set[int], set[tuple[int, int]]]:
     """Whole assignments and (assignment, user) pairs to compute, from the marks."""
     pairs = set(marks.pairs)
+    if marks.switched:
+        done = connection.scalar(
+            select(func.count()).where(
+                Evaluation.id.in_(sorted(marks.current_switches)), Evaluation.status == DONE
+            )
+        )
+        if done:
+            pairs.update(marks.switched.values())
     if marks.submissions:
         rows = connection.execute(
             select(Submission.assignment_id, Submission.user_id).where(

@@ -31,6 +31,7 @@ OPS = st.one_of(
     st.tuples(st.just("submit"), st.integers(0, 2), st.integers(0, 2), OFFSETS, SCORES,
               st.sampled_from(["done", "done", "system_error", "queued"])),
     st.tuples(st.just("rescore"), st.integers(0, 50), SCORES),
+    st.tuples(st.just("rerun"), st.integers(0, 50)),  # a queued attempt becomes current
     st.tuples(st.just("accept"), st.integers(0, 50), st.booleans()),
     st.tuples(st.just("override"), st.integers(0, 50), st.integers(0, 3)),
     st.tuples(st.just("extend"), st.integers(0, 2), st.sampled_from([None, 0, 1, 2]),
@@ -102,6 +103,8 @@ def apply(session: Session, course: Course, op: tuple[Any, ...]) -> None:
         if kind == "rolled_back":
             session.rollback()
             return
+    elif kind == "rerun" and (sid := _pick(subs, args[0])) is not None:
+        _evaluate(session, session.get(Submission, sid), 0.0, "queued")
     elif kind == "accept" and (sid := _pick(subs, args[0])) is not None:
         session.get(Submission, sid).accepted = args[1]
     elif kind == "override" and (sid := _pick(subs, args[0])) is not None:
@@ -263,3 +266,29 @@ def test_the_migration_summarises_existing_courses(
             assert conn.execute(select(StandingSummary.points)).scalars().all() == [3]
     finally:
         engine.dispose()
+
+
+def test_an_upload_writes_no_summary(engine: Engine) -> None:
+    """The upload path (a new submission and its queued evaluation made current) cannot
+    change a standing, so it sends no statement to the summaries; its result does."""
+    from sqlalchemy import event
+
+    with Session(engine) as session:
+        course = Course(session)
+        statements: list[str] = []
+
+        def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            asg = session.get(Assignment, course.assignments[0])
+            sub = make.submission(session, asg, session.get(make.User, course.users[0]))
+            _evaluate(session, sub, 0.0, "queued")
+            session.commit()
+            assert not [s for s in statements if "standing_summaries" in s]
+            _evaluate(session, sub, 1.0)  # the result
+            session.commit()
+            assert [s for s in statements if "standing_summaries" in s]
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
