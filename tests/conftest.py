@@ -72,17 +72,21 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
-# Tests that must not share the machine with each other run in one pytest-xdist group
-# (one worker, one after another) when the suite runs in parallel (`make test`): the
-# sandbox suites inspect the host (processes, files, the zygote), the service suites
-# start whole stacks, kill workers and restart the shared Redis.
+# How pytest-xdist spreads the suite (`make test` runs it on several processes, with
+# `--dist loadgroup`): a module's tests stay together on one process, in order (several
+# modules share a module-scoped service or browser session and build on earlier tests);
+# the sandbox suites inspect the host (processes, files, the zygote) and the service suites
+# start whole stacks, kill workers and restart the shared Redis, so each of those folders
+# is one group. Only modules of independent cases are spread test by test.
 SERIAL_GROUPS = {"tests/sandbox/": "sandbox-host", "tests/service/": "services"}
+SPREAD = {"tests/engine/test_corpus.py"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     root = config.rootpath
     for item in items:
         path = item.path.relative_to(root).as_posix()
-        for prefix, group in SERIAL_GROUPS.items():
-            if path.startswith(prefix):
-                item.add_marker(pytest.mark.xdist_group(group))
+        if path in SPREAD:
+            continue
+        group = next((g for prefix, g in SERIAL_GROUPS.items() if path.startswith(prefix)), path)
+        item.add_marker(pytest.mark.xdist_group(group))
