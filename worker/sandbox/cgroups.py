@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from worker.sandbox import syscalls as sc
 from worker.sandbox.config import Limits
 
 _V1_CONTROLLERS = ("memory", "pids", "cpuacct")
@@ -126,22 +127,13 @@ def sweep_stale(support: CgroupSupport) -> None:
             parts = name.split("-")
             if len(parts) != 3 or parts[0] != "autograde" or not parts[1].isdigit():
                 continue
-            if _alive(int(parts[1])):
+            if sc.pid_alive(int(parts[1])):
                 continue
             try:  # only when empty: its processes died with their supervisor (pdeathsig)
                 os.rmdir(os.path.join(parent, name))
             except OSError:
                 pass  # still in use (another PID namespace's runner?): leave it
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class RunCgroup:

@@ -225,22 +225,13 @@ def make_mountpoint() -> str:
     base = tempfile.gettempdir()
     for stale in glob.glob(os.path.join(base, "autograde-root-*-*")):
         owner = os.path.basename(stale).split("-")[2]
-        if owner.isdigit() and not _alive(int(owner)):
+        if owner.isdigit() and not sc.pid_alive(int(owner)):
             try:
                 os.rmdir(stale)
             except OSError:
                 pass  # someone else's, or not empty: leave it
     return tempfile.mkdtemp(prefix=f"autograde-root-{os.getpid()}-")
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def scratch_path() -> Path:
