@@ -25,11 +25,12 @@ setup: system-deps $(STAMP)
 serve: setup
 	$(BIN)/autograde serve
 
-# Run the whole test suite: import contracts, then pytest on TEST_WORKERS processes
-# (pytest-xdist; tests that must not overlap share a group, see tests/conftest.py).
-# Integration tests use this machine's PostgreSQL/Redis when reachable; under CI=true
-# they must be reachable.
-TEST_WORKERS ?= 2
+# Run the whole test suite: import contracts, then pytest. Integration tests use this
+# machine's PostgreSQL/Redis when reachable; under CI=true they must be reachable.
+# TEST_WORKERS > 0 runs pytest-xdist processes, but with pytest 9.2 and xdist 3.8 the
+# `xdist_group` marks (tests/conftest.py) do not keep a module's tests together, and the
+# browser flows build on earlier tests, so the suite runs in one process by default.
+TEST_WORKERS ?= 0
 test: setup
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
