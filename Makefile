@@ -27,13 +27,12 @@ serve: setup
 
 # Run the whole test suite: import contracts, then pytest. Integration tests use this
 # machine's PostgreSQL/Redis when reachable; under CI=true they must be reachable.
-# TEST_WORKERS > 0 runs pytest-xdist processes, but with pytest 9.2 and xdist 3.8 the
-# `xdist_group` marks (tests/conftest.py) do not keep a module's tests together, and the
-# browser flows build on earlier tests, so the suite runs in one process by default.
-TEST_WORKERS ?= 0
+# TEST_WORKERS pytest-xdist processes share the tests by work unit (a module, or a whole
+# serial folder; tests/conftest.py `pytest_xdist_make_scheduler`); 0 runs one process.
+TEST_WORKERS ?= 2
 test: setup
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 # Everything but the slow tests, for the edit-test loop.
 test-fast: setup

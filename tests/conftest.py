@@ -72,23 +72,33 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
-# How pytest-xdist should spread the suite (`make test TEST_WORKERS=2`, `--dist loadgroup`;
-# NOT the default: with pytest 9.2 and xdist 3.8 the groups are not honoured, checked by a
-# two-test file): a module's tests stay together on one process, in order (several
-# modules share a module-scoped service or browser session and build on earlier tests);
-# the sandbox suites inspect the host (processes, files, the zygote) and the service suites
-# start whole stacks, kill workers and restart the shared Redis, so each of those folders
-# is one group. Only modules of independent cases are spread test by test.
+# How pytest-xdist spreads the suite (`make test`, `-n 2`): a module's tests stay together
+# on one process, in order (several modules share a module-scoped service or browser
+# session and build on earlier tests); the sandbox suites inspect the host (processes,
+# files, the zygote) and the service suites start whole stacks, kill workers and restart
+# the shared Redis, so each of those folders is one unit. Only modules of independent cases
+# are spread test by test. xdist's own `--dist loadgroup` cannot be used: it appends the
+# group to `item._nodeid`, which pytest 9.2 no longer reads (a two-test file with one group
+# ran on two processes), so the grouping is a scheduler of ours, by test id.
 SERIAL_GROUPS = {"tests/sandbox/": "sandbox-host", "tests/service/": "services"}
 SPREAD = {"tests/engine/test_corpus.py"}
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups into the test ids
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    root = config.rootpath
-    for item in items:
-        path = item.path.relative_to(root).as_posix()
-        if path in SPREAD:
-            continue
-        group = next((g for prefix, g in SERIAL_GROUPS.items() if path.startswith(prefix)), path)
-        item.add_marker(pytest.mark.xdist_group(group))
+def work_unit(nodeid: str) -> str:
+    """The work unit of a test id: tests of one unit run on one process, in order."""
+    path = nodeid.split("::", 1)[0]
+    if path in SPREAD:
+        return nodeid
+    return next((group for prefix, group in SERIAL_GROUPS.items() if path.startswith(prefix)),
+                path)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):  # noqa: ANN001, ANN201
+    """xdist's scope scheduler with our units: biggest units first, then whatever is free."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class UnitScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return UnitScheduling(config, log)
