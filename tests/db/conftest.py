@@ -44,9 +44,9 @@ def new_pg_database(pg_url: str) -> Iterator[Callable[[], str]]:
         yield lambda: stack.enter_context(fresh_pg_database(pg_url))
 
 
-@pytest.fixture(scope="session")
-def pg_migrated_engine(pg_url: str) -> Iterator[Engine]:
-    """One PostgreSQL database migrated to head, shared by the tests of this session."""
+@contextmanager
+def migrated_pg_engine(pg_url: str) -> Iterator[Engine]:
+    """An engine on a new PostgreSQL database migrated to head, dropped on exit."""
     with fresh_pg_database(pg_url) as url:
         upgrade(url)
         engine = make_engine(url)
@@ -54,6 +54,15 @@ def pg_migrated_engine(pg_url: str) -> Iterator[Engine]:
             yield engine
         finally:
             engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_migrated_engine(pg_url: str) -> Iterator[Engine]:
+    """One PostgreSQL database migrated to head, shared by the tests of this session. Its
+    tests roll back (`session`); a module that commits overrides this fixture with a
+    database of its own, or the row counts of later modules would see its rows."""
+    with migrated_pg_engine(pg_url) as engine:
+        yield engine
 
 
 @pytest.fixture

@@ -23,6 +23,15 @@ from sqlalchemy.orm import Session
 from api.db import Adjustment, Assignment, Evaluation, Extension, StandingSummary, Submission
 from api.db.summary import mark_submissions, rebuild, stale_rows
 from tests.db import db_factories as make
+from tests.db.conftest import migrated_pg_engine
+
+
+@pytest.fixture(scope="module")
+def pg_migrated_engine(pg_url: str) -> Iterator[Engine]:
+    """These tests commit: a database of their own (`tests/db/conftest.py`)."""
+    with migrated_pg_engine(pg_url) as engine:
+        yield engine
+
 
 SCORES = st.sampled_from([0.0, 0.5, 0.7, 1.0])
 OFFSETS = st.sampled_from([-3600, 0, 1, 3 * 86400, 7 * 86400, 7 * 86400 + 1, 30 * 86400])
@@ -287,6 +296,8 @@ def test_an_upload_writes_no_summary(engine: Engine) -> None:
             _evaluate(session, sub, 0.0, "queued")
             session.commit()
             assert not [s for s in statements if "standing_summaries" in s]
+            # nor asks whether its own queued evaluation is done
+            assert not [s for s in statements if s.startswith("SELECT count(*)")], statements
             _evaluate(session, sub, 1.0)  # the result
             session.commit()
             assert [s for s in statements if "standing_summaries" in s]
