@@ -133,21 +133,28 @@ class Membership:
         return self.role in STAFF_ROLES
 
 
-def membership(session: Session, user: User, course_id: int) -> Membership:
-    """The caller's role in a course, or 404 when they are not in it."""
-    found = session.execute(
-        select(Course, Enrollment.role).outerjoin(
-            Enrollment, (Enrollment.course_id == Course.id) & (Enrollment.user_id == user.id))
-        .where(Course.id == course_id)
-    ).first()
-    if found is None:
-        raise NotFound("no such course")
-    course, role = found
+def _enrolled(user: User):  # noqa: ANN202 - an SQL condition
+    return (Enrollment.course_id == Course.id) & (Enrollment.user_id == user.id)
+
+
+def _member(course: Course, user: User, role: str | None) -> Membership:
     if user.is_admin:
         role = Role.TEACHER.value
     if role is None:
         raise NotFound("no such course")
     return Membership(course, user, role)
+
+
+def membership(session: Session, user: User, course_id: int) -> Membership:
+    """The caller's role in a course, or 404 when they are not in it."""
+    found = session.execute(
+        select(Course, Enrollment.role).outerjoin(Enrollment, _enrolled(user))
+        .where(Course.id == course_id)
+    ).first()
+    if found is None:
+        raise NotFound("no such course")
+    course, role = found
+    return _member(course, user, role)
 
 
 def staff_only(member: Membership, principal: Principal) -> Membership:
@@ -178,10 +185,17 @@ class AssignmentAccess:
 
 
 def _assignment(session: Session, principal: Principal, assignment_id: int) -> AssignmentAccess:
-    assignment = session.get(Assignment, assignment_id)
-    if assignment is None:
+    # One query: the assignment, its course and the caller's role in it.
+    found = session.execute(
+        select(Assignment, Course, Enrollment.role)
+        .join(Course, Course.id == Assignment.course_id)
+        .outerjoin(Enrollment, _enrolled(principal.user))
+        .where(Assignment.id == assignment_id)
+    ).first()
+    if found is None:
         raise NotFound("no such assignment")
-    member = membership(session, principal.user, assignment.course_id)
+    assignment, course, role = found
+    member = _member(course, principal.user, role)
     hidden = assignment.visible_from is not None and assignment.visible_from > utcnow()
     if hidden and not member.is_staff:
         raise NotFound("no such assignment")

@@ -64,6 +64,9 @@ class Marks:
     course_users: set[tuple[int, int]] = field(default_factory=set)  # (course id, user id)
     current_switches: set[int] = field(default_factory=set)  # old and new current evaluations
     switched: dict[int, tuple[int, int]] = field(default_factory=dict)  # submission -> pair
+    fresh: set[int] = field(default_factory=set)
+    """Evaluations this transaction inserted, not done: nobody else can have finished them
+    (a later ORM change to done marks their submission itself)."""
 
     def __bool__(self) -> bool:
         return bool(self.assignments or self.pairs or self.submissions or self.course_users
@@ -120,6 +123,8 @@ def _note(marks: Marks, obj: Any, *, is_new: bool, deleted: bool = False) -> Non
     elif isinstance(obj, Evaluation):
         if DONE in _values(obj, "status"):  # queued or running ones count for nothing
             marks.submissions.update(_values(obj, "submission_id") - {None})
+        elif is_new:
+            marks.fresh.add(obj.id)
     elif isinstance(obj, Adjustment):
         marks.submissions.update(_values(obj, "submission_id") - {None})
     elif isinstance(obj, Extension):
@@ -173,10 +178,11 @@ def install() -> None:
 def _pairs(connection: Connection, marks: Marks) -> tuple[set[int], set[tuple[int, int]]]:
     """Whole assignments and (assignment, user) pairs to compute, from the marks."""
     pairs = set(marks.pairs)
-    if marks.switched:
+    unknown = marks.current_switches - marks.fresh  # an upload's own evaluation is known
+    if marks.switched and unknown:
         done = connection.scalar(
             select(func.count()).where(
-                Evaluation.id.in_(sorted(marks.current_switches)), Evaluation.status == DONE
+                Evaluation.id.in_(sorted(unknown)), Evaluation.status == DONE
             )
         )
         if done:

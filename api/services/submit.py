@@ -17,6 +17,8 @@ from api.db import (
     Course,
     Enrollment,
     Evaluation,
+    EvaluationKind,
+    EvaluationStatus,
     Submission,
     SubmissionFile,
     User,
@@ -24,7 +26,7 @@ from api.db import (
     utcnow,
 )
 from api.services import uploads
-from api.services.pipeline import Job, job_for, open_evaluation
+from api.services.pipeline import Job, job_for
 from api.settings import Settings
 from core.errors import BadInput, Conflict
 
@@ -113,14 +115,18 @@ def stage(
         check_team(session, course, team)
     submission = Submission(assignment_id=assignment.id, user_id=user.id, submitted_at=now,
                             main_file=main, team_uuids=" ".join(team) or None)
+    # The submission and its first, current evaluation in one flush (the current one is
+    # set by a second UPDATE of the same flush: the two rows refer to each other).
+    evaluation = Evaluation(submission=submission, package_version=assignment.package_version,
+                            attempt=1, status=EvaluationStatus.QUEUED.value,
+                            kind=EvaluationKind.NORMAL.value, retries=0, queued_at=now)
+    submission.current_evaluation = evaluation
     session.add(submission)
     session.flush()
     paths = sorted(files)
     rows = [{"submission_id": submission.id, "path": path,
              "blob_sha256": store_blob_race_free(session, files[path])} for path in paths]
     session.execute(insert(SubmissionFile), rows)  # one statement, no objects to track
-    evaluation = open_evaluation(session, submission, assignment.package_version, now=now,
-                                 attempt=1)
     jobs = [job_for(session, evaluation, settings, files)]
     return Staged(submission, evaluation, paths, jobs)
 
