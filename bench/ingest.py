@@ -53,6 +53,39 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
+def processes() -> dict[int, tuple[int, str, float]]:
+    """Every process's parent, command name and CPU seconds so far (user + system)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # ended meanwhile
+            continue
+        comm = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        found[int(entry.name)] = (int(fields[1]), comm, (int(fields[11]) + int(fields[12])) / tick)
+    return found
+
+
+def cpu_by_role(api_pid: int) -> dict[str, float]:
+    """CPU seconds so far of the API (its process tree), PostgreSQL, Redis and this load
+    generator: where each upload's CPU goes (all share this machine's cores)."""
+    table = processes()
+    tree = {api_pid}
+    for _ in range(4):  # uvicorn's supervisor -> its worker processes
+        tree |= {pid for pid, (ppid, _, _) in table.items() if ppid in tree}
+    own = os.times()
+    return {
+        "api": sum(table[pid][2] for pid in tree if pid in table),
+        "postgres": sum(cpu for _, comm, cpu in table.values() if comm == "postgres"),
+        "redis": sum(cpu for _, comm, cpu in table.values() if comm == "redis-server"),
+        "load": own.user + own.system,
+    }
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -179,7 +212,12 @@ def main() -> None:
         stop(recorder)
         url = f"{base}/api/v1/assignments/{aid}/submissions"
         load(url, headers, 100, args.concurrency)  # warm-up
+        before = cpu_by_role(api.pid)
         ingest = load(url, headers, args.submissions, args.concurrency)
+        after = cpu_by_role(api.pid)
+        ingest["cpu_ms_per_upload"] = {
+            role: round(1000 * (after[role] - before[role]) / max(1, ingest["accepted"]), 2)
+            for role in before}
         print(json.dumps({"backend": args.backend, "api_processes": args.api_processes,
                           "cpus": os.cpu_count(), "ingest": ingest,
                           "upload_to_result": latency}, indent=2))
