@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,42 @@ def _sqlite_pragmas(wal: bool) -> Any:
     return on_connect
 
 
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def _one_writer_queue(engine: Engine) -> None:
+    """Writers of this process wait their turn in a queue instead of in SQLite's busy
+    handler.
+
+    SQLite has one writer at a time; a second one retries after sleeping 1, 2, 5, ... 100 ms,
+    so under a burst of uploads the unlucky ones sleep again and again while others get in
+    (measured: p99 869 ms at 8 concurrent uploads). A lock taken before a transaction's
+    first write and released at its end makes them wait in turn. Waiting is bounded by
+    the busy timeout, after which the write goes ahead and SQLite's own handler applies, as
+    it does for writers in other processes (the recorder)."""
+    lock = threading.Lock()
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def take(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if not conn.info.get("writer") and statement.lstrip()[:7].upper().startswith(WRITES):
+            conn.info["writer"] = lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+
+    def give(end: str) -> Any:
+        # The events come before the DBAPI commit or rollback: end the transaction here,
+        # then hand the turn on (SQLAlchemy's own call afterwards finds nothing to end).
+        def listener(conn: Any) -> None:
+            if conn.info.pop("writer", False):
+                try:
+                    getattr(conn.connection.dbapi_connection, end)()
+                finally:
+                    lock.release()
+
+        return listener
+
+    event.listen(engine, "commit", give("commit"))
+    event.listen(engine, "rollback", give("rollback"))
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout.
 
@@ -54,6 +91,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         kwargs.setdefault("poolclass", StaticPool)
     engine = create_engine(url, connect_args=connect_args, **kwargs)
     event.listen(engine, "connect", _sqlite_pragmas(wal=not memory))
+    if not memory:
+        _one_writer_queue(engine)
     return engine
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import text
+import pytest
+from sqlalchemy import Engine, event, text
 
 from api.db import User, create_all, make_engine, make_sessionmaker
-from api.db.session import is_memory_sqlite
+from api.db.session import SQLITE_BUSY_TIMEOUT_MS, is_memory_sqlite
 
 
 def test_sqlite_file_engine_pragmas(tmp_path: Path) -> None:
@@ -48,3 +52,75 @@ def test_memory_url_detection() -> None:
     assert is_memory_sqlite("sqlite:///:memory:")
     assert not is_memory_sqlite("sqlite:////tmp/x.db")
     assert not is_memory_sqlite("postgresql+psycopg://u@h/db")
+
+
+def _impatient(engine: Engine) -> None:
+    """SQLite's own busy handler off: a writer that meets another one fails at once."""
+
+    @event.listens_for(engine, "connect")
+    def no_wait(dbapi_connection: Any, record: Any) -> None:
+        dbapi_connection.execute("PRAGMA busy_timeout=0")
+
+
+def test_writers_of_one_process_wait_their_turn(tmp_path: Path) -> None:
+    """Eight threads, each holding a write transaction for a while: they queue on the
+    engine's writer lock, so none meets another inside SQLite ("database is locked" with
+    the busy handler off), and every row is written."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'w.db'}")
+    _impatient(engine)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (writer INTEGER, step INTEGER)"))
+    errors: list[BaseException] = []
+
+    def write(n: int) -> None:
+        try:
+            for _ in range(3):
+                with engine.begin() as conn:
+                    conn.execute(text("SELECT count(*) FROM t")).scalar()  # reads take no turn
+                    conn.execute(text("INSERT INTO t VALUES (:n, 1)"), {"n": n})
+                    time.sleep(0.01)
+                    conn.execute(text("INSERT INTO t VALUES (:n, 2)"), {"n": n})
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    try:
+        threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM t")).scalar() == 8 * 3 * 2
+    finally:
+        engine.dispose()
+
+
+def test_a_rolled_back_writer_gives_its_turn_back(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'r.db'}")
+    _impatient(engine)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE t (x INTEGER)"))
+        with pytest.raises(RuntimeError), engine.begin() as conn:
+            conn.execute(text("INSERT INTO t VALUES (1)"))
+            raise RuntimeError("the request failed")
+        done = threading.Event()
+
+        def write() -> None:
+            with engine.begin() as conn:
+                conn.execute(text("INSERT INTO t VALUES (2)"))
+            done.set()
+
+        other = threading.Thread(target=write, name="next-writer")
+        other.start()
+        # A turn never given back would hold the next writer for the whole busy timeout.
+        other.join(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000 / 2)
+        assert done.is_set(), "the next writer is still waiting for the lock"
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT x FROM t")).scalars().all() == [2]
+    finally:
+        for thread in threading.enumerate():
+            if thread.name == "next-writer":
+                thread.join()
+        engine.dispose()
