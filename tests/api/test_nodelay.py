@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from concurrent.futures import ThreadPoolExecutor
 
 from uvicorn.config import Config
 from uvicorn.server import ServerState
@@ -52,11 +53,17 @@ async def _accepted_nodelay(http: str) -> int:
         await server.wait_closed()
 
 
+def _nodelay_of(http: str) -> int:
+    """In a thread of its own: this process may already run an event loop (Playwright)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, _accepted_nodelay(http)).result(timeout=60)
+
+
 def test_the_api_protocol_sets_tcp_nodelay() -> None:
     assert "HttpTools" in HTTP_PROTOCOL  # the C parser is installed with the project
-    assert asyncio.run(_accepted_nodelay(HTTP_PROTOCOL)) == 1
+    assert _nodelay_of(HTTP_PROTOCOL) == 1
 
 
 def test_uvicorns_own_protocol_would_leave_nagle_on() -> None:
     """What the subclass is for: the same listening socket with uvicorn's class."""
-    assert asyncio.run(_accepted_nodelay("httptools")) == 0
+    assert _nodelay_of("httptools") == 0
