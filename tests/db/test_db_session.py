@@ -96,23 +96,36 @@ def test_writers_of_one_process_wait_their_turn(tmp_path: Path) -> None:
         engine.dispose()
 
 
-def test_a_rolled_back_writer_gives_its_turn_back(tmp_path: Path) -> None:
+def _abandon_rollback(engine: Engine) -> None:
+    with pytest.raises(RuntimeError), engine.begin() as conn:
+        conn.execute(text("INSERT INTO t VALUES (1)"))
+        raise RuntimeError("the request failed")
+
+
+def _abandon_invalidate(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.execute(text("INSERT INTO t VALUES (1)"))
+        conn.invalidate()  # e.g. after an error the pool cannot recover from
+        conn.rollback()  # what SQLAlchemy asks of an invalidated connection
+
+
+@pytest.mark.parametrize("abandon", [_abandon_rollback, _abandon_invalidate],
+                         ids=["rolled back", "invalidated"])
+def test_an_abandoned_writer_gives_its_turn_back(tmp_path: Path, abandon) -> None:  # noqa: ANN001
     engine = make_engine(f"sqlite:///{tmp_path / 'r.db'}")
     _impatient(engine)
+    done = threading.Event()
+
+    def write() -> None:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO t VALUES (2)"))
+        done.set()
+
+    other = threading.Thread(target=write)
     try:
         with engine.begin() as conn:
             conn.execute(text("CREATE TABLE t (x INTEGER)"))
-        with pytest.raises(RuntimeError), engine.begin() as conn:
-            conn.execute(text("INSERT INTO t VALUES (1)"))
-            raise RuntimeError("the request failed")
-        done = threading.Event()
-
-        def write() -> None:
-            with engine.begin() as conn:
-                conn.execute(text("INSERT INTO t VALUES (2)"))
-            done.set()
-
-        other = threading.Thread(target=write, name="next-writer")
+        abandon(engine)
         other.start()
         # A turn never given back would hold the next writer for the whole busy timeout.
         other.join(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000 / 2)
@@ -120,7 +133,6 @@ def test_a_rolled_back_writer_gives_its_turn_back(tmp_path: Path) -> None:
         with engine.connect() as conn:
             assert conn.execute(text("SELECT x FROM t")).scalars().all() == [2]
     finally:
-        for thread in threading.enumerate():
-            if thread.name == "next-writer":
-                thread.join()
+        if other.is_alive():
+            other.join()
         engine.dispose()
