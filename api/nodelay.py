@@ -7,8 +7,7 @@ keep Nagle's algorithm on. uvicorn writes a response's headers and body in two s
 the body then waits for the client's delayed ACK: measured here, every request took 40 ms
 more (``/healthz``: 44 ms instead of 1 ms). Setting the option on the connection fixes it.
 
-The protocol is uvicorn's httptools one (C parser) when httptools is installed, as it is
-by the project's dependencies, and the pure-Python h11 one otherwise.
+The protocol is uvicorn's httptools one (its C parser; httptools is a dependency).
 """
 
 from __future__ import annotations
@@ -16,12 +15,7 @@ from __future__ import annotations
 import asyncio
 import socket
 
-from uvicorn.protocols.http.h11_impl import H11Protocol
-
-try:
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-except ImportError:  # pragma: no cover - httptools is a dependency
-    HttpToolsProtocol = None  # type: ignore[assignment,misc]
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 
 def set_nodelay(transport: asyncio.BaseTransport) -> None:
@@ -34,23 +28,12 @@ def set_nodelay(transport: asyncio.BaseTransport) -> None:
             pass
 
 
-class NoDelayH11Protocol(H11Protocol):
-    """`H11Protocol` that sets ``TCP_NODELAY`` when a connection is made."""
+class NoDelayHttpToolsProtocol(HttpToolsProtocol):
+    """`HttpToolsProtocol` that sets ``TCP_NODELAY`` when a connection is made."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         set_nodelay(transport)
         super().connection_made(transport)
 
 
-if HttpToolsProtocol is not None:
-
-    class NoDelayHttpToolsProtocol(HttpToolsProtocol):
-        """`HttpToolsProtocol` that sets ``TCP_NODELAY`` when a connection is made."""
-
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            set_nodelay(transport)
-            super().connection_made(transport)
-
-    HTTP_PROTOCOL = f"{__name__}:NoDelayHttpToolsProtocol"
-else:  # pragma: no cover - httptools is a dependency
-    HTTP_PROTOCOL = f"{__name__}:NoDelayH11Protocol"
+HTTP_PROTOCOL = f"{__name__}:NoDelayHttpToolsProtocol"

@@ -59,29 +59,30 @@ def _one_writer_queue(engine: Engine) -> None:
         if not conn.info.get("writer") and statement.lstrip()[:7].upper().startswith(WRITES):
             conn.info["writer"] = lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
 
-    def give(end: str) -> Any:
+    def hand_on(dbapi_connection: Any, info: dict, end: str, *, quiet: bool = False) -> None:
         # The events come before the DBAPI commit or rollback: end the transaction here,
         # then hand the turn on (SQLAlchemy's own call afterwards finds nothing to end).
+        if not info.pop("writer", False):
+            return
+        try:
+            getattr(dbapi_connection, end)()
+        except sqlite3.Error:
+            if not quiet:
+                raise
+        finally:
+            lock.release()
+
+    def give(end: str) -> Any:
         def listener(conn: Any) -> None:
-            if conn.invalidated:  # its turn went back with it (`dropped`)
-                return
-            if conn.info.pop("writer", False):
-                try:
-                    getattr(conn.connection.dbapi_connection, end)()
-                finally:
-                    lock.release()
+            if not conn.invalidated:  # an invalidated one gave its turn back (`dropped`)
+                hand_on(conn.connection.dbapi_connection, conn.info, end)
 
         return listener
 
     def dropped(dbapi_connection: Any, record: Any, *args: Any) -> None:
-        # The pool resets or throws away a connection that still holds the turn.
-        if record.info.pop("writer", False):
-            try:
-                dbapi_connection.rollback()
-            except sqlite3.Error:  # an invalidated connection may be unusable: it goes anyway
-                pass
-            finally:
-                lock.release()
+        # The pool resets or throws away a connection that still holds the turn; an
+        # invalidated one may be unusable, and goes anyway.
+        hand_on(dbapi_connection, record.info, "rollback", quiet=True)
 
     event.listen(engine, "commit", give("commit"))
     event.listen(engine, "rollback", give("rollback"))

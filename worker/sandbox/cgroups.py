@@ -135,7 +135,6 @@ def sweep_stale(support: CgroupSupport) -> None:
                 pass  # still in use (another PID namespace's runner?): leave it
 
 
-
 class RunCgroup:
     """The cgroup(s) of one run."""
 

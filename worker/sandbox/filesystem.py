@@ -233,7 +233,6 @@ def make_mountpoint() -> str:
     return tempfile.mkdtemp(prefix=f"autograde-root-{os.getpid()}-")
 
 
-
 def scratch_path() -> Path:
     """Where the scratch dir appears inside the sandbox."""
     return Path(SCRATCH)
