@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, text, true
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 
 from api.db import checks
@@ -54,6 +54,15 @@ class Assignment(Base):
     """Competitions: reaching this metric value gives all the non-bonus points."""
     rank_bonus: Mapped[int] = mapped_column(default=0)
     """Competitions: the whole bonus for rank 1, decreasing with rank after the deadline."""
+    extra_threshold: Mapped[float | None]
+    """Competitions: a metric strictly better than this by the first deadline earns
+    ``extra_bonus`` (the state-of-the-art figure of the statement)."""
+    extra_bonus: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    window_limit: Mapped[int | None]
+    """Submissions per student within ``window_hours``; None: the course's setting."""
+    window_hours: Mapped[int | None]
+    published: Mapped[bool] = mapped_column(default=True, server_default=true())
+    """False once staff unpublished it: students no longer see it or submit to it."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     course: Mapped[Course] = relationship(back_populates="assignments")
@@ -72,6 +81,9 @@ class Assignment(Base):
         ),
         CheckConstraint("max_submissions IS NULL OR max_submissions > 0", name="max_submissions"),
         CheckConstraint("rank_bonus >= 0", name="rank_bonus_non_negative"),
+        CheckConstraint("extra_bonus >= 0", name="extra_bonus_non_negative"),
+        CheckConstraint("window_limit IS NULL OR window_limit > 0", name="window_limit"),
+        CheckConstraint("window_hours IS NULL OR window_hours > 0", name="window_hours"),
     )
 
     @validates("points", "bonus_points", "second_points", "rank_bonus")

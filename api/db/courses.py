@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 
 from api.db import checks
@@ -38,6 +38,13 @@ class Course(Base):
     grade_2: Mapped[int] = mapped_column(default=75)
     grade_3: Mapped[int] = mapped_column(default=60)
     max_team_size: Mapped[int] = mapped_column(default=3)
+    term: Mapped[str] = mapped_column(String(32), default="", server_default=text("''"))
+    """The semester, e.g. ``2026/27`` (shown on the pages; the slug is the key)."""
+    solve_score: Mapped[float] = mapped_column(default=1.0, server_default=text("1.0"))
+    """Score in [0, 1] a counting solution must reach for the assignment to be solved."""
+    window_limit: Mapped[int | None]
+    """Submissions per student and assignment within ``window_hours`` (None: no limit)."""
+    window_hours: Mapped[int] = mapped_column(default=24, server_default=text("24"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     assignments: Mapped[list[Assignment]] = relationship(
@@ -52,6 +59,9 @@ class Course(Base):
         *(CheckConstraint(f"{name} >= 0", name=f"{name}_non_negative") for name in POINT_SETTINGS),
         CheckConstraint("grade_3 <= grade_2 AND grade_2 <= grade_1", name="grades_ordered"),
         CheckConstraint("max_team_size >= 1", name="max_team_size_positive"),
+        CheckConstraint("solve_score >= 0 AND solve_score <= 1", name="solve_score_range"),
+        CheckConstraint("window_limit IS NULL OR window_limit > 0", name="window_limit"),
+        CheckConstraint("window_hours > 0", name="window_hours_positive"),
     )
 
     @validates(*POINT_SETTINGS)
