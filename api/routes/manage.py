@@ -14,7 +14,7 @@ from api.db import Course, User
 from api.deps import CourseStaff, SessionDep, StaffAssignment, StaffScoped
 from api.services import courses
 from api.services.accounts import is_staff_anywhere
-from api.services.demo import PackageInfo
+from api.services.courses import PackageInfo
 from core.errors import Forbidden, NotFound
 
 router = APIRouter(tags=["manage"])

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from api.db import Assignment, AuditLog, Course, Enrollment, Submission
 from api.services import pipeline
-from api.services.demo import PackageInfo
+from api.services.courses import PackageInfo
 from tests.api.helpers import World
 from tests.api.test_pipeline import REPORT
 from worker.contract import Outcome
