@@ -5,6 +5,7 @@ and reason, standings following in the same transaction."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -262,7 +263,8 @@ def test_routes_are_in_the_openapi_document_with_errors(w: World) -> None:
                          ("/api/v1/courses/{course_id}/assignments", "post"),
                          ("/api/v1/assignments/{assignment_id}", "patch"),
                          ("/api/v1/assignments/{assignment_id}/unpublish", "post"),
-                         ("/api/v1/courses/{course_id}/members/{username}", "put")):
+                         ("/api/v1/courses/{course_id}/members/{username}", "put"),
+                         ("/api/v1/course-files", "post")):
         responses = paths[path][method]["responses"]
         assert {"401", "403"} <= set(responses), (path, method)
     with w.sessions() as s:
@@ -314,3 +316,38 @@ def test_authorization_matrix_of_every_route(w: World) -> None:
             if answer.status_code >= 400:
                 assert set(answer.json()) == {"error"}, answer.text
     assert got == want
+
+
+def test_course_file_over_rest(w: World) -> None:
+    c = w.ids["course"]
+    exported = w.client.get(f"/api/v1/courses/{c}/file", headers=w.as_("assistant"))
+    assert exported.status_code == 200 and 'slug = "dl"' in exported.text
+    assert w.client.get(f"/api/v1/courses/{c}/file", headers=w.as_("alice")).status_code == 403
+    text = exported.text
+    assert 'assistant = "assistant"' in text and 'teacher = "teacher"' in text
+    same = w.client.post("/api/v1/course-files", json={"text": text}, headers=w.as_("teacher"))
+    assert same.status_code == 200, same.text
+    assert same.json()["changes"] == [] and same.json()["summary"].startswith("no changes")
+    promoted = text.replace('assistant = "assistant"', 'assistant = "teacher"')
+    for who, code in (("assistant", 403), ("alice", 403), ("outsider", 403)):
+        refused = w.client.post("/api/v1/course-files", json={"text": promoted},
+                                headers=w.as_(who))
+        assert refused.status_code == code, (who, refused.text)
+    assert w.client.post("/api/v1/course-files", json={"text": promoted}).status_code == 401
+    assert role_of(w, "assistant") == "assistant"
+    bad = w.client.post("/api/v1/course-files", headers=w.as_("teacher"),
+                        json={"text": text.replace('version = "v1"', 'version = "v7"', 1)})
+    assert bad.status_code == 400
+    assert re.search(r"course file:\d+: assignments\[0\]\.version: ", bad.json()["error"]
+                     ["message"]), bad.text
+    dry = w.client.post("/api/v1/course-files", headers=w.as_("teacher"),
+                        json={"text": promoted, "dry_run": True})
+    assert dry.json()["changes"] == [{"kind": "staff", "name": "assistant", "action": "changed",
+                                      "fields": [{"field": "role", "old": "assistant",
+                                                  "new": "teacher"}]}]
+    assert role_of(w, "assistant") == "assistant"
+    done = w.client.post("/api/v1/course-files", headers=w.as_("teacher"),
+                         json={"text": promoted, "reason": "promoted"})
+    assert done.status_code == 200 and role_of(w, "assistant") == "teacher"
+    (entry,) = audit(w, "course.role")
+    assert entry.detail["reason"] == "promoted" and entry.actor_id == w.ids["teacher"]
