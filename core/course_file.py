@@ -19,6 +19,7 @@ zones come from the IANA database that `zoneinfo` reads as data.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -384,9 +385,8 @@ def _toml(value: Any, zone: ZoneInfo) -> str:
         return repr(value)
     if isinstance(value, datetime):
         return value.astimezone(zone).isoformat()
-    text = str(value)
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{escaped}"'
+    # JSON's escapes are TOML's too; TOML also wants DEL escaped, which JSON leaves.
+    return json.dumps(str(value), ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def _table(values: Mapping[str, Any], zone: ZoneInfo) -> list[str]:

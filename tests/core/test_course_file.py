@@ -3,12 +3,15 @@ exact key and its line; a rendered file reads back equal; the diff names each fi
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.course_file import (
+    CourseFile,
     CourseFileError,
     CourseState,
     diff,
@@ -155,3 +158,37 @@ def test_diff_per_field() -> None:
     assert diff(same, wanted) == []
     created = diff(None, wanted)
     assert created[0].action == "created" and created[0].kind == "course"
+
+
+zones = st.sampled_from(["Europe/Prague", "UTC", "America/New_York", "Asia/Kolkata"])
+instants = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2035, 1, 1),
+                        timezones=st.just(UTC))
+texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",))
+                | st.sampled_from("\x7f\x00\n\t\"\\"), max_size=30)
+
+
+@st.composite
+def course_files(draw: st.DrawFn) -> dict:
+    first = draw(instants)
+    entry = {"package": "numpy_entropy", "version": draw(st.text("0123456789abcdef", min_size=1,
+                                                                 max_size=64)),
+             "title": draw(texts), "points": draw(st.integers(0, 50)),
+             "threshold": draw(st.floats(0, 1)), "first_deadline": first,
+             "second_deadline": first + draw(st.timedeltas(timedelta(seconds=1),
+                                                            timedelta(days=60))),
+             "max_submissions": draw(st.none() | st.integers(1, 100))}
+    return {"course": {"slug": "c-1", "name": draw(texts.filter(str.strip)) or "n",
+                       "timezone": draw(zones), "solve_score": draw(st.floats(0, 1))},
+            "staff": {draw(st.from_regex(r"[a-z][a-z0-9._@-]{0,12}", fullmatch=True)):
+                      "assistant"},
+            "assignments": [entry]}
+
+
+@settings(max_examples=80, deadline=None)
+@given(course_files())
+def test_render_then_parse_is_the_identity(data: dict) -> None:
+    if not data["course"]["name"].strip():
+        data["course"]["name"] = "n"
+    parsed = CourseFile.model_validate(data)
+    again = parse_course_file(render(parsed), "x.toml")
+    assert again.model_dump() == parsed.model_dump()
