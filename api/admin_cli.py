@@ -151,7 +151,7 @@ def register(app: typer.Typer, *, load_packages: Callable[[], list[Any]]) -> Non
             actor = admin.console_actor(session, as_user)
             changes = apply_course_file(session, actor, parsed, load_packages(),
                                         dry_run=dry_run, reason=reason or f"course file {file}")
-            typer.echo(describe(changes))
+            typer.echo(describe(changes, parsed.course.timezone))
             if changes:
                 typer.echo("dry run: nothing changed" if dry_run else
                            f"applied {len(changes)} change(s)")

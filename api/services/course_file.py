@@ -8,8 +8,10 @@ file that applying leaves unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -192,8 +194,16 @@ def export_course_file(session: Session, slug: str, header: str = "") -> str:
     return render(parsed, header)
 
 
-def describe(changes: Sequence[Change], fmt: Callable[[Any], str] = repr) -> str:
-    """The changes as text for people, one object per line and one field per line below."""
+def describe(changes: Sequence[Change], timezone: str = "UTC") -> str:
+    """The changes as text for people, one object per line and one field per line below
+    (times in ``timezone``, as the course file writes them)."""
+    zone = ZoneInfo(timezone)
+
+    def fmt(value: Any) -> str:
+        if isinstance(value, datetime):
+            return value.astimezone(zone).isoformat()
+        return "none" if value is None else repr(value)
+
     if not changes:
         return "no changes: the course is as the file says"
     lines = []
