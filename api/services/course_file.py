@@ -19,15 +19,8 @@ from sqlalchemy.orm import Session
 from api.db import Assignment, Course, Enrollment, User
 from api.services import courses
 from api.services.courses import PackageInfo
-from core.course_file import (
-    AssignmentEntry,
-    Change,
-    CourseFile,
-    CourseFileError,
-    CourseState,
-    diff,
-    render,
-)
+from core.course_file import AssignmentEntry, CourseFile, CourseFileError, render
+from core.course_state import Change, CourseState, diff
 from core.errors import InvalidSetting, NotFound
 
 STAFF_ROLES = ("teacher", "assistant")
