@@ -145,11 +145,13 @@ def apply_course_file(session: Session, actor: User, parsed: CourseFile,
     creating a course: admins). Returns the changes (empty: it already was). A dry run
     carries them out too, so it refuses what applying would, then rolls back."""
     course, live = live_state(session, parsed.course.slug)
+    if course is None:  # refuse before anything else: not even "no changes" is told
+        courses.require_admin(actor)
+    else:
+        courses.require_teacher(session, actor, course)
     changes = diff(live, wanted_state(parsed, packages))
     if not changes:
         return changes
-    if course is not None:  # refuse before changing anything, with the course's message
-        courses.require_teacher(session, actor, course)
     try:
         order = sorted(changes, key=lambda c: ("course", "assignment", "staff").index(c.kind))
         for change in order:

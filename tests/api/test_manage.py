@@ -328,6 +328,9 @@ def test_course_file_over_rest(w: World) -> None:
     same = w.client.post("/api/v1/course-files", json={"text": text}, headers=w.as_("teacher"))
     assert same.status_code == 200, same.text
     assert same.json()["changes"] == [] and same.json()["summary"].startswith("no changes")
+    unchanged = w.client.post("/api/v1/course-files", json={"text": text},
+                              headers=w.as_("assistant"))
+    assert unchanged.status_code == 403  # not even "no changes" for an assistant
     promoted = text.replace('assistant = "assistant"', 'assistant = "teacher"')
     for who, code in (("assistant", 403), ("alice", 403), ("outsider", 403)):
         refused = w.client.post("/api/v1/course-files", json={"text": promoted},
