@@ -354,3 +354,15 @@ def test_course_file_over_rest(w: World) -> None:
     assert done.status_code == 200 and role_of(w, "assistant") == "teacher"
     (entry,) = audit(w, "course.role")
     assert entry.detail["reason"] == "promoted" and entry.actor_id == w.ids["teacher"]
+
+
+def test_course_time_reads_a_form_in_the_course_zone() -> None:
+    from api.services.courses import course_time
+
+    course = Course(slug="x", name="x", timezone="Europe/Prague")
+    assert course_time(course, datetime(2026, 10, 21, 22, 0)).astimezone(UTC) == datetime(
+        2026, 10, 21, 20, 0, tzinfo=UTC)
+    assert course_time(course, datetime(2026, 10, 28, 22, 0)).astimezone(UTC) == datetime(
+        2026, 10, 28, 21, 0, tzinfo=UTC)
+    aware = datetime(2026, 1, 1, tzinfo=UTC)
+    assert course_time(course, aware) is aware
