@@ -51,6 +51,10 @@ def _load_packages() -> list:
     return infos
 
 
+load_packages = _load_packages
+"""The installed packages (public name: `api.asgi` passes it to the app)."""
+
+
 def _run_worker(queues: str | None, concurrency: int | None) -> None:
     from worker.celery_app import WorkerSettings, run_worker
 
@@ -61,6 +65,10 @@ def _run_worker(queues: str | None, concurrency: int | None) -> None:
 from api.service_cli import register as _register_service  # noqa: E402
 
 _register_service(app, load_packages=_load_packages, run_worker=_run_worker)
+
+from api.admin_cli import register as _register_admin  # noqa: E402
+
+_register_admin(app, load_packages=_load_packages)
 
 from api.client.commands import register as _register_client  # noqa: E402
 
