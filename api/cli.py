@@ -6,9 +6,12 @@ the one place allowed to reach into both `api` and `worker` (see pyproject's con
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from worker.cli import grade
+from worker.package_cli import make_package_app
 
 app = typer.Typer(
     name="autograde",
@@ -27,28 +30,31 @@ app.command("grade")(grade)
 
 
 def _load_packages() -> list:
-    """Every shipped assignment package that loads, for publishing in the demo course."""
-    from api.services.demo import PackageInfo
+    """Every shipped assignment package that loads, added to the package store (a no-op for
+    a stored version), for publishing in the demo course."""
+    from api.services.packages import package_info
     from api.settings import Settings
-    from worker.packages import PackageError, load_package
+    from worker.package_store import add_package
+    from worker.packages import PackageError
 
+    settings = Settings()
     infos = []
-    for folder in sorted(Settings().assignments_dir.iterdir()):
+    for folder in sorted(settings.assignments_dir.iterdir()):
         if not (folder / "assignment.toml").is_file():
             continue
         try:
-            package = load_package(folder)
-        except PackageError as error:
+            package = add_package(settings.package_store_dir, folder).package
+        except (PackageError, OSError) as error:
             typer.echo(f"skipping assignment {folder.name}: {error}", err=True)
             continue
-        m, comp = package.manifest, package.manifest.competition
-        infos.append(PackageInfo(
-            name=m.name, title=m.title, kind=str(m.kind), points=m.points, bonus=m.bonus,
-            threshold=m.threshold, device=str(m.device), version=package.version,
-            metric_name=str(comp.metric) if comp else None,
-            metric_threshold=comp.threshold if comp else None,
-            higher_is_better=comp.higher_is_better if comp else True))
+        infos.append(package_info(package.manifest, package.version))
     return infos
+
+
+def _package_store() -> Path:
+    from api.settings import Settings
+
+    return Settings().package_store_dir
 
 
 def _run_worker(queues: str | None, concurrency: int | None) -> None:
@@ -65,6 +71,7 @@ _register_service(app, load_packages=_load_packages, run_worker=_run_worker)
 from api.client.commands import register as _register_client  # noqa: E402
 
 _register_client(app)
+app.add_typer(make_package_app(store=_package_store), name="package")
 
 
 def main() -> None:
