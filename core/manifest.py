@@ -276,23 +276,24 @@ class SuggestedLimits:
     """Limits for ``[limits]`` that fit the reference's runs (see `suggest_limits`)."""
 
     time_limit_s: float
-    """Whole seconds: `time_factor` x the slowest reference run, at least 1 s."""
+    """Whole seconds: `time_factor` x the slowest reference run, at least the course's 10 s."""
     memory_limit_mib: int
-    """Twice the reference's largest peak, rounded up to 64 MiB, at least 256 MiB."""
+    """Twice the reference's largest peak, rounded up to 64 MiB, at least 512 MiB."""
 
 
 def suggest_limits(limits: Limits, runs: Collection[tuple[float, float]]) -> SuggestedLimits:
     """Suggested package limits from the reference's ``(wall_s, memory_mib)`` runs.
 
     The time floor is what the engine's rule (`default_time_limit`) gives the slowest test,
-    rounded up to whole seconds, so a fast test is not judged on start-up noise; the memory
-    gives a solution twice the reference's peak, since students' code is rarely as lean.
+    rounded up to whole seconds and never below the course's default minimum (a fast test
+    is not judged on start-up noise). The memory gives a solution twice the reference's
+    peak and at least 512 MiB, since students' code is rarely as lean as the reference.
     """
     slowest = max((wall_s for wall_s, _ in runs), default=0.0)
     largest = max((memory_mib for _, memory_mib in runs), default=0.0)
     return SuggestedLimits(
-        time_limit_s=float(max(1, math.ceil(limits.time_factor * slowest))),
-        memory_limit_mib=max(256, 64 * math.ceil(2 * largest / 64)),
+        time_limit_s=float(max(Limits().time_limit_s, math.ceil(limits.time_factor * slowest))),
+        memory_limit_mib=max(512, 64 * math.ceil(2 * largest / 64)),
     )
 
 
