@@ -98,19 +98,37 @@ def corpus_cases(package_dir: Path) -> list[CorpusCase]:
         where = f"{path} [cases.{name}]"
         if not isinstance(expected, dict):
             raise PackageError(f"{where}: must be a table")
-        unknown = sorted(set(expected) - CASE_KEYS)
-        if unknown:
-            raise PackageError(f"{where}: unknown key(s) {', '.join(unknown)}")
-        if not isinstance(expected.get("score"), int | float):
-            raise PackageError(f"{where}: `score` (the expected total) is required")
-        for verdict in [expected.get("verdict", "OK"), *expected.get("verdicts", {}).values()]:
-            if verdict not in {v.value for v in Verdict}:
-                raise PackageError(f"{where}: {verdict!r} is not a verdict")
+        problem = _case_problem(expected)
+        if problem:
+            raise PackageError(f"{where}: {problem}")
         case = CorpusCase(Path(package_dir), name, expected)
         if not case.folder.is_dir():
             raise PackageError(f"{where}: no folder {case.folder}")
         found.append(case)
     return found
+
+
+def _case_problem(expected: dict[str, Any]) -> str:
+    """What is wrong with one case's table, or ""."""
+    unknown = sorted(set(expected) - CASE_KEYS)
+    if unknown:
+        return f"unknown key(s) {', '.join(unknown)}"
+    if not isinstance(expected.get("score"), int | float):
+        return "`score` (the expected total, a number) is required"
+    verdicts = expected.get("verdicts", {})
+    if not isinstance(verdicts, dict):
+        return "`verdicts` must be a table of test name = verdict"
+    for verdict in [expected.get("verdict", "OK"), *verdicts.values()]:
+        if verdict not in {v.value for v in Verdict}:
+            return f"{verdict!r} is not a verdict"
+    fragments = expected.get("message_contains", [])
+    if not isinstance(fragments, list) or not all(isinstance(f, str) for f in fragments):
+        return "`message_contains` must be a list of strings"
+    if not isinstance(expected.get("slow", False), bool):
+        return "`slow` must be true or false"
+    if not isinstance(expected.get("metric", 0.0), int | float):
+        return "`metric` must be a number"
+    return ""
 
 
 def case_problems(case: CorpusCase, report: EvaluationReport) -> list[str]:
