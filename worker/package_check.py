@@ -108,6 +108,13 @@ def corpus_cases(package_dir: Path) -> list[CorpusCase]:
     return found
 
 
+def corpus_problems(cases: list[CorpusCase]) -> list[str]:
+    """What the corpus as a whole lacks: a good solution (the authors' guide asks for one)."""
+    if any(float(case.expected["score"]) == 1.0 for case in cases):
+        return []
+    return ["the corpus has no good solution (a case with score = 1.0)"]
+
+
 def _case_problem(expected: dict[str, Any]) -> str:
     """What is wrong with one case's table, or ""."""
     unknown = sorted(set(expected) - CASE_KEYS)
@@ -221,8 +228,7 @@ def check_package(directory: Path, *, runner: Any, cache: Any, device: str = "cp
     if check.runs:
         check.suggested = suggest_limits(manifest.limits, [(run.wall_s, run.memory_mib)
                                                            for run in check.runs])
-    if not any(float(case.expected["score"]) == 1.0 for case in cases):
-        check.problems.append("the corpus has no good solution (a case with score = 1.0)")
+    check.problems += corpus_problems(cases)
     for case in cases:
         skip = skip_slow and case.slow
         check.cases[case.name] = None if skip else check_case(
@@ -242,6 +248,8 @@ def format_check(check: PackageCheck) -> str:
         lines += [f"  {run.test:24s} {run.wall_s:9.2f}s {run.memory_mib:6.0f} MiB "
                   f"{run.time_limit_s:10.1f}s {run.memory_limit_mib:9d} MiB"
                   for run in check.runs]
+    if package is not None and package.manifest.competition is not None:
+        lines.append("  competition: predictions are scored, no reference runs")
     if check.suggested is not None and package is not None:
         now = package.manifest.limits
         lines.append(f"  suggested [limits]: time_limit_s = {check.suggested.time_limit_s:g}"

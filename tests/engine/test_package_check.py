@@ -14,7 +14,13 @@ from api.cli import app
 from core.manifest import Limits, suggest_limits
 from core.report import EvaluationReport, TestReport
 from core.verdicts import Verdict
-from worker.package_check import CorpusCase, case_problems, check_package, corpus_cases
+from worker.package_check import (
+    CorpusCase,
+    case_problems,
+    check_package,
+    corpus_cases,
+    corpus_problems,
+)
 from worker.packages import PackageError
 
 SHIPPED = Path(__file__).resolve().parents[2] / "assignments" / "numpy_entropy"
@@ -94,6 +100,13 @@ def test_suggested_limits_follow_the_slowest_and_largest_reference_run() -> None
     assert suggest_limits(limits, [(0.1, 3.0)]).time_limit_s == 10.0  # the course's floor
     suggested = suggest_limits(limits, [(4.2, 300.0), (1.0, 700.0)])
     assert (suggested.time_limit_s, suggested.memory_limit_mib) == (13.0, 1408)
+
+
+def test_a_corpus_without_a_good_solution_is_a_problem(package: Path) -> None:
+    corpus = package / "corpus" / "corpus.toml"
+    corpus.write_text(corpus.read_text().replace("score = 1.0", "score = 0.5"))
+    assert corpus_problems(corpus_cases(package)) == [
+        "the corpus has no good solution (a case with score = 1.0)"]
 
 
 def test_a_broken_manifest_is_a_problem(package: Path) -> None:
