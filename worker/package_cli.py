@@ -57,14 +57,15 @@ def make_package_app(store: Callable[[], Path]) -> typer.Typer:
         from worker.package_store import add_package
         from worker.packages import PackageError
 
+        root = store()
         try:
-            result = add_package(store(), directory)
-        except PackageError as error:
+            result = add_package(root, directory)
+        except (PackageError, OSError) as error:
             typer.echo(f"autograde package add: {error}", err=True)
             raise typer.Exit(code=EXIT_PROBLEM) from None
         package = result.package
         state = "stored" if result.added else "already stored, nothing changed:"
-        typer.echo(f"{state} {package.manifest.name} version {package.version}")
+        typer.echo(f"{state} {package.manifest.name} version {package.version} in {root}")
 
     @app.command("list")
     def list_versions(
