@@ -16,6 +16,7 @@ from api.db import Assignment, AuditLog, Evaluation, EvaluationKind, Submission,
 from api.db.service_models import RegradeItem, RegradeSet
 from api.settings import Settings
 from core.errors import BadInput, Conflict
+from worker.contract import EvaluateRequest
 
 OPEN = "open"
 
@@ -44,7 +45,7 @@ def start_regrade(
     author_id: int,
     submission_ids: list[int] | None = None,
     package_version: str | None = None,
-) -> tuple[RegradeSet, list]:
+) -> tuple[RegradeSet, list[tuple[EvaluateRequest, str]]]:
     """Open a re-grade set over the assignment's submissions (or the given ones), against
     the assignment's package version or another one the package store holds."""
     from api.services.packages import has_version
