@@ -6,9 +6,12 @@ the one place allowed to reach into both `api` and `worker` (see pyproject's con
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from worker.cli import grade
+from worker.package_cli import make_package_app
 
 app = typer.Typer(
     name="autograde",
@@ -27,13 +30,16 @@ app.command("grade")(grade)
 
 
 def _load_packages() -> list:
-    """Every shipped assignment package that loads, for publishing in the demo course."""
-    from api.services.demo import PackageInfo
+    """The packages that can be published: every shipped package that loads (added to the
+    package store, a no-op for a stored version), then the store's other versions."""
+    from api.services.packages import package_info, stored_packages
     from api.settings import Settings
+    from worker.package_store import add_package
     from worker.packages import PackageError, load_package
 
+    settings = Settings()
     infos = []
-    for folder in sorted(Settings().assignments_dir.iterdir()):
+    for folder in sorted(settings.assignments_dir.iterdir()):
         if not (folder / "assignment.toml").is_file():
             continue
         try:
@@ -41,18 +47,25 @@ def _load_packages() -> list:
         except PackageError as error:
             typer.echo(f"skipping assignment {folder.name}: {error}", err=True)
             continue
-        m, comp = package.manifest, package.manifest.competition
-        infos.append(PackageInfo(
-            name=m.name, title=m.title, kind=str(m.kind), points=m.points, bonus=m.bonus,
-            threshold=m.threshold, device=str(m.device), version=package.version,
-            metric_name=str(comp.metric) if comp else None,
-            metric_threshold=comp.threshold if comp else None,
-            higher_is_better=comp.higher_is_better if comp else True))
-    return infos
+        try:  # workers also grade from the shipped folder while its hash matches
+            add_package(settings.package_store_dir, folder)
+        except (PackageError, OSError) as error:
+            typer.echo(f"assignment {folder.name} is not in the package store: {error}",
+                       err=True)
+        infos.append(package_info(package.manifest, package.version))
+    shipped = {(info.name, info.version) for info in infos}
+    return infos + [info for info in stored_packages(settings)
+                    if (info.name, info.version) not in shipped]
 
 
 load_packages = _load_packages
 """The installed packages (public name: `api.asgi` passes it to the app)."""
+
+
+def _package_store() -> Path:
+    from api.settings import Settings
+
+    return Settings().package_store_dir
 
 
 def _run_worker(queues: str | None, concurrency: int | None) -> None:
@@ -73,6 +86,7 @@ _register_admin(app, load_packages=_load_packages)
 from api.client.commands import register as _register_client  # noqa: E402
 
 _register_client(app)
+app.add_typer(make_package_app(store=_package_store), name="package")
 
 
 def main() -> None:

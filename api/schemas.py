@@ -218,6 +218,9 @@ class ExtensionPublic(Out):
 class RegradeCreate(BaseModel):
     submission_ids: list[int] | None = None
     """None: every submission of the assignment."""
+    package_version: str | None = None
+    """None: the assignment's version; another stored version (``autograde package add``)
+    moves the assignment to it when the set is applied."""
 
 
 class RegradeItemStaff(Out):

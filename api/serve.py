@@ -27,18 +27,20 @@ WORKER_SECRETS = ("AUTOGRADE_DATABASE_URL", "AUTOGRADE_SECRET_KEY")
 
 def prepare(settings: Settings, load_packages: Callable[[], list[PackageInfo]]
             ) -> list[tuple[str, str, str]] | None:
-    """Migrate the database and, on first start, create the demo course."""
+    """Migrate the database, add the shipped packages to the package store (a no-op for the
+    versions it holds) and, on first start, create the demo course."""
     from api.db import make_engine, make_sessionmaker, upgrade
     from api.services.demo import ensure_demo
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.db_url, "heads")
+    packages = load_packages()
     if not settings.demo or settings.environment == "production":
         return None
     engine = make_engine(settings.db_url)
     try:
         with make_sessionmaker(engine)() as session:
-            return ensure_demo(session, load_packages())
+            return ensure_demo(session, packages)
     finally:
         engine.dispose()
 
@@ -48,6 +50,7 @@ def child_env(settings: Settings, *, trusted: bool) -> dict[str, str]:
     env = dict(os.environ)
     env["AUTOGRADE_DATA_DIR"] = str(settings.data_dir.resolve())
     env["AUTOGRADE_ASSIGNMENTS_DIR"] = str(settings.assignments_dir)
+    env["AUTOGRADE_PACKAGE_STORE"] = str(settings.package_store_dir.resolve())
     if settings.broker_url:
         env["AUTOGRADE_BROKER_URL"] = settings.broker_url
     if trusted:

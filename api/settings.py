@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     demo: bool = True
     """Create a demo course and accounts on first start (embedded mode)."""
 
+    package_store: Path | None = None
+    """The package store (``autograde package add`` writes it, workers read it); empty means
+    ``<data_dir>/packages``."""
+
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:
         if self.environment == "production":
@@ -95,6 +99,11 @@ class Settings(BaseSettings):
         if self.broker_url:
             return self.broker_url
         return f"sqla+sqlite:///{(self.data_dir / 'broker.sqlite3').resolve()}"
+
+    @property
+    def package_store_dir(self) -> Path:
+        """The effective package store (the workers' default is the same)."""
+        return self.package_store or self.data_dir / "packages"
 
     @property
     def blob_dir(self) -> Path:

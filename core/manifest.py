@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import math
 import re
 import tomllib
 from collections.abc import Collection, Mapping
@@ -33,9 +34,11 @@ __all__ = [
     "ArgValue", "CompetitionSpec", "Device", "JudgeKind", "JudgeSpec", "Kind", "Limits",
     "Manifest", "ManifestError", "SourceCheckSpec", "TestSpec", "default_time_limit",
     "Metric", "load_manifest", "missing_files", "package_version", "predictions_match",
+    "is_package_name", "is_package_version", "SuggestedLimits", "suggest_limits",
 ]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_VERSION = re.compile(r"^[0-9a-f]{64}$")
 
 
 class Kind(StrEnum):
@@ -256,6 +259,42 @@ def package_version(files: Mapping[str, bytes]) -> str:
         digest.update(len(content).to_bytes(8, "big"))
         digest.update(content)
     return digest.hexdigest()
+
+
+def is_package_name(name: str) -> bool:
+    """Whether `name` is a valid package name (also safe as one path component)."""
+    return _NAME.fullmatch(name) is not None
+
+
+def is_package_version(version: str) -> bool:
+    """Whether `version` looks like a `package_version` (64 lowercase hex digits)."""
+    return _VERSION.fullmatch(version) is not None
+
+
+@dataclass(frozen=True)
+class SuggestedLimits:
+    """Limits for ``[limits]`` that fit the reference's runs (see `suggest_limits`)."""
+
+    time_limit_s: float
+    """Whole seconds: `time_factor` x the slowest reference run, at least the course's 10 s."""
+    memory_limit_mib: int
+    """Twice the reference's largest peak, rounded up to 64 MiB, at least 512 MiB."""
+
+
+def suggest_limits(limits: Limits, runs: Collection[tuple[float, float]]) -> SuggestedLimits:
+    """Suggested package limits from the reference's ``(wall_s, memory_mib)`` runs.
+
+    The time floor is what the engine's rule (`default_time_limit`) gives the slowest test,
+    rounded up to whole seconds and never below the course's default minimum (a fast test
+    is not judged on start-up noise). The memory gives a solution twice the reference's
+    peak and at least 512 MiB, since students' code is rarely as lean as the reference.
+    """
+    slowest = max((wall_s for wall_s, _ in runs), default=0.0)
+    largest = max((memory_mib for _, memory_mib in runs), default=0.0)
+    return SuggestedLimits(
+        time_limit_s=float(max(Limits().time_limit_s, math.ceil(limits.time_factor * slowest))),
+        memory_limit_mib=max(512, 64 * math.ceil(2 * largest / 64)),
+    )
 
 
 def missing_files(manifest: Manifest, paths: Collection[str]) -> list[str]:

@@ -41,6 +41,13 @@ class WorkerSettings(BaseSettings):
     visibility_timeout_s: int = Field(default=3600, gt=0)
     broker_polling_interval_s: float = Field(default=0.1, gt=0)
     max_tasks_per_child: int = Field(default=200, gt=0)
+    package_store: Path | None = None
+    """The package store this worker reads (read-only); empty means ``<data_dir>/packages``."""
+
+    @property
+    def package_store_dir(self) -> Path:
+        """Same default as the API's settings: ``<data_dir>/packages``."""
+        return self.package_store or self.data_dir / "packages"
 
     @property
     def effective_broker_url(self) -> str:

@@ -8,6 +8,11 @@ messages on the trusted ``record`` queue, each carrying ``(evaluation_id, attemp
 that the recorder can drop duplicates and stale attempts. The `Outcome` alone is the result.
 
 `celery_config` is the transport half of the contract: both sides must agree on it.
+
+The package store is the other shared interface: ``autograde package add`` (trusted side)
+writes each package version once into ``<store>/<name>/<version>/``, read-only, and workers
+read exactly the version a job names from there (`stored_package_dir`). A version directory
+appears by an atomic rename, so one that exists is complete.
 """
 
 from __future__ import annotations
@@ -16,7 +21,10 @@ import base64
 import functools
 import warnings
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Self
+
+from core.manifest import is_package_name, is_package_version
 
 EVALUATE_TASK = "autograde.evaluate"
 RECORD_STARTED_TASK = "autograde.record_started"
@@ -110,6 +118,34 @@ class Outcome(JsonMessage):
     error: str | None = None
     duration_s: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def stored_package_dir(store: Path, name: str, version: str) -> Path:
+    """Where version ``version`` of package ``name`` lives in the package store ``store``.
+
+    ValueError for a name or version that is not one, so a path never leaves the store."""
+    if not is_package_name(name):
+        raise ValueError(f"bad package name {name!r}")
+    if not is_package_version(version):
+        raise ValueError(f"bad package version {version!r}")
+    return Path(store) / name / version
+
+
+def has_package_version(store: Path, name: str, version: str) -> bool:
+    """Whether the store holds that version of that package (False for a malformed one)."""
+    try:
+        return stored_package_dir(store, name, version).is_dir()
+    except ValueError:
+        return False
+
+
+def stored_versions(store: Path, name: str) -> list[str]:
+    """The versions of package ``name`` in the store, oldest stored first."""
+    if not is_package_name(name):
+        return []
+    folders = [path for path in (Path(store) / name).glob("*")
+               if path.is_dir() and is_package_version(path.name)]
+    return [path.name for path in sorted(folders, key=lambda path: path.stat().st_mtime_ns)]
 
 
 def _sqlite_transport() -> str:

@@ -5,7 +5,9 @@ and publishes `Started`, periodic `Heartbeat`s, one `Progress` per judged test a
 to the trusted queue. It never touches a database. Progress is best-effort: a failed publish
 is logged and grading goes on; the `Outcome` is the result. Our own failures (a missing
 package, an engine crash) become an `Outcome` with ``error`` set; the recorder decides
-whether to retry.
+whether to retry. The package is exactly the version the job names, read from the package
+store (`worker.package_store.find_package`), so editing a package folder never changes what
+a queued or running job grades.
 """
 
 from __future__ import annotations
@@ -44,28 +46,22 @@ OUTCOME_RETRY = {"max_retries": 40, "interval_start": 0.5, "interval_step": 0.5,
                  "interval_max": 2.0}
 
 
-def resolve_package(assignments_dir: Path, name: str, version: str) -> Path:
-    """The folder of package ``name``; its version is checked by the engine's loader if any."""
-    if "/" in name or name.startswith(".") or not name:
-        raise ValueError(f"bad package name {name!r}")
-    folder = assignments_dir / name
-    if not folder.is_dir():
-        raise FileNotFoundError(f"assignment package {name!r} is not on this worker")
-    from worker.packages import load_package
+def resolve_package(assignments_dir: Path, name: str, version: str,
+                    store: Path | None = None) -> Path:
+    """The folder of exactly ``version`` of package ``name``: from the package store, or the
+    shipped folder when it hashes to that version (`worker.package_store.find_package`)."""
+    from worker.package_store import find_package
 
-    found = load_package(folder).version
-    if version and found != version:
-        raise LookupError(f"package {name} has version {found[:12]} on this worker, "
-                          f"the job wants {version[:12]}")
-    return folder
+    return find_package(store, assignments_dir, name, version)
 
 
 class Grader:
     """One per worker process: a warm runner (made on first use, after the pool's fork) and
     the reference cache, kept across jobs."""
 
-    def __init__(self, cache_dir: Path) -> None:
+    def __init__(self, cache_dir: Path, package_store: Path | None = None) -> None:
         self.cache_dir = cache_dir
+        self.package_store = package_store
         self.runner: Any = None
 
     def grade(self, request: EvaluateRequest, assignments_dir: Path, device: str,
@@ -74,10 +70,11 @@ class Grader:
 
         ``on_test`` hears each judged test (the engine ignores its errors)."""
         from worker.engine import grade_submission, make_runner
+        from worker.package_store import PackageUnavailable
         from worker.reference_cache import ReferenceCache
 
         package_dir = resolve_package(assignments_dir, request.package_name,
-                                      request.package_version)
+                                      request.package_version, self.package_store)
         if self.runner is None:
             self.runner = make_runner(device=device)
         try:
@@ -89,6 +86,10 @@ class Grader:
             raise
         if report.system_error:  # maybe a broken runner: start a fresh one next time
             self.close()
+        if report.version and report.version != request.package_version:
+            # Only a shipped folder can change under us (stored versions are read-only).
+            raise PackageUnavailable(f"package {request.package_name} changed while it was "
+                                     f"graded (now {report.version[:12]}); not a result")
         return report.to_dict()
 
     def close(self) -> None:
@@ -140,7 +141,8 @@ def evaluate(
 
 def register_evaluate(app: Celery, settings: WorkerSettings) -> None:
     """Register the evaluate task on ``app``."""
-    grader = Grader(settings.data_dir.resolve() / "reference-cache")
+    grader = Grader(settings.data_dir.resolve() / "reference-cache",
+                    settings.package_store_dir.resolve())
 
     @app.task(name=EVALUATE_TASK, bind=True, acks_late=True, reject_on_worker_lost=True)
     def evaluate_task(self: Any, payload: dict[str, Any]) -> None:

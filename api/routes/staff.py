@@ -148,10 +148,12 @@ def _regrade_view(session: SessionDep, row: RegradeSet) -> schemas.RegradeStaff:
              status_code=202)
 def start_regrade(body: schemas.RegradeCreate, access: StaffAssignment, request: Request,
                   session: SessionDep, settings: SettingsDep) -> schemas.RegradeStaff:
-    """Re-grade the assignment's submissions (or some) in the background, as one set."""
+    """Re-grade the assignment's submissions (or some) in the background, as one set; with
+    ``package_version``, against that stored version (applying the set moves to it)."""
     row, jobs = regrade.start_regrade(session, access.assignment, settings,
                                       author_id=access.member.user.id,
-                                      submission_ids=body.submission_ids)
+                                      submission_ids=body.submission_ids,
+                                      package_version=body.package_version)
     dispatch_all(request.app.state.dispatcher, jobs)
     return _regrade_view(session, row)
 

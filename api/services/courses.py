@@ -92,9 +92,9 @@ def find_package(packages: Sequence[PackageInfo], name: str,
                  version: str | None = None) -> PackageInfo:
     """The installed package ``name`` (at ``version`` when given), or `NotFound`.
 
-    The one lookup of "which package versions exist": today the packages installed under
-    the settings' ``assignments_dir`` (their content hashes), passed in by the composition
-    root; later the content-addressed package store.
+    The one lookup of "which package versions exist": the packages the composition root
+    passes in (`api.cli.load_packages`): the shipped folders under ``assignments_dir``
+    first (their content hashes), then every other version in the package store.
     """
     same_name = [p for p in packages if p.name == name]
     if not same_name:

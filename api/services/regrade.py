@@ -1,4 +1,9 @@
-"""Staff re-grades as sets: start in the background, compare, then apply or discard all."""
+"""Staff re-grades as sets: start in the background, compare, then apply or discard all.
+
+A set may grade against another stored version of the assignment's package: applying it
+then also moves the assignment to that version (audited, old -> new), so a package is
+updated without a code release and with the diff of points seen before it counts.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,8 @@ from sqlalchemy.orm import Session
 from api.db import Assignment, AuditLog, Evaluation, EvaluationKind, Submission, utcnow
 from api.db.service_models import RegradeItem, RegradeSet
 from api.settings import Settings
-from core.errors import Conflict
+from core.errors import BadInput, Conflict
+from worker.contract import EvaluateRequest
 
 OPEN = "open"
 
@@ -38,20 +44,28 @@ def start_regrade(
     *,
     author_id: int,
     submission_ids: list[int] | None = None,
-) -> tuple[RegradeSet, list]:
-    """Open a re-grade set over the assignment's submissions (or the given ones)."""
+    package_version: str | None = None,
+) -> tuple[RegradeSet, list[tuple[EvaluateRequest, str]]]:
+    """Open a re-grade set over the assignment's submissions (or the given ones), against
+    the assignment's package version or another one the package store holds."""
+    from api.services.packages import has_version
     from api.services.pipeline import job_for, open_evaluation
 
+    version = package_version or assignment.package_version
+    if version != assignment.package_version and not has_version(
+            settings, assignment.package_name, version):
+        raise BadInput(f"package {assignment.package_name} has no stored version "
+                       f"{version!r}; store it with `autograde package add` first")
     query = select(Submission).where(Submission.assignment_id == assignment.id)
     if submission_ids is not None:
         query = query.where(Submission.id.in_(submission_ids))
     regrade = RegradeSet(course_id=assignment.course_id, assignment_id=assignment.id,
-                         package_version=assignment.package_version, author_id=author_id)
+                         package_version=version, author_id=author_id)
     session.add(regrade)
     session.flush()
     jobs = []
     for submission in session.scalars(query.order_by(Submission.id)).all():
-        evaluation = open_evaluation(session, submission, assignment.package_version,
+        evaluation = open_evaluation(session, submission, version,
                                      kind=EvaluationKind.REGRADE.value, make_current=False)
         session.add(RegradeItem(regrade_set_id=regrade.id, submission_id=submission.id,
                                 old_evaluation_id=submission.current_evaluation_id,
@@ -59,7 +73,8 @@ def start_regrade(
         jobs.append(job_for(session, evaluation, settings))
     session.add(AuditLog.record("regrade.start", actor_id=author_id,
                                 course_id=assignment.course_id, object_type="regrade_set",
-                                object_id=regrade.id, submissions=len(jobs)))
+                                object_id=regrade.id, submissions=len(jobs),
+                                package_version=version))
     session.commit()
     return regrade, jobs
 
@@ -103,6 +118,7 @@ def close(session: Session, regrade: RegradeSet, *, apply: bool, author_id: int)
             submission = session.get(Submission, item.submission_id)
             if submission is not None and item.new_evaluation_id is not None:
                 submission.current_evaluation_id = item.new_evaluation_id
+        _move_version(session, regrade, author_id)
     regrade.status = "applied" if apply else "discarded"
     regrade.closed_at = utcnow()
     session.add(AuditLog.record(f"regrade.{regrade.status}", actor_id=author_id,
@@ -110,3 +126,28 @@ def close(session: Session, regrade: RegradeSet, *, apply: bool, author_id: int)
                                 object_id=regrade.id))
     session.commit()
     return regrade
+
+
+def _move_version(session: Session, regrade: RegradeSet, author_id: int) -> None:
+    """Applying a set of another version moves the assignment to it (audited).
+
+    Refused while a submission outside the set is graded with another version (it arrived
+    after the set started): applying would leave it on the old package unseen."""
+    assignment = session.get(Assignment, regrade.assignment_id)
+    assert assignment is not None
+    if assignment.package_version == regrade.package_version:
+        return
+    in_set = select(RegradeItem.submission_id).where(RegradeItem.regrade_set_id == regrade.id)
+    outside = session.scalars(
+        select(Submission.id).join(Evaluation, Evaluation.id == Submission.current_evaluation_id)
+        .where(Submission.assignment_id == assignment.id, Submission.id.not_in(in_set),
+               Evaluation.package_version != regrade.package_version)).all()
+    if outside:
+        raise Conflict(f"{len(outside)} submission(s) arrived after this re-grade started "
+                       "and are graded with the old version; discard this set and start a "
+                       "new one, which includes them")
+    session.add(AuditLog.record("assignment.package_version", actor_id=author_id,
+                                course_id=assignment.course_id, object_type="assignment",
+                                object_id=assignment.id, old=assignment.package_version,
+                                new=regrade.package_version, regrade_set=regrade.id))
+    assignment.package_version = regrade.package_version

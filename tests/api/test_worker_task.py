@@ -71,11 +71,15 @@ def test_our_crash_is_an_error_outcome() -> None:
 def test_package_names_cannot_escape(tmp_path) -> None:
     import pytest
 
+    from worker.package_store import PackageUnavailable
+
     for bad in ("../etc", "", ".hidden", "a/b"):
-        with pytest.raises((ValueError, FileNotFoundError)):
-            resolve_package(tmp_path, bad, "")
-    with pytest.raises(LookupError, match="version"):
+        with pytest.raises(ValueError, match="bad package name"):
+            resolve_package(tmp_path, bad, "0" * 64, store=tmp_path)
+    with pytest.raises(PackageUnavailable, match="version"):
         resolve_package(REPO / "assignments", "numpy_entropy", "not-the-version")
+    with pytest.raises(PackageUnavailable, match="lacks it and the shipped folder has"):
+        resolve_package(REPO / "assignments", "numpy_entropy", "0" * 64, store=tmp_path)
 
 
 def test_files_round_trip() -> None:

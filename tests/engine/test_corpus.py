@@ -1,38 +1,43 @@
-"""Every assignment's corpus of known submissions, graded by the real path in the sandbox.
+"""`autograde package check` on every shipped package, one pytest case per step.
 
-Each `assignments/*/corpus/corpus.toml` lists cases, one folder of files each, under
-`[cases.<folder>]` with: `score` (expected total), `verdict` (of every test not listed in
-`verdicts`), `verdicts` (test name -> verdict), `message_contains` (fragments that must each
-appear in some failing test's message), `metric` (competitions) and `slow = true` (marks the
-case slow). Later assignments are picked up automatically. The reference cache is shared by
-the whole module, as on a worker.
+The steps are `worker.package_check`'s, the ones `check_package` (the command) runs: the
+manifest, the reference on every test (timed, in the sandbox, which fills the reference
+cache), then every corpus case graded by the real path and compared with its recorded
+outcome. Each `assignments/*/corpus/corpus.toml` lists cases, one folder of files each,
+under `[cases.<folder>]` with: `score` (expected total), `verdict` (of every test not listed
+in `verdicts`), `verdicts` (test name -> verdict), `message_contains` (fragments that must
+each appear in some failing test's message), `metric` (competitions) and `slow = true`
+(marks the case slow). Later assignments are picked up automatically. The reference cache
+is shared by the whole module, as on a worker, so no reference runs twice.
 """
 
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from core.verdicts import Verdict
+from worker.package_check import (
+    CorpusCase,
+    check_case,
+    check_references,
+    corpus_cases,
+    corpus_problems,
+)
+from worker.packages import load_package
 
 ASSIGNMENTS = Path(__file__).resolve().parents[2] / "assignments"
+PACKAGES = sorted(path.parent for path in ASSIGNMENTS.glob("*/assignment.toml"))
+assert len(PACKAGES) >= 8, "the shipped packages were not found"
 
 
-def corpus_cases() -> list[Any]:
-    cases = []
-    for corpus in sorted(ASSIGNMENTS.glob("*/corpus/corpus.toml")):
-        spec = tomllib.loads(corpus.read_text())
-        for name, expected in spec.get("cases", {}).items():
-            package = corpus.parent.parent
-            marks = [pytest.mark.slow] if expected.get("slow") else []
-            cases.append(pytest.param(package, corpus.parent / name, expected,
-                                      id=f"{package.name}/{name}", marks=marks))
-    return cases
+def case_params() -> list[Any]:
+    return [pytest.param(case, id=f"{package.name}/{case.name}",
+                         marks=[pytest.mark.slow] if case.slow else [])
+            for package in PACKAGES for case in corpus_cases(package)]
 
 
 @pytest.fixture(scope="module")
@@ -56,36 +61,23 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Any:
     return ReferenceCache(tmp_path_factory.mktemp("references"))
 
 
-def read_files(folder: Path) -> dict[str, bytes]:
-    return {path.relative_to(folder).as_posix(): path.read_bytes()
-            for path in sorted(folder.rglob("*")) if path.is_file()}
+@pytest.mark.sandbox
+@pytest.mark.parametrize("package", PACKAGES, ids=[p.name for p in PACKAGES])
+def test_reference_runs_on_every_test(package: Path, runner: Any, cache: Any) -> None:
+    loaded = load_package(package)
+    runs, problems, _ = check_references(loaded, runner=runner, cache=cache)
+    assert problems == []
+    assert [run.test for run in runs] == [test.name for test in loaded.manifest.tests]
+    assert all(run.time_limit_s > run.wall_s for run in runs)  # room beyond the reference
 
 
 @pytest.mark.sandbox
-@pytest.mark.parametrize(("package", "case", "expected"), corpus_cases())
-def test_corpus_case(package: Path, case: Path, expected: dict[str, Any], runner: Any,
-                     cache: Any) -> None:
-    from worker.engine import grade_submission
-
-    report = grade_submission(package, read_files(case), cache=cache, runner=runner)
-    details = "\n".join(f"{t.name}: {t.verdict} {t.message!r}" for t in report.tests)
-    assert report.system_error is None, report.system_error
-    default = Verdict(expected.get("verdict", "OK"))
-    wanted = {name: Verdict(v) for name, v in expected.get("verdicts", {}).items()}
-    got = {test.name: test.verdict for test in report.tests}
-    assert got == {test.name: wanted.get(test.name, default) for test in report.tests}, details
-    assert report.score == pytest.approx(expected["score"], abs=1e-9), details
-    if "metric" in expected:  # competitions
-        assert report.metric == pytest.approx(expected["metric"], abs=1e-9), details
-    failing = " | ".join(test.message for test in report.tests if not test.passed)
-    for fragment in expected.get("message_contains", []):
-        assert fragment in failing, f"{fragment!r} not in messages:\n{details}"
+@pytest.mark.parametrize("case", case_params())
+def test_corpus_case(case: CorpusCase, runner: Any, cache: Any) -> None:
+    assert check_case(case, runner=runner, cache=cache) == []
 
 
-def test_every_corpus_case_has_a_folder() -> None:
-    cases = corpus_cases()
-    assert cases, "no corpus found"
-    for case in cases:
-        package, folder, expected = case.values
-        assert folder.is_dir(), folder
-        assert "score" in expected, folder
+@pytest.mark.parametrize("package", PACKAGES, ids=[p.name for p in PACKAGES])
+def test_manifest_and_corpus_of_every_package(package: Path) -> None:
+    assert load_package(package).manifest.name == package.name
+    assert corpus_problems(corpus_cases(package)) == []

@@ -116,12 +116,22 @@ def _run(context: TestContext, test: spec.TestSpec, files: Mapping[str, bytes],
 
 def reference_result(context: TestContext, test: spec.TestSpec) -> CachedReference:
     """The reference's outcome for `test`: cached, or computed now and cached."""
-    key = ReferenceKey(context.package.version, test.name, context.device,
-                       context.torch_version)
     if context.cache is not None:
-        cached = context.cache.get(key)
+        cached = context.cache.get(_reference_key(context, test))
         if cached is not None:
             return cached
+    return run_reference(context, test)[0]
+
+
+def _reference_key(context: TestContext, test: spec.TestSpec) -> ReferenceKey:
+    return ReferenceKey(context.package.version, test.name, context.device,
+                        context.torch_version)
+
+
+def run_reference(context: TestContext, test: spec.TestSpec) -> tuple[CachedReference, RunRecord]:
+    """Run the reference on `test` now and cache it; with the run's record (time, memory).
+
+    SystemFault when the reference fails: that is the package's fault, never a student's."""
     source = context.package.reference_path.read_bytes()
     # The reference gets the generous limit: its own time is what sets the student's.
     record = _run(context, test, {"reference.py": source},
@@ -133,8 +143,8 @@ def reference_result(context: TestContext, test: spec.TestSpec) -> CachedReferen
                           + staff_detail(record))
     entry = CachedReference(payload=record.payload, wall_s=record.wall_s)
     if context.cache is not None:
-        context.cache.put(key, entry)
-    return entry
+        context.cache.put(_reference_key(context, test), entry)
+    return entry, record
 
 
 def grade_test(context: TestContext, test: spec.TestSpec) -> TestReport:
