@@ -16,6 +16,7 @@ from pathlib import Path
 
 from core.report import EvaluationReport, TestReport
 from core.scoring import assignment_score
+from core.submission_files import without_bytecode
 from core.verdicts import Verdict
 from worker.engine import spec
 from worker.engine.competition import grade_competition
@@ -123,8 +124,9 @@ def _grade_tests(
     on_test: Callable[[TestReport], None] | None = None,
 ) -> EvaluationReport:
     """Pre-checks, then every test in manifest order."""
-    context = TestContext(package=package, files=dict(files), device=device, cache=cache,
-                          runner=runner, torch_version=_torch_version())
+    # Compiled Python never reaches a run: Python would prefer it to the visible source.
+    context = TestContext(package=package, files=without_bytecode(files), device=device,
+                          cache=cache, runner=runner, torch_version=_torch_version())
     reports = precheck_reports(context)
     if reports is not None:
         for report in reports:
