@@ -49,9 +49,13 @@ def clean_text(text: str, limit: int = MESSAGE_MAX_CHARS) -> str:
     """
     if not isinstance(text, str):
         text = str(text)
-    text = _cut(text, limit)
-    text = _UNSAFE.sub(_visible, text.replace("\r\n", "\n"))
-    return _cut(text, limit)  # escapes may have lengthened it
+    return _cut(printable(_cut(text, limit)), limit)  # escapes may have lengthened it
+
+
+def printable(text: str) -> str:
+    """`text` with control characters, direction overrides and lone surrogates
+    neutralised as `clean_text` does, at any length (for a terminal or a CSV file)."""
+    return _UNSAFE.sub(_visible, text.replace("\r\n", "\n"))
 
 
 def _cut(text: str, limit: int) -> str:

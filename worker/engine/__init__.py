@@ -118,6 +118,13 @@ def _notify(on_test: Callable[[TestReport], None] | None, report: TestReport) ->
         log.warning("the on_test callback failed for test %s", report.name, exc_info=True)
 
 
+def public_first(tests: tuple[spec.TestSpec, ...]) -> list[int]:
+    """The order tests run in: public ones first, then hidden ones (manifest order within
+    each). A student sees public results as they come and hidden ones only all together at
+    the end, so no public result's arrival time can measure a hidden test's duration."""
+    return sorted(range(len(tests)), key=lambda index: tests[index].hidden)
+
+
 def _grade_tests(
     package: Package, files: Mapping[str, bytes], device: str,
     cache: ReferenceCache | None, runner: Runner,
@@ -132,11 +139,12 @@ def _grade_tests(
         for report in reports:
             _notify(on_test, report)
     else:
-        judged = []
-        for test in spec.tests(package.manifest):
-            judged.append(grade_test(context, test))
-            _notify(on_test, judged[-1])
-        reports = tuple(judged)
+        tests = spec.tests(package.manifest)
+        judged: dict[int, TestReport] = {}
+        for index in public_first(tests):
+            judged[index] = grade_test(context, tests[index])
+            _notify(on_test, judged[index])
+        reports = tuple(judged[index] for index in range(len(tests)))
     fault = next((test.detail for test in reports if test.verdict is Verdict.SYSTEM_ERROR), None)
     return EvaluationReport(
         assignment=spec.name(package.manifest), version=package.version,
