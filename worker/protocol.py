@@ -297,7 +297,8 @@ def run_submission(
         try:
             return values.encode({"status": "ok", "value": plain, "main_s": main_s})
         except values.TooLarge as error:
-            raise ProtocolError(ErrorKind.VALUE_LIMIT, f"main() returned too much: {error}.")
+            message = f"main() returned too much: {error}."
+            raise ProtocolError(ErrorKind.VALUE_LIMIT, message) from None
         except Exception as error:  # noqa: BLE001 - the codec says what it cannot encode
             raise ProtocolError(
                 ErrorKind.BAD_VALUE,
@@ -374,7 +375,7 @@ def source_only_imports(directory: Path) -> None:
         inside = path == root or path.startswith(root + os.sep)
         if not inside or (path + os.sep).startswith(python):
             raise ImportError("not the submission's directory")
-        return importlib.machinery.FileFinder(entry, details)  # type: ignore[arg-type]
+        return importlib.machinery.FileFinder(entry, details)
 
     sys.path_hooks.insert(0, hook)
     sys.path_importer_cache.clear()

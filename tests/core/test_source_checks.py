@@ -127,7 +127,8 @@ def test_a_1500_term_expression_is_a_finding_not_a_recursion_error() -> None:
 
 def test_a_long_attribute_chain_resolves_without_recursion() -> None:
     chain = "torch" + ".x" * 900 + ".backward()"
-    findings = check_source(f"import torch\n{chain}\n", SourceCheckSpec(forbidden_calls=("backward",)))
+    spec = SourceCheckSpec(forbidden_calls=("backward",))
+    findings = check_source(f"import torch\n{chain}\n", spec)
     assert [f.what for f in findings] == ["calling .backward()"]
 
 
