@@ -464,3 +464,12 @@ def test_rows_of_an_empty_array_are_counted_not_listed() -> None:
     judgement = judge_value((1.0, 2.0), np.zeros((10**7, 0)))
     assert judgement.message == "result: expected 2 values but got 10000000 values"
     assert judge_value((1.0, 2.0), np.array([1.0, 2.0])).score == 1.0
+
+
+def test_a_flood_of_lines_is_refused_before_splitting() -> None:
+    from core.judges import judge_metric
+
+    judgement = judge_metric("\n" * 20_000_000, "1\n2\n", threshold=0.5)
+    assert judgement.verdict is Verdict.WRONG_ANSWER
+    assert judgement.message == ("the predictions file has 20000000 lines but the test set "
+                                 "has 2 items (one label per line)")
