@@ -130,7 +130,7 @@ def test_running_submission_shows_each_test_as_it_finishes(world: World) -> None
 def test_staff_flow_over_the_service(world: World) -> None:
     w, cid = world, world.ids["course"]
     csrf = sign_in(w, "alice")
-    sid = upload(w, csrf)
+    sid = upload(w, csrf, GOOD_MAIN + "# trojan \u202e source\n".encode())
     record(w, [("1", "OK", ""), ("2", "OK", "")], 1.0)
     assert "3</strong> of 3 points" in w.client.get(f"/submissions/{sid}/live").text
     tcsrf = sign_in(w, "teacher")
@@ -140,6 +140,8 @@ def test_staff_flow_over_the_service(world: World) -> None:
     assert w.client.get(cell).headers["location"] == f"/courses/{cid}/staff/submissions/{sid}"
     staff_page = w.client.get(f"/courses/{cid}/staff/submissions/{sid}").text
     assert '<span class="tok-nf">main</span>' in staff_page and "Override points" in staff_page
+    # A direction override in the source is shown as an escape, not obeyed (issue 13).
+    assert "\\u202e" in staff_page and "\u202e" not in staff_page
     assert "Evaluations" in staff_page and "w1" in staff_page  # the worker of attempt 1
     r = w.client.post(f"/courses/{cid}/staff/submissions/{sid}/adjust",
                       data={"csrf_token": tcsrf, "kind": "override", "points": "1",
