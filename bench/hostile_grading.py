@@ -8,6 +8,29 @@ fresh process, and prints per case: the verdicts (public test, hidden test), the
 process's peak memory (VmHWM, reset before each case through /proc/self/clear_refs), its
 CPU seconds (the sandboxed child's are not the grader's) and the ratio of the peak to the
 correct solution's. The reference results are cached by a first, unmeasured grading.
+
+Measured on the development machine (2 shared cores, cgroup v1), 2026-12-06; "before" is
+the same corpus graded by the tree before issue 13 (one process per case):
+
+| case | before: verdicts, peak MiB, CPU s | after: verdicts, peak MiB, CPU s |
+|---|---|---|
+| correct | OK, 222.0, 0.004 | OK, 226.2, 0.005 |
+| zero_rows | WRONG_ANSWER, 1521.7, 2.395 | WRONG_ANSWER, 226.2, 0.004 |
+| zero_rows_2e40 | SYSTEM_ERROR (MemoryError) | OUTPUT_LIMIT, 226.2, 0.004 |
+| forged_frame | WRONG_ANSWER, 989.1, 14.278 | OUTPUT_LIMIT, 270.9, 0.209 |
+| forged_array | SYSTEM_ERROR (MemoryError) | OUTPUT_LIMIT, 241.2, 0.004 |
+| huge_exception | RUNTIME_ERROR, 317.0, 0.132, message uncapped | RUNTIME_ERROR, 241.2, 0.004 |
+| forged_message | report not encodable as UTF-8 | RUNTIME_ERROR, 261.2, 0.119 |
+| escapes | report not encodable as UTF-8 | RUNTIME_ERROR, 226.2, 0.004 |
+| deep_expression | SYSTEM_ERROR (RecursionError) | FORBIDDEN, 228.4, 0.078 |
+| padded_source | RUNTIME_ERROR, 1009.4, 6.121 | RUNTIME_ERROR, 232.4, 0.001 |
+| file_and_folder | SYSTEM_ERROR (FileExistsError) | RUNTIME_ERROR, 232.4, 0.001 |
+| long_name | SYSTEM_ERROR (File name too long) | RUNTIME_ERROR, 232.4, 0.001 |
+| pycache_shadow | OK (the .pyc ran, not the wrong .py) | WRONG_ANSWER, 232.4, 0.004 |
+| sourceless_pyc | OK (the .pyc ran) | RUNTIME_ERROR, 232.4, 0.004 |
+| runtime_pyc | OK (the .pyc ran) | WRONG_ANSWER, 232.4, 0.005 |
+
+After, the largest peak is 1.20x the correct solution's (forged_frame, +45 MiB).
 """
 
 from __future__ import annotations
