@@ -19,7 +19,6 @@ a sandbox, which is how the protocol's pieces are unit-tested.
 from __future__ import annotations
 
 import argparse
-import importlib.machinery
 import importlib.util
 import os
 import re
@@ -35,6 +34,7 @@ from typing import Any
 
 from core import values
 from core.text import DETAIL_MAX_CHARS, MESSAGE_MAX_CHARS, clean_text
+from worker.source_only import SourceOnlyLoader, source_only_imports
 
 MODULE_NAME = "submission"
 """The name the student's main file is imported under (anything but `__main__`)."""
@@ -336,46 +336,3 @@ def read_outcome(payload: bytes) -> Outcome:
         message=clean_text(str(envelope.get("message", "")), MESSAGE_MAX_CHARS),
         trace=clean_text(str(envelope.get("traceback", "")), DETAIL_MAX_CHARS),
     )
-
-
-# --- no bytecode: the submission runs from the source staff can read ---------------------
-
-
-class SourceOnlyLoader(importlib.machinery.SourceFileLoader):
-    """Compiles a submission's module from its source; never reads or writes a cache.
-
-    Python would otherwise run ``__pycache__/<name>.cpython-3XX.pyc`` (an unchecked-hash one
-    without even looking at the source) instead of the visible ``.py``.
-    """
-
-    def path_stats(self, path: str) -> Mapping[str, Any]:
-        # Without the source's stats SourceLoader.get_code neither reads nor writes bytecode.
-        raise OSError("bytecode caches are not used for submitted code")
-
-
-def _python_roots() -> tuple[str, ...]:
-    import site
-
-    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, *site.getsitepackages()}
-    return tuple(os.path.realpath(root) + os.sep for root in roots if root)
-
-
-def source_only_imports(directory: Path) -> None:
-    """Imports from `directory` (the submission) find only `.py` files, compiled from
-    source: no sourceless `.pyc`, no `__pycache__`, no extension modules; and nothing
-    writes bytecode. The Python installation (which may sit below it, bound into the
-    scratch dir in a CI clone) keeps its usual finders."""
-    sys.dont_write_bytecode = True
-    root = os.path.realpath(directory)
-    python = _python_roots()
-    details = (SourceOnlyLoader, importlib.machinery.SOURCE_SUFFIXES)
-
-    def hook(entry: str) -> importlib.machinery.FileFinder:
-        path = os.path.realpath(entry or ".")
-        inside = path == root or path.startswith(root + os.sep)
-        if not inside or (path + os.sep).startswith(python):
-            raise ImportError("not the submission's directory")
-        return importlib.machinery.FileFinder(entry, details)
-
-    sys.path_hooks.insert(0, hook)
-    sys.path_importer_cache.clear()
