@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from core.text import DETAIL_MAX_CHARS, MESSAGE_MAX_CHARS, NAME_MAX_CHARS, clean_text
 from core.verdicts import VERDICT_TEXT, Verdict
 
 
@@ -60,6 +61,11 @@ class TestReport:
     """Staff-only: stdout/stderr tails, traceback, internals. Never shown to students."""
 
     def __post_init__(self) -> None:
+        # Messages carry what the student's run printed or raised: bounded and printable
+        # from here on, wherever the report goes (broker, database, terminal, page).
+        for field, limit in (("name", NAME_MAX_CHARS), ("message", MESSAGE_MAX_CHARS),
+                             ("detail", DETAIL_MAX_CHARS)):
+            object.__setattr__(self, field, clean_text(getattr(self, field), limit))
         if not 0.0 <= self.score <= 1.0:
             raise ValueError(f"test {self.name!r}: score {self.score!r} is outside [0, 1]")
         if not self.weight >= 0.0:
@@ -164,6 +170,9 @@ class EvaluationReport:
     """The torch version the worker graded with."""
 
     def __post_init__(self) -> None:
+        if self.system_error is not None:
+            object.__setattr__(self, "system_error",
+                               clean_text(self.system_error, DETAIL_MAX_CHARS))
         if not 0.0 <= self.score <= 1.0:
             raise ValueError(f"evaluation score {self.score!r} is outside [0, 1]")
 
@@ -246,6 +255,16 @@ class EvaluationReport:
         if self.system_error is not None:
             view["system_error_text"] = VERDICT_TEXT[Verdict.SYSTEM_ERROR][1]
         return view
+
+
+def shown_while_running(hidden: bool) -> bool:
+    """Whether a student sees a test's provisional result before the evaluation is done.
+
+    Public tests: yes, as they are judged. Hidden tests: only with the final report, all
+    at once, so the moment each one finished (a duration the student's code controls, e.g.
+    by sleeping as long as a hidden input is large) reveals nothing about its data.
+    """
+    return not hidden
 
 
 def student_view(report: EvaluationReport) -> dict[str, Any]:

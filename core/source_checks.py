@@ -15,15 +15,23 @@ ag.grad(...)`` and ``from torch.autograd import grad as g; g(...)`` are both
   ``hasattr``/``delattr`` with that literal name.
 
 This is a teaching aid against honest mistakes, not a security boundary (the sandbox is).
+It runs on the trusted side, so it is bounded: a file over
+`core.submission_files.MAX_SOURCE_BYTES` is not parsed, the tree is walked without
+recursion, and code nested deeper than `MAX_AST_DEPTH` is itself a finding (a 1,500-term
+expression is 1,500 levels deep).
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from core.manifest import SourceCheckSpec
+from core.submission_files import MAX_SOURCE_BYTES
+
+MAX_AST_DEPTH = 1000
+"""The deepest syntax tree the check follows; deeper code is reported, not checked."""
 
 _ATTRIBUTE_BUILTINS = frozenset({"getattr", "setattr", "hasattr", "delattr"})
 _IMPORT_FUNCTIONS = frozenset({"importlib.import_module", "__import__"})
@@ -58,6 +66,10 @@ def check_source(
     source: str | bytes, spec: SourceCheckSpec, file: str = "solution.py"
 ) -> list[Finding]:
     """Findings in one file's source, sorted by line; a syntax error is one finding."""
+    if len(source) > MAX_SOURCE_BYTES:
+        return [Finding(file, 0, "a file too large to check",
+                        f"{file} has more than {MAX_SOURCE_BYTES // 1024} KiB of source, "
+                        "more than the source check reads; make it shorter.")]
     try:
         tree = ast.parse(source, filename=file)
     except SyntaxError as error:
@@ -68,8 +80,19 @@ def check_source(
         reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
         return [Finding(file, 0, "unparsable source",
                         f"{file} cannot be parsed: {reason}", True)]
+    # Depth first, in a pass of its own: resolving a name chain costs its length per node.
+    deep = next((node for node, depth in _walk(tree) if depth > MAX_AST_DEPTH), None)
+    if deep is not None:
+        line = getattr(deep, "lineno", 0)
+        return [Finding(file, line, "code nested too deeply",
+                        f"{file}, line {line}: code nested more than {MAX_AST_DEPTH} "
+                        "levels deep (a very long expression?) cannot be checked; "
+                        "split it into several statements.")]
     visitor = _Visitor(spec)
-    visitor.visit(tree)
+    for node, _depth in _walk(tree):
+        visit = getattr(visitor, "visit_" + type(node).__name__, None)
+        if visit is not None:
+            visit(node)
     seen: set[tuple[int, str]] = set()
     findings: list[Finding] = []
     for line, what in sorted(visitor.found):
@@ -90,12 +113,23 @@ def summary(findings: Sequence[Finding], limit: int = 5) -> str:
     return "\n".join(lines)
 
 
+def _walk(tree: ast.AST) -> Iterator[tuple[ast.AST, int]]:
+    """Every node with its depth (the root is 1), in source order, without recursion."""
+    stack: list[tuple[ast.AST, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        yield node, depth
+        children = list(ast.iter_child_nodes(node))
+        stack.extend((child, depth + 1) for child in reversed(children))
+
+
 def _module_matches(module: str, forbidden: str) -> bool:
     return module == forbidden or module.startswith(forbidden + ".")
 
 
-class _Visitor(ast.NodeVisitor):
-    """Walks one module, resolving names through its imports, collecting findings."""
+class _Visitor:
+    """Looks at each node of one module (`_walk` visits them in source order), resolving
+    names through its imports, collecting findings."""
 
     def __init__(self, spec: SourceCheckSpec) -> None:
         self.spec = spec
@@ -121,7 +155,6 @@ class _Visitor(ast.NodeVisitor):
             else:
                 top = alias.name.split(".")[0]
                 self.aliases[top] = top
-        self.generic_visit(node)
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         module = node.module or ""
@@ -134,16 +167,16 @@ class _Visitor(ast.NodeVisitor):
                 self.check_module(node, full)
                 self.aliases[alias.asname or alias.name] = full
                 self.check_dotted(node, full)
-        self.generic_visit(node)
 
     def resolve(self, node: ast.expr) -> str | None:
         """The dotted name an expression refers to, through import aliases, or None."""
-        if isinstance(node, ast.Name):
-            return self.aliases.get(node.id, node.id)
-        if isinstance(node, ast.Attribute):
-            base = self.resolve(node.value)
-            return None if base is None else f"{base}.{node.attr}"
-        return None
+        attributes: list[str] = []
+        while isinstance(node, ast.Attribute):  # a loop: chains may be thousands long
+            attributes.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        return ".".join([self.aliases.get(node.id, node.id), *reversed(attributes)])
 
     def check_dotted(self, node: ast.AST, name: str) -> None:
         for forbidden in self.dotted_calls:
@@ -156,7 +189,6 @@ class _Visitor(ast.NodeVisitor):
         name = self.resolve(node)
         if name is not None:
             self.check_dotted(node, name)
-        self.generic_visit(node)
 
     def visit_Name(self, node: ast.Name) -> None:
         if node.id in self.aliases and self.aliases[node.id] != node.id:
@@ -180,7 +212,6 @@ class _Visitor(ast.NodeVisitor):
                 self.add(node, f"the attribute .{second.value}")
             if isinstance(second, ast.Constant) and second.value in self.bare_calls:
                 self.add(node, f"calling .{second.value}()")
-        self.generic_visit(node)
 
 
 def _first_literal(node: ast.Call) -> str | None:

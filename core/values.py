@@ -16,6 +16,13 @@ NumPy scalars are encoded as the matching Python scalar. torch tensors are conve
 numpy by the worker before encoding. `decode` accepts nothing else: it caps the payload's
 size and the nesting depth and raises `ValueError` with a clear message on anything
 malformed, so a hostile payload can neither execute code nor exhaust memory.
+
+Bounds (`TooLarge`, a `ValueError`): besides the payload's size and depth, the number of
+values in the tree is counted *before* parsing (a few megabytes of ``[],[],...`` would
+otherwise become millions of Python objects), and an array's cells are counted with its
+zero-length dimensions as one (an array of shape ``(10**7, 0)`` holds no data, yet every
+list or loop over its rows costs ten million objects). `encode` applies the same bounds,
+so an honest oversized result is refused in the child with the same message.
 """
 
 from __future__ import annotations
@@ -29,12 +36,20 @@ from typing import Any
 
 import numpy as np
 
-MAX_BYTES = 64 * 1024 * 1024
-"""Default cap on an encoded payload (64 MiB)."""
+MAX_BYTES = 16 * 1024 * 1024
+"""Default cap on an encoded payload (16 MiB; the course returns tuples, dicts, small arrays)."""
 MAX_DEPTH = 64
 """Default cap on the nesting depth of containers (each list/tuple/dict level counts)."""
 MAX_DIMS = 32
 """The most dimensions an encoded array may have."""
+MAX_VALUES = 1_000_000
+"""The most values (containers and scalars, an array counting as one) in one payload."""
+MAX_CELLS = 16 * 1024 * 1024
+"""The most cells of one array, each zero-length dimension counted as length one."""
+
+
+class TooLarge(ValueError):
+    """A well-formed value over a bound: the student's OUTPUT_LIMIT, never our failure."""
 
 _NONFINITE = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
 _DTYPE = re.compile(r"^[<>|=]?(b1|[iu][1248]|f[248]|U[0-9]{1,6})$")
@@ -48,7 +63,9 @@ def encode(value: Any, *, max_depth: int = MAX_DEPTH) -> bytes:
     for a structure nested deeper than `max_depth` (which also catches cycles).
     """
     tree = _to_json(value, max_depth)
-    return json.dumps(tree, allow_nan=False, separators=(",", ":")).encode("ascii")
+    payload = json.dumps(tree, allow_nan=False, separators=(",", ":")).encode("ascii")
+    check_budget(payload)
+    return payload
 
 
 def decode(
@@ -58,9 +75,11 @@ def decode(
     if not isinstance(payload, (bytes, bytearray, memoryview)):
         raise ValueError(f"expected bytes to decode, got {type(payload).__name__}")
     if len(payload) > max_bytes:
-        raise ValueError(
-            f"encoded value is {len(payload)} bytes, more than the {max_bytes} allowed"
+        raise TooLarge(
+            f"the returned value is {len(payload)} bytes encoded, more than the "
+            f"{max_bytes} allowed"
         )
+    check_budget(bytes(payload))
     try:
         text = bytes(payload).decode("utf-8")
         tree = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
@@ -71,6 +90,40 @@ def decode(
     except json.JSONDecodeError as error:
         raise ValueError(f"encoded value is not valid JSON: {error}") from None
     return _from_json(tree, max_depth, "value")
+
+
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+
+
+def check_budget(payload: bytes, max_values: int = MAX_VALUES) -> None:
+    """TooLarge when the JSON in `payload` may hold more than `max_values` values.
+
+    Counted on the bytes, without parsing: every value but the first follows a comma or
+    opens a container, so after removing strings (whose commas are text) the commas and
+    brackets bound the count from above. Linear time, one copy of the payload at most.
+    """
+    if payload.count(b",") + payload.count(b"[") + payload.count(b"{") + 1 <= max_values:
+        return  # the cheap bound (counting in strings too) already holds
+    structure = _STRING.sub(b"", payload)
+    values = structure.count(b",") + structure.count(b"[") + structure.count(b"{") + 1
+    if values > max_values:
+        raise TooLarge(
+            f"the returned value holds more than {max_values} values (lists, dicts, "
+            "numbers, strings); return an array for bulk data"
+        )
+
+
+def check_cells(shape: tuple[int, ...] | list[int]) -> None:
+    """TooLarge when an array of `shape` has more than MAX_CELLS cells, each
+    zero-length dimension counted as one (its rows still exist as objects)."""
+    cells = 1
+    for size in shape:
+        cells *= max(int(size), 1)
+        if cells > MAX_CELLS:
+            raise TooLarge(
+                f"the returned array of shape {tuple(int(n) for n in shape)} is too large: "
+                f"at most {MAX_CELLS} cells (a zero-length dimension counts as one)"
+            )
 
 
 def _reject_constant(name: str) -> Any:
@@ -144,6 +197,7 @@ def _array_to_json(array: np.ndarray[Any, Any]) -> dict[str, Any]:
         )
     if array.ndim > MAX_DIMS:
         raise ValueError(f"arrays may have at most {MAX_DIMS} dimensions, not {array.ndim}")
+    check_cells(array.shape)
     data = np.ascontiguousarray(array).tobytes()
     return {
         "dtype": dtype.str,
@@ -214,6 +268,7 @@ def _array_from_json(body: Any, where: str) -> np.ndarray[Any, Any]:
         or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)
     ):
         raise ValueError(f"array shape {shape!r} is not a list of non-negative ints at {where}")
+    check_cells(shape)
     if not isinstance(data, str):
         raise ValueError(f"array data must be a base64 string at {where}")
     try:

@@ -33,6 +33,8 @@ from types import ModuleType, TracebackType
 from typing import Any
 
 from core import values
+from core.text import DETAIL_MAX_CHARS, MESSAGE_MAX_CHARS, clean_text
+from worker.source_only import SourceOnlyLoader, source_only_imports
 
 MODULE_NAME = "submission"
 """The name the student's main file is imported under (anything but `__main__`)."""
@@ -57,6 +59,8 @@ class ErrorKind(StrEnum):
     EXITED = "exited"
     BAD_VALUE = "bad_value"
     TOO_LARGE = "too_large"
+    VALUE_LIMIT = "value_limit"
+    """The returned value is over the codec's bounds (the trusted side says OUTPUT_LIMIT)."""
 
 
 class ProtocolError(Exception):
@@ -181,7 +185,9 @@ def import_main_file(path: Path) -> ModuleType:
     directory = str(path.parent)
     if directory not in sys.path:
         sys.path.insert(0, directory)
-    spec = importlib.util.spec_from_file_location(MODULE_NAME, path)
+    spec = importlib.util.spec_from_file_location(
+        MODULE_NAME, path, loader=SourceOnlyLoader(MODULE_NAME, str(path))
+    )
     if spec is None or spec.loader is None:  # pragma: no cover - only for odd file names
         raise ProtocolError(ErrorKind.IMPORT_FAILED, f"{path.name} cannot be imported.")
     module = importlib.util.module_from_spec(spec)
@@ -282,6 +288,7 @@ def run_submission(
         name = choose_main_file(read_directory(directory))
         path = directory / name
         check_syntax(name, path.read_bytes())
+        source_only_imports(path.parent)
         module = import_main_file(path)
         args = build_args(module, overrides)
         limit_threads(cpu_threads)
@@ -289,6 +296,9 @@ def run_submission(
         plain = to_plain(value)
         try:
             return values.encode({"status": "ok", "value": plain, "main_s": main_s})
+        except values.TooLarge as error:
+            message = f"main() returned too much: {error}."
+            raise ProtocolError(ErrorKind.VALUE_LIMIT, message) from None
         except Exception as error:  # noqa: BLE001 - the codec says what it cannot encode
             raise ProtocolError(
                 ErrorKind.BAD_VALUE,
@@ -302,8 +312,9 @@ def run_submission(
 def error_envelope(error: ProtocolError) -> bytes:
     """Encode a ProtocolError as an outcome envelope (also used on the trusted side)."""
     return values.encode(
-        {"status": "error", "kind": str(error.kind), "message": error.message,
-         "traceback": error.trace[-8000:]}
+        {"status": "error", "kind": str(error.kind),
+         "message": clean_text(error.message, MESSAGE_MAX_CHARS),
+         "traceback": clean_text(error.trace, DETAIL_MAX_CHARS)}
     )
 
 
@@ -319,8 +330,9 @@ def read_outcome(payload: bytes) -> Outcome:
         return Outcome(value=envelope.get("value"), main_s=seconds)
     kind = envelope.get("kind")
     known = kind in {member.value for member in ErrorKind}
+    # The child wrote these: bounded and made printable before anything keeps them.
     return Outcome(
         error=ErrorKind(kind) if known else ErrorKind.EXCEPTION,
-        message=str(envelope.get("message", "")),
-        trace=str(envelope.get("traceback", "")),
+        message=clean_text(str(envelope.get("message", "")), MESSAGE_MAX_CHARS),
+        trace=clean_text(str(envelope.get("traceback", "")), DETAIL_MAX_CHARS),
     )

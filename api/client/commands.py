@@ -15,6 +15,7 @@ from api.client import config, render, session
 from api.client.errors import ClientError
 from api.client.files import upload_parts
 from api.client.http import ApiClient, is_pending
+from core.text import printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 STILL_PENDING = 3
@@ -31,7 +32,7 @@ def reported(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except ClientError as error:
-            typer.echo(f"autograde: {error.message}", err=True)
+            typer.echo(f"autograde: {printable(error.message)}", err=True)
             raise typer.Exit(code=1) from None
 
     return run  # type: ignore[return-value]

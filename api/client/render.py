@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from core.text import printable
+
 Json = Any
 
 STANDING_COLUMNS = (
@@ -32,7 +34,8 @@ def cell(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:g}"
-    return str(value).replace("\n", " ")
+    # Texts come from students' runs and names: no escape sequence reaches the terminal.
+    return printable(str(value)).replace("\n", " ")
 
 
 def when(stamp: str | None) -> str:
@@ -60,8 +63,18 @@ def table(header: Sequence[str], rows: Sequence[Sequence[Any]], *, max_width: in
 
 
 def as_json(value: Json) -> str:
-    """Indented JSON, for ``--json``."""
-    return json.dumps(value, indent=2, ensure_ascii=False)
+    """Indented JSON, for ``--json`` (every string made printable first)."""
+    return json.dumps(_printable_json(value), indent=2, ensure_ascii=False)
+
+
+def _printable_json(value: Json) -> Json:
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, list):
+        return [_printable_json(item) for item in value]
+    if isinstance(value, dict):
+        return {printable(str(k)): _printable_json(v) for k, v in value.items()}
+    return value
 
 
 def _status(submission: Json) -> str:
@@ -85,7 +98,7 @@ def lateness(submission: Json, full_points: int | None = None) -> str:
 
 def submitted(submission: Json, full_points: int | None = None) -> str:
     """What `submit` prints: the id, lateness and the evaluation's state."""
-    return (
+    return printable(
         f"Submission {submission['id']} received at {when(submission['submitted_at'])}: "
         f"{lateness(submission, full_points)}; main file {submission.get('main_file')}; "
         f"evaluation {_status(submission)}."
@@ -110,7 +123,7 @@ def summary(submission: Json) -> str:
         lines.append(f"  team:      {team}")
     if evaluation.get("message"):
         lines.append(f"  message:   {evaluation['message']}")
-    return "\n".join(lines)
+    return printable("\n".join(lines))
 
 
 def status_list(submissions: Sequence[Json]) -> str:
@@ -200,4 +213,4 @@ def standings_csv(rows: Sequence[Json], assignment_names: dict[int, str]) -> str
             ["" if row.get(c) is None else row.get(c) for c in columns]
             + ["" if points.get(i) is None else points[i] for i in ids]
         )
-    return out.getvalue()
+    return printable(out.getvalue())

@@ -43,6 +43,7 @@ from api.db import (
     utcnow,
 )
 from api.settings import Settings
+from core.text import DETAIL_MAX_CHARS, MESSAGE_MAX_CHARS, NAME_MAX_CHARS, clean_text
 from worker.contract import EvaluateRequest, Heartbeat, Outcome, Progress, Started
 
 log = logging.getLogger("autograde.pipeline")
@@ -173,7 +174,7 @@ def record_progress(
     already and this changes nothing. The final `Outcome` replaces these rows.
     """
     now = now or utcnow()
-    name = str(message.test.get("name", ""))[:200]
+    name = clean_text(str(message.test.get("name", "")), NAME_MAX_CHARS)
     if not name or not _claim(session, message.evaluation_id, message.attempt,
                               (EvaluationStatus.RUNNING.value,),
                               lease_expires_at=now + timedelta(seconds=settings.lease_s)):
@@ -212,7 +213,8 @@ def record_outcome(
     """Write one attempt's result exactly once; on our failure, retry (bounded)."""
     now = now or utcnow()
     failure = _our_failure(outcome)
-    report_json = json.dumps(outcome.report) if outcome.report is not None else None
+    report = bounded_report(outcome.report) if outcome.report is not None else None
+    report_json = json.dumps(report) if report is not None else None
     if failure is None:
         assert outcome.report is not None
         won = _claim(session, outcome.evaluation_id, outcome.attempt, OPEN,
@@ -220,8 +222,9 @@ def record_outcome(
                      lease_expires_at=None, score=_clamp(outcome.report.get("score")),
                      metric=outcome.report.get("metric"), report_json=report_json, error=None)
         if won:
+            assert report is not None
             _drop_provisional(session, outcome.evaluation_id)
-            _add_tests(session, outcome.evaluation_id, outcome.report)
+            _add_tests(session, outcome.evaluation_id, report)
             # The bulk UPDATE bypassed the unit of work: the standing summary is told.
             summary.mark_submissions(session, [session.scalar(
                 select(Evaluation.submission_id).where(Evaluation.id == outcome.evaluation_id))])
@@ -229,7 +232,8 @@ def record_outcome(
         return []
     won = _claim(session, outcome.evaluation_id, outcome.attempt, OPEN,
                  status=EvaluationStatus.SYSTEM_ERROR.value, finished_at=now,
-                 worker=outcome.worker, lease_expires_at=None, error=failure[-8000:],
+                 worker=outcome.worker, lease_expires_at=None,
+                 error=clean_text(failure, DETAIL_MAX_CHARS),
                  report_json=report_json)
     if won:
         _drop_provisional(session, outcome.evaluation_id)
@@ -243,13 +247,33 @@ def _clamp(score: Any) -> float:
 
 
 def _test_row(evaluation_id: int, test: dict[str, Any]) -> TestResult:
+    test = bounded_test(test)
     return TestResult(
-        evaluation_id=evaluation_id, name=str(test["name"]), hidden=bool(test.get("hidden")),
+        evaluation_id=evaluation_id, name=test["name"], hidden=bool(test.get("hidden")),
         verdict=str(test["verdict"]), score=_clamp(test.get("score")),
         weight=max(float(test.get("weight", 1.0)), 0.0), time_s=test.get("time_s"),
-        memory_mib=test.get("memory_mib"), message=str(test.get("message", ""))[:20000],
-        detail=str(test.get("detail", ""))[:20000],
+        memory_mib=test.get("memory_mib"), message=test["message"], detail=test["detail"],
     )
+
+
+def bounded_test(test: dict[str, Any]) -> dict[str, Any]:
+    """A test's entry with its texts bounded and printable (what a student's run wrote
+    may be megabytes, lone surrogates that no UTF-8 column takes, terminal escapes)."""
+    return {**test, "name": clean_text(str(test["name"]), NAME_MAX_CHARS),
+            "message": clean_text(str(test.get("message", "")), MESSAGE_MAX_CHARS),
+            "detail": clean_text(str(test.get("detail", "")), DETAIL_MAX_CHARS)}
+
+
+def bounded_report(report: dict[str, Any]) -> dict[str, Any]:
+    """The report as stored: every test's texts and the system error bounded."""
+    bounded = dict(report)
+    tests = report.get("tests")
+    if isinstance(tests, list):
+        bounded["tests"] = [bounded_test(t) if isinstance(t, dict) and "name" in t else t
+                            for t in tests]
+    if isinstance(report.get("system_error"), str):
+        bounded["system_error"] = clean_text(report["system_error"], DETAIL_MAX_CHARS)
+    return bounded
 
 
 def _add_tests(session: Session, evaluation_id: int, report: dict[str, Any]) -> None:

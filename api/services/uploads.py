@@ -12,7 +12,9 @@ import uuid
 import zipfile
 from dataclasses import dataclass
 
+from core import submission_files
 from core.errors import BadInput
+from core.text import is_printable
 
 NAME_MAX = 255
 RATIO_MIN_BYTES = 1024 * 1024  # small members may compress well without being bombs
@@ -37,6 +39,11 @@ def clean_name(name: str, *, allow_dirs: bool) -> str:
         raise BadInput(f"file name {name[:60]!r} must have 1 to {NAME_MAX} characters")
     if any(ord(ch) < 32 for ch in name) or "\\" in name:
         raise BadInput(f"file name {name[:60]!r} contains a control character or a backslash")
+    if not is_printable(name):
+        raise BadInput(f"file name {name[:60]!r} contains a control or direction character")
+    problem = submission_files.name_problem(name)
+    if problem is not None:
+        raise BadInput(problem)
     if name.startswith("/"):
         raise BadInput(f"file name {name!r} must not be an absolute path")
     parts = name.split("/")
@@ -122,10 +129,23 @@ def collect_files(parts: list[tuple[str, bytes]], limits: Limits) -> dict[str, b
     if sum(len(content) for _, content in parts) > limits.max_bytes:
         raise BadInput(f"the files are too large: at most {limits.max_bytes // 2**20} MB in total")
     if len(parts) == 1 and parts[0][0].lower().endswith(".zip"):
-        return unzip(parts[0][1], limits)
+        return writable(unzip(parts[0][1], limits))
     files: dict[str, bytes] = {}
     for name, content in parts:
         _add(files, clean_name(name.rsplit("/", 1)[-1], allow_dirs=False), content, limits)
+    return writable(files)
+
+
+def writable(files: dict[str, bytes]) -> dict[str, bytes]:
+    """`files` when the grader can write and compile them all, else `BadInput` saying why
+    (a file that is also a folder, compiled Python, a .py file too large to check)."""
+    for problem in (
+        submission_files.layout_problem(files),
+        submission_files.bytecode_problem(files),
+        submission_files.source_size_problem(files),
+    ):
+        if problem is not None:
+            raise BadInput(problem)
     return files
 
 

@@ -31,6 +31,7 @@ from core.competition import Competition
 from core.counting import Attempt, counting_solution, is_eligible, score_attempt
 from core.deadlines import Deadlines, SecondPolicy, extension_for, timing
 from core.deadlines import Extension as CoreExtension
+from core.report import shown_while_running
 
 OURS_TEXT = ("Grading failed on our side, not because of your code. It is retried "
              "automatically; if it keeps failing, the course staff will re-run it.")
@@ -101,9 +102,11 @@ def evaluation_view(evaluation: Evaluation, *, staff: bool) -> schemas.Evaluatio
     message = OURS_TEXT if ours else WAIT_TEXT.get(evaluation.status, "")
     if done:
         message = f"Score {evaluation.score:.3f}" if evaluation.score is not None else "Graded."
-    # While running, the tests judged so far (provisional, replaced by the final report).
+    # While running, the tests judged so far (provisional, replaced by the final report);
+    # a student sees no hidden test before the end (their timing would leak their data).
     running = evaluation.status == EvaluationStatus.RUNNING.value
-    tests = ([test_view(t, staff=staff) for t in evaluation.tests]
+    tests = ([test_view(t, staff=staff) for t in evaluation.tests
+              if done or staff or shown_while_running(t.hidden)]
              if done or running or staff else [])
     common = dict(id=evaluation.id, attempt=evaluation.attempt, kind=evaluation.kind,
                   status=evaluation.status, score=evaluation.score if done else None,

@@ -62,6 +62,7 @@ from api.web.views import (
 from core.errors import BadInput, NotFound
 from core.manifest import Manifest, load_manifest
 from core.scoring import meets_threshold
+from core.text import printable
 from core.verdicts import Verdict
 
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
@@ -369,8 +370,9 @@ class SqlPageSource(StaffPages, PanelPages):
         if staff:
             rows = session.scalars(select(SubmissionFile).where(
                 SubmissionFile.submission_id == submission.id).order_by(SubmissionFile.path))
-            files = tuple((f.path, (load_blob(session, f.blob_sha256) or b"")
-                           .decode("utf-8", "replace")) for f in rows)
+            # Shown as it runs: control and bidirectional characters as visible escapes.
+            files = tuple((f.path, printable((load_blob(session, f.blob_sha256) or b"")
+                                             .decode("utf-8", "replace"))) for f in rows)
         user = session.get(User, submission.user_id)
         return SubmissionView(
             id=submission.id, course=self.link(member.course, member.role),

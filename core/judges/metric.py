@@ -27,8 +27,14 @@ class LabelsError(ValueError):
     """A labels file breaks the format; the message is written for the student."""
 
 
-def split_lines(data: bytes | str, what: str = "the predictions file") -> list[str]:
-    """The lines of a labels file, after the encoding and line-end checks."""
+def split_lines(
+    data: bytes | str, what: str = "the predictions file", expected: int | None = None
+) -> list[str]:
+    """The lines of a labels file, after the encoding and line-end checks.
+
+    With `expected` (the test set's size) a file of another line count is refused before
+    it is split: 20 MB of newlines would otherwise be twenty million strings.
+    """
     raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
     if raw.startswith(_BOM):
         raise LabelsError(
@@ -44,6 +50,12 @@ def split_lines(data: bytes | str, what: str = "the predictions file") -> list[s
         raise LabelsError(
             f"{what} uses {kind} line ends (first on line {line}); "
             "save it with Unix line ends (LF, \\n)"
+        )
+    count = text.count("\n") + (1 if text and not text.endswith("\n") else 0)
+    if expected is not None and count != expected:
+        raise LabelsError(
+            f"{what} has {count} lines but the test set has {expected} items "
+            "(one label per line)"
         )
     lines = text.split("\n")
     if lines and lines[-1] == "":
@@ -97,13 +109,7 @@ def judge_metric(
     if not gold_labels:
         return Judgement(Verdict.SYSTEM_ERROR, 0.0, "", None, "the gold file is empty")
     try:
-        lines = split_lines(predictions)
-        if len(lines) != len(gold_labels):
-            raise LabelsError(
-                f"the predictions file has {len(lines)} lines but the test set has "
-                f"{len(gold_labels)} items (one label per line)"
-            )
-        labels = parse_labels(lines)
+        labels = parse_labels(split_lines(predictions, expected=len(gold_labels)))
     except LabelsError as error:
         return Judgement.wrong(str(error))
     value = compute_metric(labels, gold_labels, metric)

@@ -110,14 +110,14 @@ def _close(e: float, g: float, tol: _Tol) -> bool:
 
 
 def _compare_sequences(e: list[Any] | tuple[Any, ...], g: Any, path: str, tol: _Tol) -> str | None:
-    if isinstance(g, np.ndarray) and g.ndim >= 1:
-        g = list(g)
-    if not isinstance(g, (list, tuple)):
+    # An array's rows are indexed one by one, never listed: a returned array of shape
+    # (10**7, 0) holds no data, yet a list of its rows would be ten million objects.
+    if not isinstance(g, (list, tuple)) and not (isinstance(g, np.ndarray) and g.ndim >= 1):
         return _mismatch(e, g, path)
     if len(g) != len(e):
         return f"{path}: expected {_count(len(e))} but got {_count(len(g))}"
-    for index, (item_e, item_g) in enumerate(zip(e, g, strict=True)):
-        problem = _compare(item_e, item_g, f"{path}[{index}]", tol)
+    for index, item_e in enumerate(e):
+        problem = _compare(item_e, g[index], f"{path}[{index}]", tol)
         if problem is not None:
             return problem
     return None
@@ -155,14 +155,16 @@ def _compare_arrays(e: np.ndarray[Any, Any], g: Any, path: str, tol: _Tol) -> st
         ok = np.asarray(e == g, dtype=bool)
     else:
         return f"{path}: expected an array of {_dtype(e)} but got an array of {_dtype(g)}"
-    bad = np.argwhere(~ok)
-    if len(bad) == 0:
+    wrong = ~ok
+    bad = int(np.count_nonzero(wrong))
+    if bad == 0:
         return None
-    first = tuple(int(i) for i in bad[0])
+    # The first difference's index without listing every difference's (argwhere would).
+    first = tuple(int(i) for i in np.unravel_index(int(np.argmax(wrong)), wrong.shape))
     where = f"{path}[{', '.join(map(str, first))}]"
     problem = _compare(e[first].item(), g[first].item(), where, tol) or where
-    if len(bad) > 1:
-        problem += f"; {len(bad) - 1} more of {e.size} elements differ"
+    if bad > 1:
+        problem += f"; {bad - 1} more of {e.size} elements differ"
     return problem
 
 

@@ -42,6 +42,21 @@ CASES = {
                      400, "at most 3"),
     "team not enrolled": ([("m.py", f"# team: {uuid.uuid4()}\n".encode() + MAIN)], 400,
                           "not enrolled"),
+    # Layouts the worker could not write, and code it would not run (issue 13).
+    "zip file and folder": ([("s.zip", zip_bytes([("m.py", MAIN), ("a", b"1"),
+                                                   ("a/b.txt", b"2")]))], 400,
+                            "both as a file and as the folder"),
+    "name over 255 bytes": ([("m.py", MAIN), ("\u00e9" * 202 + ".txt", b"1")], 400,
+                            "408 bytes long"),
+    "zip name over 255 bytes": ([("s.zip", zip_bytes([("m.py", MAIN),
+                                                      ("d/" + "\u00e9" * 130, b"1")]))],
+                                400, "at most 255 bytes"),
+    "pyc file": ([("m.py", MAIN), ("helper.pyc", b"\xa7\r\r\n")], 400, "compiled python"),
+    "zip pycache": ([("s.zip", zip_bytes([("m.py", MAIN),
+                                          ("__pycache__/m.cpython-311.pyc", b"\xa7\r\r\n")]))],
+                    400, "compiled python"),
+    "py file too large": ([("m.py", MAIN + b"x = 1\n" * 50_000)], 400, "at most 256 kib"),
+    "escape in a name": ([("m.py", MAIN), ("a\u009b2J.txt", b"1")], 400, "control"),
 }
 
 

@@ -147,11 +147,14 @@ def test_progress_of_the_running_attempt_is_stored_once(world: World) -> None:
         assert row.lease_expires_at > before  # progress is a sign of life
         assert (row.status, row.score, row.metric) == ("running", None, None)
     assert names(world, eid) == [("1", "OK"), ("h1", "WRONG_ANSWER")]
-    # students see the tests so far, hidden ones as pass/fail only; no score, no points
+    # students see the public tests so far, hidden ones only with the final report (their
+    # timing would leak their data); no score, no points. Staff see both.
     body = world.client.get(f"/api/v1/submissions/{sid}", headers=world.as_("alice")).json()
     assert body["evaluation"]["status"] == "running" and body["evaluation"]["score"] is None
     assert body["points"] is None
-    assert [t["name"] for t in body["evaluation"]["tests"]] == ["1", "h1"]
+    assert [t["name"] for t in body["evaluation"]["tests"]] == ["1"]
+    staff = world.client.get(f"/api/v1/submissions/{sid}", headers=world.as_("teacher")).json()
+    assert [t["name"] for t in staff["evaluation"]["tests"]] == ["1", "h1"]
     assert "secret" not in str(body) and "4.2" not in str(body)
     assert standing(world) == standing_before
 
@@ -209,3 +212,32 @@ def test_our_failure_drops_provisional_rows(world: World) -> None:
     assert evaluation(world, eid2).status == "system_error"
     body = world.client.get(f"/api/v1/submissions/{sid}", headers=world.as_("alice")).json()
     assert body["evaluation"]["tests"] == []
+
+
+def test_hostile_texts_are_stored_bounded_and_valid(world: World) -> None:
+    """A lone surrogate made the recorder fail until the lease expired ("worker stopped
+    answering"); a 20 MB message was stored whole in every test and in the report."""
+    from core.text import DETAIL_MAX_CHARS, MESSAGE_MAX_CHARS
+
+    sid, eid = submit(world)
+    nasty = "\udc80\x1b]0;owned\x07"
+    tests = [{**PUBLIC, "verdict": "RUNTIME_ERROR", "score": 0.0,
+              "message": nasty + "x" * 20_000_000, "detail": nasty * 1_000_000},
+             {**HIDDEN, "message": nasty}]
+    report = {**REPORT, "score": 0.0, "tests": tests}
+    with world.sessions() as s:
+        pipeline.record_started(s, Started(eid, 1, "w1"), world.settings)
+        assert pipeline.record_progress(s, Progress(eid, 1, "w1", tests[1]), world.settings)
+        assert pipeline.record_outcome(s, Outcome(eid, 1, "w1", report=report),
+                                       world.settings) == []
+        rows = s.scalars(select(TestResult).where(TestResult.evaluation_id == eid)).all()
+        stored = s.get(Evaluation, eid)
+        assert stored.status == "done" and len(stored.report_json) < 200_000
+        for row in rows:
+            assert len(row.message) <= MESSAGE_MAX_CHARS and len(row.detail) <= DETAIL_MAX_CHARS
+            assert "\x1b" not in row.message + row.detail
+            (row.message + row.detail).encode("utf-8")
+    body = world.client.get(f"/api/v1/submissions/{sid}", headers=world.as_("alice")).json()
+    assert body["evaluation"]["status"] == "done"
+    assert all("\x1b" not in test["message"] for test in body["evaluation"]["tests"])
+    assert "\\x1b]0;owned" in body["evaluation"]["tests"][0]["message"]  # shown, inert

@@ -183,3 +183,23 @@ def test_times_are_shown_in_the_users_zone(monkeypatch) -> None:
         monkeypatch.undo()
         time.tzset()
     assert render.when(None) == "-" and render.when("soon") == "soon"
+
+
+def test_results_never_send_escapes_to_the_terminal() -> None:
+    """Messages come from students' runs: a window title, a clipboard write (OSC 52), a
+    C1 screen clear or a lone surrogate are printed as inert text (issue 13)."""
+    import json
+
+    nasty = "\x1b]0;owned\x07 \x1b]52;c;ZXZpbA==\x07 \x9b2J \ud800 \u202e"
+    submission = {"id": 1, "assignment_id": 2, "submitted_at": "2026-01-01T00:00:00Z",
+                  "files": [f"a{nasty}.txt"], "points": None, "max_points": 3,
+                  "evaluation": {"status": "done", "score": 0.0, "message": nasty,
+                                 "tests": [{"name": "1", "hidden": False, "verdict": "WRONG",
+                                            "time_s": 0.1, "memory_mib": 1.0,
+                                            "message": nasty}]}}
+    for text in (render.results(submission), render.summary(submission),
+                 render.as_json(submission), render.status_list([submission])):
+        text.encode("utf-8")
+        assert not any(c in text for c in "\x1b\x07\x9b\u202e"), text
+    assert "\\x1b]52;c;ZXZpbA==" in render.results(submission)
+    assert json.loads(render.as_json(submission))["evaluation"]["message"].startswith("\\x1b")

@@ -112,3 +112,25 @@ def test_round_trip_property(rows: list[tuple], metric: float | None) -> None:  
             assert set(entry) == {"name", "hidden", "passed"}
     for entry in report.to_cli_json()["tests"]:
         assert all(not isinstance(v, float) or math.isfinite(v) for v in entry.values())
+
+
+def test_texts_from_a_run_are_bounded_and_inert() -> None:
+    """A report never carries what a terminal, a UTF-8 column or the broker cannot take."""
+    from core.text import DETAIL_MAX_CHARS, MESSAGE_MAX_CHARS
+
+    nasty = "\ud800\x1b]52;c;ZXZpbA==\x07\x9b2J\u202e"
+    report = TestReport(name="t" + nasty, hidden=False, verdict=Verdict.RUNTIME_ERROR,
+                        score=0.0, message=nasty * 3_000_000, detail=nasty * 3_000_000)
+    assert len(report.message) <= MESSAGE_MAX_CHARS and len(report.detail) <= DETAIL_MAX_CHARS
+    for text in (report.name, report.message, report.detail):
+        text.encode("utf-8")
+        assert "\x1b" not in text and "\x9b" not in text and "\u202e" not in text
+    assert TestReport.from_dict(report.to_dict()) == report
+    failed = EvaluationReport(assignment="a", version="v", score=0.0, system_error=nasty)
+    assert failed.system_error is not None and "\x1b" not in failed.system_error
+
+
+def test_shown_while_running_hides_hidden_tests() -> None:
+    from core.report import shown_while_running
+
+    assert shown_while_running(hidden=False) and not shown_while_running(hidden=True)

@@ -113,3 +113,28 @@ def test_summary_lists_the_first_findings_then_a_count() -> None:
         "... and 5 more.",
     ]
     assert summary([]) == ""
+
+
+# --- bounds (issue 13): the check runs on the trusted side ------------------------------
+
+
+def test_a_1500_term_expression_is_a_finding_not_a_recursion_error() -> None:
+    source = "def main(args):\n    return " + "+".join(["1"] * 1500) + "\n"
+    findings = check_source(source, SourceCheckSpec(forbidden_calls=("backward",)))
+    assert [f.what for f in findings] == ["code nested too deeply"]
+    assert "split it" in findings[0].message and not findings[0].syntax_error
+
+
+def test_a_long_attribute_chain_resolves_without_recursion() -> None:
+    chain = "torch" + ".x" * 900 + ".backward()"
+    spec = SourceCheckSpec(forbidden_calls=("backward",))
+    findings = check_source(f"import torch\n{chain}\n", spec)
+    assert [f.what for f in findings] == ["calling .backward()"]
+
+
+def test_a_source_over_the_size_cap_is_not_parsed() -> None:
+    from core.submission_files import MAX_SOURCE_BYTES
+
+    source = b"x = 1\n" * (MAX_SOURCE_BYTES // 6 + 1)
+    findings = check_source(source, SourceCheckSpec(forbidden_calls=("backward",)))
+    assert [f.what for f in findings] == ["a file too large to check"]

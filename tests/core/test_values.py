@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from core.values import MAX_DEPTH, decode, encode
+from core.values import MAX_BYTES, MAX_DEPTH, MAX_VALUES, TooLarge, decode, encode
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -164,3 +164,41 @@ def test_decode_of_garbage_raises_only_value_error(payload: bytes) -> None:
         decode(payload)
     except ValueError:
         pass
+
+
+# --- bounds (issue 13): what the child returns is hostile input -------------------------
+
+
+@pytest.mark.parametrize("shape", [(2**40, 0), (10**8, 0, 3), (0, 2**13, 2**12)])
+def test_zero_size_arrays_count_their_empty_rows(shape: tuple[int, ...]) -> None:
+    body = {"dtype": "<f8", "shape": list(shape), "data": ""}
+    with pytest.raises(TooLarge, match="zero-length dimension counts as one"):
+        decode(json.dumps({"$ndarray": body}).encode())
+    with pytest.raises(TooLarge):
+        encode(np.zeros(shape))  # the child refuses it with the same words
+
+
+def test_an_empty_array_within_the_cells_bound_decodes() -> None:
+    assert decode(encode(np.zeros((10**6, 0)))).shape == (10**6, 0)
+
+
+@pytest.mark.parametrize("payload", [
+    b"[" + b"[]," * (MAX_VALUES // 2) + b"[]]",
+    b"[" + b"{}," * (MAX_VALUES // 2) + b"{}]",
+    b"[" + b"0," * MAX_VALUES + b"0]",
+])
+def test_values_are_counted_before_parsing(payload: bytes) -> None:
+    with pytest.raises(TooLarge, match=f"more than {MAX_VALUES} values"):
+        decode(payload)
+
+
+def test_commas_and_brackets_inside_strings_are_text() -> None:
+    text = "[{,\\\"}]" * (MAX_VALUES // 3)
+    assert decode(encode([text, "a,b"])) == [text, "a,b"]
+    with pytest.raises(TooLarge):
+        encode([0] * (MAX_VALUES + 1))
+
+
+def test_a_payload_over_the_cap_is_too_large() -> None:
+    with pytest.raises(TooLarge, match="more than the"):
+        decode(b" " * (MAX_BYTES + 1))

@@ -332,3 +332,19 @@ def test_forged_or_garbled_payload_is_never_a_system_error(payload: bytes) -> No
         assert outcome.error is None
     else:
         assert outcome.error is not None
+
+
+@pytest.mark.parametrize("name", ["runtime_pyc", "pycache_shadow", "sourceless_pyc",
+                                  "zero_rows", "zero_rows_2e40", "deep_expression",
+                                  "escapes", "padded_source", "file_and_folder", "long_name"])
+def test_trusted_side_attacks_are_the_students_verdict(
+    name: str, runner: LocalRunner, tmp_path: Path
+) -> None:
+    """The trusted-side corpus (tests/sandbox/trusted_cases.py) without a sandbox: bytecode
+    is never run instead of the source, and no attack ends as our failure."""
+    from tests.sandbox.trusted_cases import CASES, make_package
+
+    case = CASES[name]
+    report = grade_submission(make_package(tmp_path), case.files(), runner=runner)
+    assert report.system_error is None, report.system_error
+    assert {test.verdict for test in report.tests} <= case.verdicts, report.tests

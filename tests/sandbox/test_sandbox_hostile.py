@@ -1,12 +1,18 @@
 """The hostile corpus: each file in hostile/ is run through the real sandbox by the warm
 runner; each case asserts the expected outcome, that the host is unharmed and that
-nothing leaked. See docs/sandbox.md for what each case attacks."""
+nothing leaked. See docs/sandbox.md for what each case attacks.
+
+hostile/trusted/ attacks the trusted side instead (what the grader decodes, judges, parses,
+writes and stores): `test_trusted_side_hostile` grades each of those submissions with the
+real engine (see trusted_cases.py) and checks the student's verdict and the grader's peak
+memory next to a correct solution's."""
 
 from __future__ import annotations
 
 import json
 import os
 import signal
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -16,7 +22,16 @@ from typing import Any
 
 import pytest
 
-from tests.sandbox.helpers import HOSTILE, SECRET_NAME, Host, hostile_config, own_files
+from tests.sandbox.helpers import (
+    HOSTILE,
+    SECRET_NAME,
+    Host,
+    hostile_config,
+    own_files,
+    require_sandbox,
+)
+from tests.sandbox.trusted_cases import CASES as TRUSTED_CASES
+from tests.sandbox.trusted_cases import TRUSTED
 from worker.sandbox import RunResult, RunStatus, WarmRunner
 from worker.sandbox.filesystem import python_dirs
 from worker.sandbox.jobs import call_main_file
@@ -384,6 +399,41 @@ def test_hostile(name: str, runner: WarmRunner, host: Host, tmp_path: Path) -> N
 def test_corpus_is_large_enough() -> None:
     assert len(CASES) >= 25
     assert {c.file for c in CASES.values()} == {p.name for p in HOSTILE.glob("*.py")}
+    assert {p.stem for p in TRUSTED.glob("*.py")} <= set(TRUSTED_CASES)
+
+
+def _grade_trusted_cases() -> dict[str, dict[str, Any]]:
+    """Grade every trusted-side case in one fresh process (its peak-memory mark reset
+    before each case); one process per case where this kernel refuses the reset."""
+    def run(names: list[str]) -> list[dict[str, Any]]:
+        done = subprocess.run(
+            [sys.executable, "-m", "tests.sandbox.trusted_cases", *names], cwd=PROJECT,
+            capture_output=True, text=True, timeout=600, check=False,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+
+    rows = run([])
+    if not all(row["peak_reset"] for row in rows):
+        rows = [row for name in TRUSTED_CASES for row in run([name])]
+    return {row["case"]: row for row in rows}
+
+
+def test_trusted_side_hostile() -> None:
+    """Every attack on the trusted side ends as the student's verdict, with bounded,
+    printable messages, and costs the grader process under twice the peak memory of
+    grading a correct solution (and never more than 256 MiB over it)."""
+    require_sandbox()
+    rows = _grade_trusted_cases()
+    assert set(rows) == set(TRUSTED_CASES)
+    baseline = rows["correct"]["peak_mib"]
+    for name, case in TRUSTED_CASES.items():
+        row = rows[name]
+        assert row["system_error"] is None, (name, row)
+        assert set(row["verdicts"]) <= {str(v) for v in case.verdicts}, (name, row)
+        assert row["messages_bounded"] and row["messages_printable"], (name, row)
+        assert row["peak_mib"] < 2 * baseline, (name, row["peak_mib"], baseline)
+        assert row["peak_mib"] - baseline < 256, (name, row["peak_mib"], baseline)
 
 
 def test_next_run_is_clean_after_hijack(runner: WarmRunner, host: Host, tmp_path: Path) -> None:

@@ -70,6 +70,7 @@ def test_what_the_job_sees(runner: WarmRunner, host: Host, tmp_path: Path) -> No
         "TMPDIR": "/tmp",
         "PWD": "/tmp",
         "CUSTOM": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",  # no bytecode caches in the sandbox (issue 13)
     }
     assert seen["input"] == "the input" and seen["data"] == "public"
     assert seen["tensor"] == 3.0 and seen["threads"] == 1

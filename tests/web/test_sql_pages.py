@@ -106,8 +106,9 @@ def test_running_submission_shows_each_test_as_it_finishes(world: World) -> None
             assert pipeline.record_progress(session, Progress(*ids, test), w.settings)
     live = w.client.get(f"/submissions/{sid}/live").text
     assert 'data-state="running"' in live and "hx-trigger" in live  # still polling
-    assert re.search(r"\b2 of \d+ tests finished", live)
-    assert ">1<" in live and "hidden_1" in live and "passed" in live and "failed" in live
+    # Public tests as they finish; hidden ones only with the final report (issue 13).
+    assert re.search(r"\b1 of \d+ tests finished", live)
+    assert ">1<" in live and "hidden_1" not in live
     assert "hidden secret message" not in live and "traceback (staff)" not in live
     assert "points." not in live  # no points while running
     sign_in(w, "teacher")
@@ -129,7 +130,7 @@ def test_running_submission_shows_each_test_as_it_finishes(world: World) -> None
 def test_staff_flow_over_the_service(world: World) -> None:
     w, cid = world, world.ids["course"]
     csrf = sign_in(w, "alice")
-    sid = upload(w, csrf)
+    sid = upload(w, csrf, GOOD_MAIN + "# trojan \u202e source\n".encode())
     record(w, [("1", "OK", ""), ("2", "OK", "")], 1.0)
     assert "3</strong> of 3 points" in w.client.get(f"/submissions/{sid}/live").text
     tcsrf = sign_in(w, "teacher")
@@ -139,6 +140,8 @@ def test_staff_flow_over_the_service(world: World) -> None:
     assert w.client.get(cell).headers["location"] == f"/courses/{cid}/staff/submissions/{sid}"
     staff_page = w.client.get(f"/courses/{cid}/staff/submissions/{sid}").text
     assert '<span class="tok-nf">main</span>' in staff_page and "Override points" in staff_page
+    # A direction override in the source is shown as an escape, not obeyed (issue 13).
+    assert "\\u202e" in staff_page and "\u202e" not in staff_page
     assert "Evaluations" in staff_page and "w1" in staff_page  # the worker of attempt 1
     r = w.client.post(f"/courses/{cid}/staff/submissions/{sid}/adjust",
                       data={"csrf_token": tcsrf, "kind": "override", "points": "1",

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from core.report import EvaluationReport, TestReport
 from core.scoring import assignment_score
+from core.submission_files import without_bytecode
 from core.verdicts import Verdict
 from worker.engine import spec
 from worker.engine.competition import grade_competition
@@ -117,24 +118,33 @@ def _notify(on_test: Callable[[TestReport], None] | None, report: TestReport) ->
         log.warning("the on_test callback failed for test %s", report.name, exc_info=True)
 
 
+def public_first(tests: tuple[spec.TestSpec, ...]) -> list[int]:
+    """The order tests run in: public ones first, then hidden ones (manifest order within
+    each). A student sees public results as they come and hidden ones only all together at
+    the end, so no public result's arrival time can measure a hidden test's duration."""
+    return sorted(range(len(tests)), key=lambda index: tests[index].hidden)
+
+
 def _grade_tests(
     package: Package, files: Mapping[str, bytes], device: str,
     cache: ReferenceCache | None, runner: Runner,
     on_test: Callable[[TestReport], None] | None = None,
 ) -> EvaluationReport:
     """Pre-checks, then every test in manifest order."""
-    context = TestContext(package=package, files=dict(files), device=device, cache=cache,
-                          runner=runner, torch_version=_torch_version())
+    # Compiled Python never reaches a run: Python would prefer it to the visible source.
+    context = TestContext(package=package, files=without_bytecode(files), device=device,
+                          cache=cache, runner=runner, torch_version=_torch_version())
     reports = precheck_reports(context)
     if reports is not None:
         for report in reports:
             _notify(on_test, report)
     else:
-        judged = []
-        for test in spec.tests(package.manifest):
-            judged.append(grade_test(context, test))
-            _notify(on_test, judged[-1])
-        reports = tuple(judged)
+        tests = spec.tests(package.manifest)
+        judged: dict[int, TestReport] = {}
+        for index in public_first(tests):
+            judged[index] = grade_test(context, tests[index])
+            _notify(on_test, judged[index])
+        reports = tuple(judged[index] for index in range(len(tests)))
     fault = next((test.detail for test in reports if test.verdict is Verdict.SYSTEM_ERROR), None)
     return EvaluationReport(
         assignment=spec.name(package.manifest), version=package.version,

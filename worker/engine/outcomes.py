@@ -8,6 +8,7 @@ with `report.system_error` set, never a grade.
 
 from __future__ import annotations
 
+from core import values
 from core.report import TestReport
 from core.verdicts import Verdict
 from worker.engine.runners import RunRecord
@@ -67,6 +68,8 @@ def outcome_of(record: RunRecord) -> Outcome:
         raise SystemFault(f"sandbox failed: {record.error or record.stderr[-500:]}")
     try:
         return read_outcome(record.payload)
+    except values.TooLarge as error:
+        return Outcome(error=ErrorKind.VALUE_LIMIT, message=f"main() returned too much: {error}.")
     except (ValueError, TypeError) as error:
         return Outcome(error=ErrorKind.EXCEPTION, message=f"{UNREADABLE_RESULT} ({error})")
 
@@ -90,12 +93,15 @@ def failed_run(record: RunRecord) -> tuple[Verdict, str] | None:
 
 def student_error_report(name: str, hidden: bool, weight: float, outcome: Outcome,
                          record: RunRecord) -> TestReport:
-    """RUNTIME_ERROR for a protocol error or exception, with the student's traceback."""
+    """RUNTIME_ERROR for a protocol error or exception, with the student's traceback
+    (OUTPUT_LIMIT for a returned value over the codec's bounds)."""
     message = outcome.message
     if outcome.trace:
         message = f"{message}\n{outcome.trace.rstrip()}"
+    verdict = (Verdict.OUTPUT_LIMIT if outcome.error is ErrorKind.VALUE_LIMIT
+               else Verdict.RUNTIME_ERROR)
     return TestReport(
-        name=name, hidden=hidden, verdict=Verdict.RUNTIME_ERROR, score=0.0, weight=weight,
+        name=name, hidden=hidden, verdict=verdict, score=0.0, weight=weight,
         time_s=record.wall_s, memory_mib=record.memory_mib, message=message,
         detail=staff_detail(record, outcome.trace),
     )

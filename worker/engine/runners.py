@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from core import values
 from core.manifest import Limits
 
 Job = Callable[[Path, Path], bytes]
@@ -46,7 +47,8 @@ class RunRequest:
     time_limit_s: float
     """The effective wall-time limit (the manifest's rule applied to the reference's time)."""
     device: str = "cpu"
-    payload_limit_bytes: int = 64 * 1024 * 1024
+    payload_limit_bytes: int = values.MAX_BYTES
+    """The largest encoded result the child may send (the codec's own cap)."""
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core import submission_files
 from core.manifest_tests import DATA
 from core.report import TestReport
 from core.verdicts import Verdict
@@ -63,6 +64,9 @@ def precheck_reports(context: TestContext) -> tuple[TestReport, ...] | None:
     Finding the main file and compiling it happen on the trusted side without executing
     anything, so a broken submission costs no sandbox run per test.
     """
+    unwritable = bounds_problem(context.files)
+    if unwritable is not None:
+        return _all_tests(context, Verdict.RUNTIME_ERROR, unwritable)
     try:
         protocol.check_size(context.files)
         name = protocol.choose_main_file(context.files)
@@ -73,6 +77,14 @@ def precheck_reports(context: TestContext) -> tuple[TestReport, ...] | None:
     if problems:
         return _all_tests(context, Verdict.FORBIDDEN, problems)
     return None
+
+
+def bounds_problem(files: Mapping[str, bytes]) -> str | None:
+    """A student message when the files cannot be written or are too large to check,
+    before the trusted side writes, compiles or parses any of them; else None."""
+    problem = (submission_files.layout_problem(files)
+               or submission_files.source_size_problem(files))
+    return None if problem is None else f"The submission cannot be graded: {problem}."
 
 
 def resolve_args(args: Mapping[str, Any], data: Path) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import os
 import resource
 import signal
 import socket
+import sys
 import tempfile
 from dataclasses import dataclass
 
@@ -122,7 +123,16 @@ def reset_environment(config: SandboxConfig, plan: EntryPlan) -> None:
         "PWD": scratch,
     }
     env.update(config.env)
+    no_bytecode_caches(env)
     os.environ.clear()
     os.environ.update(env)
     os.chdir(scratch)
     tempfile.tempdir = None  # recomputed from TMPDIR on next use
+
+
+def no_bytecode_caches(env: dict[str, str]) -> None:
+    """Python in the sandbox neither writes bytecode caches (this process and any
+    interpreter it starts) nor trusts a submitted one (see `worker.protocol`)."""
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env.pop("PYTHONPYCACHEPREFIX", None)
+    sys.dont_write_bytecode = True
