@@ -71,9 +71,14 @@ ERRORS: dict[int, tuple[str, str]] = {
 }
 
 
-def error_page(request: Request, status: int, detail: str = "") -> HTMLResponse:
+NOT_FOR_YOUR_ROLE = ("Not allowed for your role",
+                     "Only the course's teachers may do this. Ask one of them.")
+
+
+def error_page(request: Request, status: int, detail: str = "",
+               words: tuple[str, str] | None = None) -> HTMLResponse:
     """The error page: what happened and what to do; never whether an object exists."""
-    title, advice = ERRORS.get(status, ERRORS[400])
+    title, advice = words or ERRORS.get(status, ERRORS[400])
     return page(
         request, "error.html", status_code=status, status=status, title=title,
         advice=advice, detail=detail,

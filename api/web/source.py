@@ -14,6 +14,7 @@ from typing import Protocol
 
 from starlette.requests import Request
 
+from api.web.manage_views import RosterPreviewView
 from api.web.views import (
     AssignmentStats,
     AssignmentView,
@@ -83,6 +84,13 @@ class PageSource(Protocol):
         self, viewer: Viewer, course_id: int, assignment_id: int, user_id: int,
         until: datetime, reason: str,
     ) -> None: ...
-    def import_roster(self, viewer: Viewer, course_id: int, csv_text: str) -> str: ...
     def queue_panel(self, viewer: Viewer, now: datetime) -> QueuePanel: ...
     def stats(self, viewer: Viewer, course_id: int, assignment_id: int) -> AssignmentStats: ...
+
+    # course set-up (teachers; assistants enrol students)
+    def roster_preview(
+        self, viewer: Viewer, course_id: int, csv_text: str
+    ) -> RosterPreviewView: ...
+    def import_roster(self, viewer: Viewer, course_id: int, csv_text: str, token: str) -> str:
+        """Apply exactly the preview whose token this is; a sentence saying what changed."""
+        ...

@@ -38,6 +38,7 @@ from api.services import accounts
 from api.services.submit import submit
 from api.services.views import assignment_state, submission_view
 from api.settings import Settings
+from api.web.sql_manage import ManagePages
 from api.web.sql_panels import PanelPages, leaderboard
 from api.web.sql_staff import StaffPages
 from api.web.views import (
@@ -113,7 +114,7 @@ def verdict_texts(verdict: str) -> tuple[str, str]:
     return v.short_text, v.long_text
 
 
-class SqlPageSource(StaffPages, PanelPages):
+class SqlPageSource(StaffPages, PanelPages, ManagePages):
     """Pages over the database, with the app's settings, signer, throttle and dispatcher."""
 
     def __init__(self, sessions: sessionmaker[Session], settings: Settings, app_state: Any):
