@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -13,6 +13,7 @@ from api.db import make_engine, make_sessionmaker
 from api.errors import install_error_handlers
 from api.queue import Dispatcher, NullDispatcher
 from api.security import SessionSigner
+from api.services.demo import PackageInfo
 from api.services.throttle import DbLoginThrottle
 from api.settings import Settings
 
@@ -25,11 +26,13 @@ def create_app(
     dispatcher: Dispatcher | None = None,
     engine: Engine | None = None,
     pages: bool = True,
+    packages: Callable[[], list[PackageInfo]] | None = None,
 ) -> FastAPI:
     """The API app. ``dispatcher`` sends evaluate tasks (default: none, jobs stay queued
     in the database until the sweeper publishes them); ``engine`` defaults to the settings'
-    database; ``pages`` adds the server-rendered web pages (`api/web`)."""
-    from api.routes import auth, courses, staff, submissions
+    database; ``pages`` adds the server-rendered web pages (`api/web`); ``packages`` lists
+    the installed assignment packages (from the composition root; default: none)."""
+    from api.routes import auth, courses, manage, staff, submissions
 
     engine = engine or make_engine(settings.db_url)
 
@@ -54,8 +57,9 @@ def create_app(
     app.state.signer = SessionSigner(settings.secret_key, settings.session_max_age_s)
     app.state.throttle = DbLoginThrottle(app.state.sessionmaker, settings.login_max_failures,
                                          settings.login_window_s)
+    app.state.packages = packages or list
     install_error_handlers(app)
-    for module in (auth, courses, submissions, staff):
+    for module in (auth, courses, submissions, staff, manage):
         app.include_router(module.router, prefix="/api/v1")
 
     @app.get("/healthz", include_in_schema=False)

@@ -16,5 +16,8 @@ from api.settings import Settings
 
 def create_from_env() -> FastAPI:
     """The API app with a Celery dispatcher, configured from ``AUTOGRADE_*``."""
+    from api.cli import load_packages  # the composition root reads the packages
+
     settings = Settings()
-    return create_app(settings, dispatcher=CeleryDispatcher(base_celery(settings, "autograde-api")))
+    return create_app(settings, dispatcher=CeleryDispatcher(base_celery(settings, "autograde-api")),
+                      packages=load_packages)

@@ -51,6 +51,10 @@ def _load_packages() -> list:
     return infos
 
 
+load_packages = _load_packages
+"""The installed packages (public name: `api.asgi` passes it to the app)."""
+
+
 def _run_worker(queues: str | None, concurrency: int | None) -> None:
     from worker.celery_app import WorkerSettings, run_worker
 

@@ -123,7 +123,7 @@ def serve(settings: Settings, load_packages: Callable[[], list[PackageInfo]], *,
                         workers=api_processes, log_level="warning", http=HTTP_PROTOCOL)
         else:
             app = create_app(settings, dispatcher=CeleryDispatcher(
-                base_celery(settings, "autograde-api")))
+                base_celery(settings, "autograde-api")), packages=load_packages)
             uvicorn.run(app, host=host, port=port, log_level="info", http=HTTP_PROTOCOL)
     finally:
         stop(children)
