@@ -171,7 +171,7 @@ class SqlPageSource(StaffPages, PanelPages, ManagePages):
         assignment = session.get(Assignment, assignment_id)
         if assignment is None or assignment.course_id != course_id:
             raise NotFound("no such assignment")
-        if assignment.visible_from and assignment.visible_from > now and not member.is_staff:
+        if not member.is_staff and not assignment.shown_to_students(now):
             raise NotFound("no such assignment")
         return member, assignment
 
@@ -244,7 +244,7 @@ class SqlPageSource(StaffPages, PanelPages, ManagePages):
             query = select(Assignment).where(Assignment.course_id == course_id)
             assignments = [a for a in session.scalars(
                 query.order_by(Assignment.first_deadline, Assignment.id))
-                if member.is_staff or not a.visible_from or a.visible_from <= now]
+                if member.is_staff or a.shown_to_students(now)]
             mine = next((s for s in course_standings(session, course_id, now)
                          if s.student_id == viewer.user_id), None)
             bonus = {r.assignment_id: r.bonus for r in (mine.assignments if mine else ())}

@@ -200,7 +200,7 @@ class StaffPages:
                 Assignment.course_id == course_id)
                 .order_by(Assignment.first_deadline, Assignment.id)).all()
             columns = tuple(Column(a.id, a.name, a.points, a.bonus_points,
-                                   a.visible_from is None or a.visible_from <= now)
+                                   a.shown_to_students(now))
                             for a in assignments)
             standings = {s.student_id: s for s in course_standings(session, course_id, now)}
             users = {u.id: u for u in session.scalars(select(User).where(
