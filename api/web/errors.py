@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from api.web.deps import BadCsrf, LoginRequired
 from api.web.render import NOT_FOR_YOUR_ROLE, error_page
-from core.errors import BadInput, Conflict, Forbidden, NotFound
+from core.errors import BadInput, Conflict, Forbidden, InvalidSetting, NotFound
 from core.roles import RoleRefused
 
 log = logging.getLogger("autograde.web")
@@ -38,7 +38,7 @@ class PageRoute(APIRoute):
                 return error_page(request, 403, str(exc), NOT_FOR_YOUR_ROLE)
             except (NotFound, Forbidden):
                 return error_page(request, 404)
-            except BadInput as exc:
+            except (BadInput, InvalidSetting) as exc:
                 return error_page(request, 400, str(exc))
             except RequestValidationError:
                 return error_page(request, 400)

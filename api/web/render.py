@@ -72,7 +72,8 @@ ERRORS: dict[int, tuple[str, str]] = {
 
 
 NOT_FOR_YOUR_ROLE = ("Not allowed for your role",
-                     "Only the course's teachers may do this. Ask one of them.")
+                     "Your role does not allow this (the reason is below); ask someone whose "
+                     "role does, such as one of the course's teachers.")
 
 
 def error_page(request: Request, status: int, detail: str = "",
