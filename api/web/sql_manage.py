@@ -7,7 +7,7 @@ gets `RoleRefused`, a page that says so."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
@@ -40,20 +40,24 @@ if TYPE_CHECKING:
 class ManagePages:
     """Mixed into `SqlPageSource`."""
 
-    def roster_preview(self: SqlPageSource, viewer: Viewer, course_id: int,
+    @property
+    def _src(self) -> SqlPageSource:
+        return cast("SqlPageSource", self)
+
+    def roster_preview(self, viewer: Viewer, course_id: int,
                        csv_text: str) -> RosterPreviewView:
-        with self.sessions() as session:
-            member = self._staff(session, viewer, course_id)
+        with self._src.sessions() as session:
+            member = self._src._staff(session, viewer, course_id)
             shown = roster.preview(session, member.course, csv_text, actor_id=viewer.user_id,
                                    actor_role=member.role)
             return RosterPreviewView(course_id, csv_text, shown.token, tuple(
                 RosterLineView(x.line, x.username, x.change, x.old_role, x.role)
                 for x in shown.lines))
 
-    def import_roster(self: SqlPageSource, viewer: Viewer, course_id: int, csv_text: str,
+    def import_roster(self, viewer: Viewer, course_id: int, csv_text: str,
                       token: str) -> str:
-        with self.sessions() as session:
-            member = self._staff(session, viewer, course_id)
+        with self._src.sessions() as session:
+            member = self._src._staff(session, viewer, course_id)
             done = roster.apply(session, member.course, csv_text, actor_id=viewer.user_id,
                                 actor_role=member.role, token=token)
             return (f"{len(done.lines)} people in the file: {done.count('new')} new accounts, "
@@ -61,20 +65,20 @@ class ManagePages:
                     f"{done.count('unchanged')} unchanged.")
 
     # course set-up -----------------------------------------------------------------
-    def _teacher(self: SqlPageSource, session: Session, viewer: Viewer,
+    def _teacher(self, session: Session, viewer: Viewer,
                  course_id: int) -> Membership:
-        member = self._staff(session, viewer, course_id)
+        member = self._src._staff(session, viewer, course_id)
         if member.role != "teacher":
             raise RoleRefused("only the course's teachers change its settings, assignments "
                               "and staff")
         return member
 
-    def _packages(self: SqlPageSource) -> list[PackageInfo]:
-        packages: list[PackageInfo] = getattr(self.state, "packages", list)()
+    def _packages(self) -> list[PackageInfo]:
+        packages: list[PackageInfo] = getattr(self._src.state, "packages", list)()
         return packages
 
-    def create_course(self: SqlPageSource, viewer: Viewer, form: Mapping[str, str]) -> int:
-        with self.sessions() as session:
+    def create_course(self, viewer: Viewer, form: Mapping[str, str]) -> int:
+        with self._src.sessions() as session:
             actor = _user(session, viewer)
             if not actor.is_admin:
                 raise RoleRefused("only admins create courses")
@@ -85,8 +89,8 @@ class ManagePages:
             reason = values.pop("reason", "")
             return courses.create_course(session, actor, slug, name, values, reason=reason).id
 
-    def course_setup(self: SqlPageSource, viewer: Viewer, course_id: int) -> CourseSetupView:
-        with self.sessions() as session:
+    def course_setup(self, viewer: Viewer, course_id: int) -> CourseSetupView:
+        with self._src.sessions() as session:
             course = self._teacher(session, viewer, course_id).course
             rows = session.scalars(select(Assignment).where(Assignment.course_id == course_id)
                                    .order_by(Assignment.first_deadline, Assignment.id))
@@ -98,9 +102,9 @@ class ManagePages:
                       for p in self._packages()),
                 shown(ASSIGNMENT_FORM, None, course.timezone))
 
-    def edit_course(self: SqlPageSource, viewer: Viewer, course_id: int,
+    def edit_course(self, viewer: Viewer, course_id: int,
                     form: Mapping[str, str]) -> str:
-        with self.sessions() as session:
+        with self._src.sessions() as session:
             member = self._teacher(session, viewer, course_id)
             values = _checked(schemas.CourseSettingsFields, {
                 "reason": form.get("reason", ""),
@@ -110,9 +114,9 @@ class ManagePages:
                                        reason=reason)
             return _changed(done)
 
-    def publish(self: SqlPageSource, viewer: Viewer, course_id: int,
+    def publish(self, viewer: Viewer, course_id: int,
                 form: Mapping[str, str]) -> int:
-        with self.sessions() as session:
+        with self._src.sessions() as session:
             member = self._teacher(session, viewer, course_id)
             name, _, version = form.get("package", "").partition("@")
             try:
@@ -127,7 +131,7 @@ class ManagePages:
                 session, member.user, member.course, package, values,
                 name=form.get("name", "").strip() or None, reason=reason).id
 
-    def _assignment_of(self: SqlPageSource, session: Session, viewer: Viewer,
+    def _assignment_of(self, session: Session, viewer: Viewer,
                        course_id: int, assignment_id: int) -> tuple[Membership, Assignment]:
         member = self._teacher(session, viewer, course_id)
         assignment = session.get(Assignment, assignment_id)
@@ -135,17 +139,17 @@ class ManagePages:
             raise NotFound("no such assignment")
         return member, assignment
 
-    def assignment_setup(self: SqlPageSource, viewer: Viewer, course_id: int,
+    def assignment_setup(self, viewer: Viewer, course_id: int,
                          assignment_id: int) -> AssignmentSetupView:
-        with self.sessions() as session:
+        with self._src.sessions() as session:
             member, a = self._assignment_of(session, viewer, course_id, assignment_id)
             zone = member.course.timezone
             return AssignmentSetupView(course_id, member.course.name, zone, _line(a),
                                        shown(ASSIGNMENT_FORM, a, zone))
 
-    def edit_assignment(self: SqlPageSource, viewer: Viewer, course_id: int,
+    def edit_assignment(self, viewer: Viewer, course_id: int,
                         assignment_id: int, form: Mapping[str, str]) -> str:
-        with self.sessions() as session:
+        with self._src.sessions() as session:
             member, a = self._assignment_of(session, viewer, course_id, assignment_id)
             values = _checked(schemas.AssignmentFields, {
                 "reason": form.get("reason", ""),
@@ -156,9 +160,9 @@ class ManagePages:
             return _changed(courses.edit_assignment(session, member.user, a, values,
                                                     reason=reason))
 
-    def set_published(self: SqlPageSource, viewer: Viewer, course_id: int,
+    def set_published(self, viewer: Viewer, course_id: int,
                       assignment_id: int, published: bool, reason: str) -> None:
-        with self.sessions() as session:
+        with self._src.sessions() as session:
             member, a = self._assignment_of(session, viewer, course_id, assignment_id)
             if published:
                 courses.edit_assignment(session, member.user, a, {"published": True},
@@ -166,16 +170,16 @@ class ManagePages:
             else:
                 courses.unpublish_assignment(session, member.user, a, reason=reason)
 
-    def members(self: SqlPageSource, viewer: Viewer, course_id: int) -> MembersView:
-        with self.sessions() as session:
+    def members(self, viewer: Viewer, course_id: int) -> MembersView:
+        with self._src.sessions() as session:
             course = self._teacher(session, viewer, course_id).course
             return MembersView(course_id, course.name, tuple(
                 Member(u.username, u.display_name or u.username, role)
                 for u, role in courses.course_roles(session, course)))
 
-    def set_role(self: SqlPageSource, viewer: Viewer, course_id: int, username: str,
+    def set_role(self, viewer: Viewer, course_id: int, username: str,
                  role: str | None, reason: str) -> str:
-        with self.sessions() as session:
+        with self._src.sessions() as session:
             member = self._teacher(session, viewer, course_id)
             user = session.scalar(select(User).where(User.username == username.strip()))
             if user is None:
