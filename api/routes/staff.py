@@ -33,11 +33,12 @@ router = APIRouter(tags=["staff"])
 
 
 ROSTER_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "the file is not a roster: an unknown column (named), a bad line"},
-    403: {"description": "the caller's role may not give a role in the file (an assistant "
-                         "enrols students only)"},
-    409: {"description": "the roster changed since the preview whose token was sent"},
-}
+    code: {"model": schemas.ErrorPublic, "description": words} for code, words in (
+        (400, "Not a roster: an unknown column (named), a bad line"),
+        (403, "The caller's role may not give a role in the file (assistants enrol students "
+              "only)"),
+        (409, "The file or the course's roster changed since the preview whose token was sent"),
+    )}
 RosterFile = Annotated[UploadFile, File(description="CSV roster; columns: "
                                         + ", ".join(roster.COLUMN_NAMES))]
 
