@@ -6,14 +6,15 @@ an assistant gets a page that says their role does not allow it."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from api.db import Assignment, AuditLog, Course, Enrollment, User
+from api.db import Assignment, AuditLog, Course, Enrollment, Submission, User
 from tests.api.helpers import World, assert_summaries_current
 from tests.api.test_manage import ENTROPY, PCA
-from tests.web.test_sql_pages import sign_in, world  # noqa: F401 - the fixture
+from tests.web.test_sql_pages import record, sign_in, upload, world  # noqa: F401 - fixture
 
 
 def audit(w: World, action: str) -> list[dict]:
@@ -92,6 +93,8 @@ def test_teacher_publishes_edits_and_unpublishes(world: World) -> None:  # noqa:
     assert r.status_code == 404
     assert world.client.get(f"/api/v1/assignments/{aid}",
                             headers=world.as_("alice")).status_code == 404
+    listed = world.client.get(f"/api/v1/courses/{cid}/assignments", headers=world.as_("alice"))
+    assert aid not in [a["id"] for a in listed.json()]
     assert_summaries_current(world.engine)
 
 
@@ -134,3 +137,27 @@ def test_an_assistant_changes_nothing_here(world: World) -> None:  # noqa: F811
         assert s.get(Course, cid).name != "Hacked"
     sign_in(world, "alice")
     assert world.client.get(base).status_code == 404  # students: no such page
+
+
+def test_a_deadline_moved_on_the_page_changes_the_standing_at_once(
+        world: World) -> None:  # noqa: F811
+    cid, aid = world.ids["course"], world.ids["numpy_entropy"]
+    alice = sign_in(world, "alice")
+    upload(world, alice)
+    record(world, [("1", "OK", ""), ("2", "OK", ""), ("hidden_1", "OK", "")], 1.0)
+    assert world.client.get(f"/courses/{cid}").text.count(">3</strong> / 3") == 1
+    with world.sessions() as s:
+        submitted = s.scalars(select(Submission.submitted_at)).one()
+    earlier = (submitted - timedelta(days=2)).astimezone(ZoneInfo("Europe/Prague"))
+    csrf = sign_in(world, "teacher")
+    r = world.client.post(f"/courses/{cid}/manage/assignments/{aid}", data={
+        "csrf_token": csrf, "first_deadline": earlier.strftime("%Y-%m-%dT%H:%M"),
+        "second_deadline": "", "reason": "the deadline was last week"})
+    assert r.status_code == 303, r.text
+    sign_in(world, "alice")
+    course = world.client.get(f"/courses/{cid}").text
+    assert ">0</strong> / 3" in course and "correct, but late" in course
+    api = world.client.get(f"/api/v1/courses/{cid}/assignments", headers=world.as_("alice"))
+    state = next(a["state"] for a in api.json() if a["id"] == aid)
+    assert (state["points"], state["late"]) == (0, True)  # the REST view agrees
+    assert_summaries_current(world.engine)
