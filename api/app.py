@@ -13,7 +13,7 @@ from api.db import make_engine, make_sessionmaker
 from api.errors import install_error_handlers
 from api.queue import Dispatcher, NullDispatcher
 from api.security import SessionSigner
-from api.services.demo import PackageInfo
+from api.services.courses import PackageInfo
 from api.services.throttle import DbLoginThrottle
 from api.settings import Settings
 

@@ -66,6 +66,10 @@ from api.service_cli import register as _register_service  # noqa: E402
 
 _register_service(app, load_packages=_load_packages, run_worker=_run_worker)
 
+from api.admin_cli import register as _register_admin  # noqa: E402
+
+_register_admin(app, load_packages=_load_packages)
+
 from api.client.commands import register as _register_client  # noqa: E402
 
 _register_client(app)

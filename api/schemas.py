@@ -407,3 +407,30 @@ class PackagePublic(Out):
     version: str
     points: int
     bonus: int
+
+
+class CourseFileCreate(BaseModel):
+    text: str = Field(max_length=1_000_000)
+    """The course file (TOML), as `autograde course apply` reads it."""
+    dry_run: bool = False
+    reason: str = Field(default="", max_length=2000)
+
+
+class FieldChangeStaff(BaseModel):
+    field: str
+    old: Any
+    new: Any
+
+
+class CourseChangeStaff(BaseModel):
+    kind: Literal["course", "assignment", "staff"]
+    name: str
+    action: Literal["created", "changed", "unpublished"]
+    fields: list[FieldChangeStaff]
+
+
+class CourseFileApplied(BaseModel):
+    changes: list[CourseChangeStaff]
+    dry_run: bool
+    summary: str
+    """The changes as `autograde course apply` prints them."""

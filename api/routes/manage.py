@@ -1,20 +1,23 @@
 """Running a course over REST: create courses (admins), edit their settings, publish
-installed packages as assignments, edit or unpublish them, and set people's roles
-(teachers and admins). Thin: each route loads, calls `api.services.courses`, maps."""
+installed packages as assignments, edit or unpublish them, set people's roles (teachers
+and admins), and apply or export a whole course file. Thin: each route loads, calls
+`api.services.courses` (or `api.services.course_file`), maps."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse
 from sqlalchemy import select
 
 from api import schemas
 from api.db import Course, User
 from api.deps import CourseStaff, SessionDep, StaffAssignment, StaffScoped
-from api.services import courses
+from api.services import course_file, courses
 from api.services.accounts import is_staff_anywhere
-from api.services.demo import PackageInfo
+from api.services.courses import PackageInfo
+from core.course_file import parse_course_file
 from core.errors import Forbidden, NotFound
 
 router = APIRouter(tags=["manage"])
@@ -146,3 +149,31 @@ def set_role(username: str, body: schemas.RoleSet, member: CourseStaff, session:
     old, new = courses.set_role(session, member.user, member.course, user, body.role,
                                 reason=body.reason)
     return schemas.RoleChanged(username=user.username, old=old, new=new)
+
+
+@router.post("/course-files", response_model=schemas.CourseFileApplied,
+             responses=_errors(400, 401, 403))
+def apply_course_file(body: schemas.CourseFileCreate, principal: StaffScoped,
+                      request: Request, session: SessionDep) -> schemas.CourseFileApplied:
+    """Apply a course file, as `autograde course apply` does (an existing course: its
+    teachers and admins; a new one: admins). A malformed file is a 400 naming every key at
+    fault with its line; nothing changes then, nor in a dry run."""
+    parsed = parse_course_file(body.text, "course file")
+    changes = course_file.apply_course_file(session, principal.user, parsed,
+                                            _packages(request), dry_run=body.dry_run,
+                                            reason=body.reason or "course file (REST)")
+    return schemas.CourseFileApplied(
+        dry_run=body.dry_run, summary=course_file.describe(changes),
+        changes=[schemas.CourseChangeStaff(
+            kind=c.kind, name=c.name, action=c.action,
+            fields=[schemas.FieldChangeStaff(field=f, old=o, new=n) for f, o, n in c.fields])
+            for c in changes])
+
+
+@router.get("/courses/{course_id}/file", response_class=PlainTextResponse,
+            responses=_errors(401, 403, 404))
+def export_course_file(member: CourseStaff, session: SessionDep) -> PlainTextResponse:
+    """The course's live state as a course file (TOML) that applying leaves unchanged."""
+    text = course_file.export_course_file(session, member.course.slug,
+                                          header=f"course {member.course.slug}")
+    return PlainTextResponse(text, media_type="application/toml")

@@ -12,6 +12,7 @@ every edited assignment (`api.db.summary`), and a course edit marks all of its a
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,8 +20,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.db import Assignment, AuditLog, Course, Enrollment, Role, User, summary
-from api.services.demo import PackageInfo
 from core.errors import BadInput, Conflict, Forbidden, InvalidSetting, NotFound
+
+
+@dataclass(frozen=True)
+class PackageInfo:
+    """What publishing needs from an installed assignment package (the composition root
+    reads the packages and passes these in: `api` never loads packages itself)."""
+
+    name: str
+    title: str
+    kind: str
+    points: int
+    bonus: int
+    threshold: float
+    device: str
+    version: str
+    metric_name: str | None = None
+    metric_threshold: float | None = None
+    higher_is_better: bool = True
+
 
 COURSE_FIELDS = ("name", "term", "timezone", "pass_points", "community_cap", "exam_max",
                  "grade_1", "grade_2", "grade_3", "max_team_size", "solve_score",
@@ -163,6 +182,25 @@ def edit_course(session: Session, actor: User, course: Course, changes: Mapping[
     return done
 
 
+def new_assignment(course_id: int, package: PackageInfo, name: str | None = None
+                   ) -> Assignment:
+    """An assignment of ``package`` with the package's points, bonus and thresholds and no
+    deadlines yet (not added to a session): the defaults every publication starts from."""
+    assignment = Assignment(
+        course_id=course_id, name=name or package.name, title=package.title,
+        kind=package.kind, package_name=package.name, package_version=package.version,
+        device=package.device, points=package.points, threshold=package.threshold,
+        second_points=0)
+    if package.kind == "competition":  # the bonus is distributed by rank after the deadline
+        assignment.bonus_points, assignment.rank_bonus = 0, package.bonus
+        assignment.metric_name = package.metric_name or "metric"
+        assignment.metric_threshold = package.metric_threshold
+        assignment.higher_is_better = package.higher_is_better
+    else:
+        assignment.bonus_points = package.bonus
+    return assignment
+
+
 def publish_assignment(session: Session, actor: User, course: Course, package: PackageInfo,
                        fields: Mapping[str, Any], *, name: str | None = None,
                        reason: str = "", commit: bool = True) -> Assignment:
@@ -180,17 +218,7 @@ def publish_assignment(session: Session, actor: User, course: Course, package: P
         raise Conflict(f"the course has an assignment named {name!r} already")
     if fields.get("first_deadline") is None:
         raise BadInput("first_deadline is required")
-    assignment = Assignment(
-        course_id=course.id, name=name, title=package.title, kind=package.kind,
-        package_name=package.name, package_version=package.version, device=package.device,
-        points=package.points, threshold=package.threshold, second_points=0)
-    if package.kind == "competition":  # the bonus is distributed by rank after the deadline
-        assignment.bonus_points, assignment.rank_bonus = 0, package.bonus
-        assignment.metric_name = package.metric_name or "metric"
-        assignment.metric_threshold = package.metric_threshold
-        assignment.higher_is_better = package.higher_is_better
-    else:
-        assignment.bonus_points = package.bonus
+    assignment = new_assignment(course.id, package, name)
     _set_fields(assignment, ASSIGNMENT_FIELDS, fields)
     session.add(assignment)
     session.flush()
@@ -272,12 +300,14 @@ __all__ = [
     "ASSIGNMENT_FIELDS",
     "COURSE_FIELDS",
     "Changes",
+    "PackageInfo",
     "course_roles",
     "create_course",
     "edit_assignment",
     "edit_course",
     "find_package",
     "is_teacher",
+    "new_assignment",
     "publish_assignment",
     "require_admin",
     "require_teacher",

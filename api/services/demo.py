@@ -3,7 +3,6 @@ accounts (development only; never in production)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -11,23 +10,9 @@ from sqlalchemy.orm import Session
 
 from api.db import Assignment, Course, Enrollment, User, utcnow
 from api.security import hash_password
+from api.services.courses import PackageInfo, new_assignment
 
-
-@dataclass(frozen=True)
-class PackageInfo:
-    """What publishing needs from an assignment package (read by the composition root)."""
-
-    name: str
-    title: str
-    kind: str
-    points: int
-    bonus: int
-    threshold: float
-    device: str
-    version: str
-    metric_name: str | None = None
-    metric_threshold: float | None = None
-    higher_is_better: bool = True
+__all__ = ["DEMO_SLUG", "PackageInfo", "ensure_demo", "publish"]
 
 
 DEMO_ACCOUNTS = (
@@ -41,20 +26,10 @@ DEMO_SLUG = "npfl138-demo"
 
 def publish(session: Session, course: Course, package: PackageInfo, now: datetime) -> Assignment:
     """Publish a package in a course: first deadline in two weeks, second a week later."""
-    assignment = Assignment(
-        course_id=course.id, name=package.name, title=package.title, kind=package.kind,
-        package_name=package.name, package_version=package.version, device=package.device,
-        points=package.points, threshold=package.threshold,
-        first_deadline=now + timedelta(days=14), second_deadline=now + timedelta(days=21),
-        second_points=package.points // 2,
-    )
-    if package.kind == "competition":  # the bonus is distributed by rank after the deadline
-        assignment.bonus_points, assignment.rank_bonus = 0, package.bonus
-        assignment.metric_name = package.metric_name or "metric"
-        assignment.metric_threshold = package.metric_threshold
-        assignment.higher_is_better = package.higher_is_better
-    else:
-        assignment.bonus_points = package.bonus
+    assignment = new_assignment(course.id, package)
+    assignment.first_deadline = now + timedelta(days=14)
+    assignment.second_deadline = now + timedelta(days=21)
+    assignment.second_points = package.points // 2
     session.add(assignment)
     return assignment
 

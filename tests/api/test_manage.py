@@ -5,6 +5,7 @@ and reason, standings following in the same transaction."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from sqlalchemy import select
 
 from api.db import Assignment, AuditLog, Course, Enrollment, Submission
 from api.services import pipeline
-from api.services.demo import PackageInfo
+from api.services.courses import PackageInfo
 from tests.api.helpers import World
 from tests.api.test_pipeline import REPORT
 from worker.contract import Outcome
@@ -206,9 +207,17 @@ def test_unpublish_keeps_submissions(w: World) -> None:
     with w.sessions() as s:
         assert s.get(Submission, sid) is not None
         assert s.get(Assignment, a).published is False
+    course = w.ids["course"]
+    for who, seen in (("alice", False), ("assistant", True)):
+        listed = w.client.get(f"/api/v1/courses/{course}/assignments", headers=w.as_(who))
+        assert (a in [x["id"] for x in listed.json()]) is seen
+        assert w.client.get(f"/api/v1/assignments/{a}",
+                            headers=w.as_(who)).status_code == (200 if seen else 404)
+    assert w.upload("alice").status_code == 404  # closed to submissions
     again = w.client.patch(f"/api/v1/assignments/{a}", json={"published": True},
                            headers=w.as_("teacher"))
     assert again.json()["published"] is True
+    assert w.client.get(f"/api/v1/assignments/{a}", headers=w.as_("alice")).status_code == 200
     settings = w.client.get(f"/api/v1/assignments/{a}/settings", headers=w.as_("alice"))
     assert settings.status_code == 403
 
@@ -254,8 +263,91 @@ def test_routes_are_in_the_openapi_document_with_errors(w: World) -> None:
                          ("/api/v1/courses/{course_id}/assignments", "post"),
                          ("/api/v1/assignments/{assignment_id}", "patch"),
                          ("/api/v1/assignments/{assignment_id}/unpublish", "post"),
-                         ("/api/v1/courses/{course_id}/members/{username}", "put")):
+                         ("/api/v1/courses/{course_id}/members/{username}", "put"),
+                         ("/api/v1/course-files", "post")):
         responses = paths[path][method]["responses"]
         assert {"401", "403"} <= set(responses), (path, method)
     with w.sessions() as s:
         assert s.scalar(select(Course).where(Course.slug == "dl")) is not None
+
+
+ROLES = ("anon", "outsider", "alice", "bob", "assistant", "teacher", "root")
+
+
+def expected(allowed: set[str], ok: int = 200, *, outsider: int = 404) -> dict[str, int]:
+    """``ok`` for ``allowed``; anonymous 401; outside the course ``outsider``; else 403."""
+    return {r: ok if r in allowed else 401 if r == "anon" else outsider if r == "outsider"
+            else 403 for r in ROLES}
+
+
+TEACHERS = {"teacher", "root"}
+STAFF = {"assistant", "teacher", "root"}
+
+
+def test_authorization_matrix_of_every_route(w: World) -> None:
+    c, a, g = w.ids["course"], w.ids["numpy_entropy"], w.ids["gpu_task"]
+    deadline = datetime(2027, 1, 6, 22, 0, tzinfo=UTC).isoformat()
+    cases = [
+        ("POST", "/api/v1/courses", lambda r: {"slug": f"c-{r}", "name": "C"},
+         expected({"root"}, 201, outsider=403)),
+        ("GET", f"/api/v1/courses/{c}/settings", None, expected(STAFF)),
+        ("PATCH", f"/api/v1/courses/{c}", lambda r: {"term": r}, expected(TEACHERS)),
+        ("GET", "/api/v1/packages", None, expected(STAFF, outsider=403)),
+        ("POST", f"/api/v1/courses/{c}/assignments",
+         lambda r: {"package": "pca_first", "name": f"p-{r}", "first_deadline": deadline},
+         expected(TEACHERS, 201)),
+        ("GET", f"/api/v1/assignments/{a}/settings", None, expected(STAFF)),
+        ("PATCH", f"/api/v1/assignments/{a}", lambda r: {"max_submissions": 9},
+         expected(TEACHERS)),
+        ("POST", f"/api/v1/assignments/{g}/unpublish", lambda r: {"reason": "r"},
+         expected(TEACHERS)),
+        ("GET", f"/api/v1/courses/{c}/members", None, expected(STAFF)),
+        ("PUT", f"/api/v1/courses/{c}/members/carol", lambda r: {"role": "student"},
+         expected(TEACHERS)),
+    ]
+    got, want = {}, {}
+    for method, url, body, codes in cases:
+        for role in ROLES:
+            headers = {} if role == "anon" else w.as_(role)
+            kwargs = {"json": body(role)} if body else {}
+            answer = w.client.request(method, url, headers=headers, **kwargs)
+            got[(method, url, role)] = answer.status_code
+            want[(method, url, role)] = codes[role]
+            if answer.status_code >= 400:
+                assert set(answer.json()) == {"error"}, answer.text
+    assert got == want
+
+
+def test_course_file_over_rest(w: World) -> None:
+    c = w.ids["course"]
+    exported = w.client.get(f"/api/v1/courses/{c}/file", headers=w.as_("assistant"))
+    assert exported.status_code == 200 and 'slug = "dl"' in exported.text
+    assert w.client.get(f"/api/v1/courses/{c}/file", headers=w.as_("alice")).status_code == 403
+    text = exported.text
+    assert 'assistant = "assistant"' in text and 'teacher = "teacher"' in text
+    same = w.client.post("/api/v1/course-files", json={"text": text}, headers=w.as_("teacher"))
+    assert same.status_code == 200, same.text
+    assert same.json()["changes"] == [] and same.json()["summary"].startswith("no changes")
+    promoted = text.replace('assistant = "assistant"', 'assistant = "teacher"')
+    for who, code in (("assistant", 403), ("alice", 403), ("outsider", 403)):
+        refused = w.client.post("/api/v1/course-files", json={"text": promoted},
+                                headers=w.as_(who))
+        assert refused.status_code == code, (who, refused.text)
+    assert w.client.post("/api/v1/course-files", json={"text": promoted}).status_code == 401
+    assert role_of(w, "assistant") == "assistant"
+    bad = w.client.post("/api/v1/course-files", headers=w.as_("teacher"),
+                        json={"text": text.replace('version = "v1"', 'version = "v7"', 1)})
+    assert bad.status_code == 400
+    assert re.search(r"course file:\d+: assignments\[0\]\.version: ", bad.json()["error"]
+                     ["message"]), bad.text
+    dry = w.client.post("/api/v1/course-files", headers=w.as_("teacher"),
+                        json={"text": promoted, "dry_run": True})
+    assert dry.json()["changes"] == [{"kind": "staff", "name": "assistant", "action": "changed",
+                                      "fields": [{"field": "role", "old": "assistant",
+                                                  "new": "teacher"}]}]
+    assert role_of(w, "assistant") == "assistant"
+    done = w.client.post("/api/v1/course-files", headers=w.as_("teacher"),
+                         json={"text": promoted, "reason": "promoted"})
+    assert done.status_code == 200 and role_of(w, "assistant") == "teacher"
+    (entry,) = audit(w, "course.role")
+    assert entry.detail["reason"] == "promoted" and entry.actor_id == w.ids["teacher"]
