@@ -19,7 +19,7 @@ from core.errors import NotFound
 
 router = APIRouter(prefix="/courses/{course_id}/staff/roster", route_class=PageRoute)
 
-CsvText = Annotated[str, Form(min_length=1, max_length=5 * 2**20)]
+CsvText = Annotated[str, Form(min_length=1, max_length=2**20)]  # a pasted roster: 1 MiB
 
 
 @router.get("")

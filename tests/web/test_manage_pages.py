@@ -46,6 +46,15 @@ def test_admin_creates_a_course_others_are_told_why_not(world: World) -> None:  
     assert r.status_code == 409 and "exists already" in r.text
     r = world.client.post("/courses/new", data={**form, "slug": "y", "pass_points": "many"})
     assert r.status_code == 400 and "Points to pass the practicals: &#39;many&#39;" in r.text
+    course_id = course.id
+    settings = {**form, "timezone": "Mars/Olympus", "reason": "typo"}
+    r = world.client.post(f"/courses/{course_id}/manage", data=settings)
+    assert r.status_code == 400 and "Mars/Olympus" in r.text
+    r = world.client.post(f"/courses/{course_id}/manage", data={**settings,
+                                                               "timezone": "Europe/Vienna"})
+    assert r.status_code == 303 and "timezone" in r.headers["location"]
+    assert audit(world, "course.edit")[-1]["changes"]["timezone"] == [
+        "Europe/Prague", "Europe/Vienna"]
 
 
 def test_teacher_publishes_edits_and_unpublishes(world: World) -> None:  # noqa: F811
