@@ -100,7 +100,8 @@ def _rows(text: str) -> list[tuple[int, dict[str, str]]]:
                        f"allowed: {', '.join(COLUMN_NAMES)}")
     reader.fieldnames = header
     rows, seen = [], set()
-    for number, row in enumerate(reader, start=2):
+    for row in reader:
+        number = reader.line_num  # the file's line (blank lines skipped, quoted newlines)
         if None in row:
             raise BadInput(f"line {number}: more values than columns")
         values = {key: (value or "").strip() for key, value in row.items()}

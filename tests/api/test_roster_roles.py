@@ -90,6 +90,7 @@ def test_a_token_from_another_teacher_or_course_state_is_refused(world: World) -
     ("username,email,colour\nx,a@b,red\n", "colour"),
     ("username,uuid\nx,nope\n", "line 2: not a UUID"),
     ("username,role\nx,student,extra\n", "line 2: more values than columns"),
+    ("username,role\nx,student\n\ny,king\n", "line 4: unknown role 'king'"),
 ])
 def test_only_the_documented_columns(world: World, csv: str, words: str) -> None:
     response = roster(world, "teacher", csv, "roster/preview")
