@@ -24,6 +24,8 @@ course_app = typer.Typer(help="Courses as TOML files (run on the server).",
 @contextmanager
 def _session() -> Iterator[Session]:
     """A session on the configured database; domain errors end the command with exit 1."""
+    from sqlalchemy.exc import DBAPIError
+
     from api.db import make_engine, make_sessionmaker
     from api.settings import Settings
     from core.errors import AutogradeError
@@ -34,6 +36,10 @@ def _session() -> Iterator[Session]:
             yield session
     except AutogradeError as error:
         typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
+    except DBAPIError as error:
+        typer.echo(f"error: the database refused: {error.orig}\n(an empty database needs "
+                   "`autograde migrate` first)", err=True)
         raise typer.Exit(1) from error
     finally:
         engine.dispose()
@@ -151,7 +157,7 @@ def register(app: typer.Typer, *, load_packages: Callable[[], list[Any]]) -> Non
             actor = admin.console_actor(session, as_user)
             changes = apply_course_file(session, actor, parsed, load_packages(),
                                         dry_run=dry_run, reason=reason or f"course file {file}")
-            typer.echo(describe(changes))
+            typer.echo(describe(changes, parsed.course.timezone))
             if changes:
                 typer.echo("dry run: nothing changed" if dry_run else
                            f"applied {len(changes)} change(s)")

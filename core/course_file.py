@@ -12,8 +12,7 @@ course's time zone at that moment: ``2026-10-21T22:00:00+02:00`` in Europe/Pragu
 an offset, or with another zone's offset, is refused; so the file says exactly which
 instant it means, and a teacher reading it sees the course's wall clock.
 
-The live state of a course and the file's wish are both a `CourseState` (plain values);
-`diff` lists what applying the file changes, per field. Pure: no I/O, no clock; time
+What applying a file changes is `core.course_state.diff`. Pure: no I/O, no clock; time
 zones come from the IANA database that `zoneinfo` reads as data.
 """
 
@@ -23,7 +22,7 @@ import json
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -33,9 +32,8 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from core.errors import BadInput
 
 __all__ = [
-    "ASSIGNMENT_KEYS", "COURSE_KEYS", "AssignmentEntry", "Change", "CourseFile",
-    "CourseFileError", "CourseSettings", "CourseState", "Problem", "diff", "key_path",
-    "line_of", "parse_course_file", "render",
+    "ASSIGNMENT_KEYS", "COURSE_KEYS", "AssignmentEntry", "CourseFile", "CourseFileError",
+    "CourseSettings", "Problem", "key_path", "line_of", "parse_course_file", "render",
 ]
 
 Loc = tuple[str | int, ...]
@@ -311,68 +309,6 @@ def parse_course_file(text: str, filename: str = "<course file>") -> CourseFile:
     if problems:
         raise parsed.error(problems)
     return parsed
-
-
-# --- the state of a course, and what applying a file changes -------------------------
-
-
-@dataclass(frozen=True)
-class CourseState:
-    """A course as plain values: live (from the database) or wished (a file)."""
-
-    course: dict[str, Any]
-    """Course settings by `COURSE_KEYS` (slug included)."""
-    staff: dict[str, str] = field(default_factory=dict)
-    """Username -> role, for teachers and assistants."""
-    assignments: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """Published assignments by name: settings by column name (``package_name``,
-    ``package_version``, ``points``, ... ``published``)."""
-    roles: dict[str, str] = field(default_factory=dict)
-    """Live only: every enrolled user's role (students included)."""
-
-
-@dataclass(frozen=True)
-class Change:
-    """One object that applying a file creates, changes, unpublishes or removes."""
-
-    kind: Literal["course", "assignment", "staff"]
-    name: str
-    action: Literal["created", "changed", "unpublished"]
-    fields: tuple[tuple[str, Any, Any], ...] = ()
-    """(field, old, new) for every field that differs (old is None when created)."""
-
-
-def _changed(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[tuple[str, Any, Any], ...]:
-    return tuple((k, old.get(k), v) for k, v in new.items() if old.get(k) != v)
-
-
-def diff(live: CourseState | None, wanted: CourseState) -> list[Change]:
-    """What applying ``wanted`` to ``live`` (None: no such course yet) changes."""
-    changes: list[Change] = []
-    slug = str(wanted.course["slug"])
-    if live is None:
-        changes.append(Change("course", slug, "created", _changed({}, wanted.course)))
-        live = CourseState(course=dict(wanted.course))
-    elif fields := _changed(live.course, wanted.course):
-        changes.append(Change("course", slug, "changed", fields))
-    for name, values in wanted.assignments.items():
-        before = live.assignments.get(name)
-        if before is None:
-            changes.append(Change("assignment", name, "created", _changed({}, values)))
-        elif fields := _changed(before, {**values, "published": True}):
-            changes.append(Change("assignment", name, "changed", fields))
-    for name, before in live.assignments.items():
-        if name not in wanted.assignments and before.get("published", True):
-            changes.append(Change("assignment", name, "unpublished",
-                                  (("published", True, False),)))
-    for username in sorted({*wanted.staff, *live.staff}):
-        old, new = live.roles.get(username), wanted.staff.get(username)
-        if new is None and old in ("teacher", "assistant"):
-            changes.append(Change("staff", username, "changed", (("role", old, None),)))
-        elif new is not None and old != new:
-            action: Literal["created", "changed"] = "created" if old is None else "changed"
-            changes.append(Change("staff", username, action, (("role", old, new),)))
-    return changes
 
 
 # --- writing a course file ------------------------------------------------------------

@@ -163,7 +163,7 @@ def apply_course_file(body: schemas.CourseFileCreate, principal: StaffScoped,
                                             _packages(request), dry_run=body.dry_run,
                                             reason=body.reason or "course file (REST)")
     return schemas.CourseFileApplied(
-        dry_run=body.dry_run, summary=course_file.describe(changes),
+        dry_run=body.dry_run, summary=course_file.describe(changes, parsed.course.timezone),
         changes=[schemas.CourseChangeStaff(
             kind=c.kind, name=c.name, action=c.action,
             fields=[schemas.FieldChangeStaff(field=f, old=o, new=n) for f, o, n in c.fields])

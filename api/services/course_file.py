@@ -8,8 +8,10 @@ file that applying leaves unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,15 +19,8 @@ from sqlalchemy.orm import Session
 from api.db import Assignment, Course, Enrollment, User
 from api.services import courses
 from api.services.courses import PackageInfo
-from core.course_file import (
-    AssignmentEntry,
-    Change,
-    CourseFile,
-    CourseFileError,
-    CourseState,
-    diff,
-    render,
-)
+from core.course_file import AssignmentEntry, CourseFile, CourseFileError, render
+from core.course_state import Change, CourseState, diff
 from core.errors import InvalidSetting, NotFound
 
 STAFF_ROLES = ("teacher", "assistant")
@@ -150,11 +145,13 @@ def apply_course_file(session: Session, actor: User, parsed: CourseFile,
     creating a course: admins). Returns the changes (empty: it already was). A dry run
     carries them out too, so it refuses what applying would, then rolls back."""
     course, live = live_state(session, parsed.course.slug)
+    if course is None:  # refuse before anything else: not even "no changes" is told
+        courses.require_admin(actor)
+    else:
+        courses.require_teacher(session, actor, course)
     changes = diff(live, wanted_state(parsed, packages))
     if not changes:
         return changes
-    if course is not None:  # refuse before changing anything, with the course's message
-        courses.require_teacher(session, actor, course)
     try:
         order = sorted(changes, key=lambda c: ("course", "assignment", "staff").index(c.kind))
         for change in order:
@@ -192,8 +189,16 @@ def export_course_file(session: Session, slug: str, header: str = "") -> str:
     return render(parsed, header)
 
 
-def describe(changes: Sequence[Change], fmt: Callable[[Any], str] = repr) -> str:
-    """The changes as text for people, one object per line and one field per line below."""
+def describe(changes: Sequence[Change], timezone: str = "UTC") -> str:
+    """The changes as text for people, one object per line and one field per line below
+    (times in ``timezone``, as the course file writes them)."""
+    zone = ZoneInfo(timezone)
+
+    def fmt(value: Any) -> str:
+        if isinstance(value, datetime):
+            return value.astimezone(zone).isoformat()
+        return "none" if value is None else repr(value)
+
     if not changes:
         return "no changes: the course is as the file says"
     lines = []

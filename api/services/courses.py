@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -55,6 +56,15 @@ ASSIGNMENT_FIELDS = ("title", "package_version", "points", "bonus_points", "thre
 
 Changes = dict[str, tuple[Any, Any]]
 """Field -> (old value, new value), only for the fields that changed."""
+
+
+def course_time(course: Course, wall: datetime) -> datetime:
+    """A form's wall-clock time read in the course's time zone (an aware time is kept):
+    ``2026-10-21 22:00`` in Europe/Prague is 20:00 UTC. In a repeated hour (the end of
+    summer time) the first of the two is meant."""
+    if wall.tzinfo is not None and wall.utcoffset() is not None:
+        return wall
+    return wall.replace(tzinfo=ZoneInfo(course.timezone))
 
 
 def is_teacher(session: Session, actor: User, course: Course) -> bool:
@@ -302,6 +312,7 @@ __all__ = [
     "Changes",
     "PackageInfo",
     "course_roles",
+    "course_time",
     "create_course",
     "edit_assignment",
     "edit_course",

@@ -328,6 +328,9 @@ def test_course_file_over_rest(w: World) -> None:
     same = w.client.post("/api/v1/course-files", json={"text": text}, headers=w.as_("teacher"))
     assert same.status_code == 200, same.text
     assert same.json()["changes"] == [] and same.json()["summary"].startswith("no changes")
+    unchanged = w.client.post("/api/v1/course-files", json={"text": text},
+                              headers=w.as_("assistant"))
+    assert unchanged.status_code == 403  # not even "no changes" for an assistant
     promoted = text.replace('assistant = "assistant"', 'assistant = "teacher"')
     for who, code in (("assistant", 403), ("alice", 403), ("outsider", 403)):
         refused = w.client.post("/api/v1/course-files", json={"text": promoted},
@@ -351,3 +354,15 @@ def test_course_file_over_rest(w: World) -> None:
     assert done.status_code == 200 and role_of(w, "assistant") == "teacher"
     (entry,) = audit(w, "course.role")
     assert entry.detail["reason"] == "promoted" and entry.actor_id == w.ids["teacher"]
+
+
+def test_course_time_reads_a_form_in_the_course_zone() -> None:
+    from api.services.courses import course_time
+
+    course = Course(slug="x", name="x", timezone="Europe/Prague")
+    assert course_time(course, datetime(2026, 10, 21, 22, 0)).astimezone(UTC) == datetime(
+        2026, 10, 21, 20, 0, tzinfo=UTC)
+    assert course_time(course, datetime(2026, 10, 28, 22, 0)).astimezone(UTC) == datetime(
+        2026, 10, 28, 21, 0, tzinfo=UTC)
+    aware = datetime(2026, 1, 1, tzinfo=UTC)
+    assert course_time(course, aware) is aware

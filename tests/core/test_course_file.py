@@ -13,12 +13,11 @@ from hypothesis import strategies as st
 from core.course_file import (
     CourseFile,
     CourseFileError,
-    CourseState,
-    diff,
     line_of,
     parse_course_file,
     render,
 )
+from core.course_state import CourseState, diff
 
 SHIPPED = Path(__file__).resolve().parents[2] / "courses/npfl138-2627.toml"
 
