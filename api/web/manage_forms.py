@@ -5,7 +5,7 @@ and models, not here."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -84,20 +84,23 @@ def _text(value: Any, zone: str) -> str:
     return str(value)
 
 
-def parse(form: Sequence[FormField], raw: Mapping[str, str], zone: str,
-          *, skip_empty: bool = False) -> dict[str, Any]:
+def parse(form: Sequence[FormField], raw: Mapping[str, str],
+          in_zone: Callable[[datetime], datetime] | None = None, *, skip_empty: bool = False
+          ) -> dict[str, Any]:
     """The submitted fields as values (an empty field: None, or left out with
-    ``skip_empty``); fields the form does not have are ignored."""
+    ``skip_empty``); fields the form does not have are ignored. ``in_zone`` reads a
+    wall-clock time in the course's zone (`api.services.courses.course_time`)."""
     values: dict[str, Any] = {}
     for field in form:
         text = str(raw.get(field.name, "")).strip()
         if field.name not in raw or (skip_empty and not text):
             continue
-        values[field.name] = _value(field, text, zone) if text else None
+        values[field.name] = _value(field, text, in_zone) if text else None
     return values
 
 
-def _value(field: FormField, text: str, zone: str) -> Any:
+def _value(field: FormField, text: str,
+           in_zone: Callable[[datetime], datetime] | None) -> Any:
     try:
         if field.kind == "int":
             return int(text)
@@ -105,7 +108,7 @@ def _value(field: FormField, text: str, zone: str) -> Any:
             return float(text)
         if field.kind == "datetime":
             when = datetime.fromisoformat(text)
-            return when if when.tzinfo else when.replace(tzinfo=ZoneInfo(zone))
+            return in_zone(when) if in_zone else when
     except ValueError:
         raise BadInput(f"{field.label}: {text!r} is not {_WORDS[field.kind]}.") from None
     if field.kind == "choice" and text not in field.choices:

@@ -7,6 +7,7 @@ gets `RoleRefused`, a page that says so."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import BaseModel, ValidationError
@@ -84,7 +85,7 @@ class ManagePages:
                 raise RoleRefused("only admins create courses")
             values = _checked(schemas.CourseCreate, {
                 "slug": form.get("slug", "").strip(), "reason": form.get("reason", ""),
-                **parse(COURSE_FORM, form, "UTC", skip_empty=True)})
+                **parse(COURSE_FORM, form, skip_empty=True)})
             slug, name = values.pop("slug"), values.pop("name")
             reason = values.pop("reason", "")
             return courses.create_course(session, actor, slug, name, values, reason=reason).id
@@ -108,7 +109,7 @@ class ManagePages:
             member = self._teacher(session, viewer, course_id)
             values = _checked(schemas.CourseSettingsFields, {
                 "reason": form.get("reason", ""),
-                **parse(COURSE_FORM, form, member.course.timezone)})
+                **parse(COURSE_FORM, form)})
             reason = values.pop("reason", "")
             done = courses.edit_course(session, member.user, member.course, values,
                                        reason=reason)
@@ -125,7 +126,8 @@ class ManagePages:
                 raise BadInput(str(error)) from None
             values = _checked(schemas.AssignmentFields, {
                 "reason": form.get("reason", ""),
-                **parse(ASSIGNMENT_FORM, form, member.course.timezone, skip_empty=True)})
+                **parse(ASSIGNMENT_FORM, form, partial(courses.course_time, member.course),
+                        skip_empty=True)})
             reason = values.pop("reason", "")
             return courses.publish_assignment(
                 session, member.user, member.course, package, values,
@@ -153,7 +155,7 @@ class ManagePages:
             member, a = self._assignment_of(session, viewer, course_id, assignment_id)
             values = _checked(schemas.AssignmentFields, {
                 "reason": form.get("reason", ""),
-                **parse(ASSIGNMENT_FORM, form, member.course.timezone)})
+                **parse(ASSIGNMENT_FORM, form, partial(courses.course_time, member.course))})
             if not values.get("title"):
                 values.pop("title", None)  # empty: keep the package's title
             reason = values.pop("reason", "")
