@@ -196,9 +196,7 @@ def _assignment(session: Session, principal: Principal, assignment_id: int) -> A
         raise NotFound("no such assignment")
     assignment, course, role = found
     member = _member(course, principal.user, role)
-    hidden = assignment.visible_from is not None and assignment.visible_from > utcnow()
-    hidden = hidden or not assignment.published  # unpublished by staff
-    if hidden and not member.is_staff:
+    if not member.is_staff and not assignment.shown_to_students(utcnow()):
         raise NotFound("no such assignment")
     return AssignmentAccess(assignment, member)
 

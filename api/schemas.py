@@ -248,11 +248,28 @@ class RosterResult(Out):
     created: int
     enrolled: int
     users: list[UserPublic]
+    changed: int = 0
+    """Enrolled people whose role changed."""
 
 
 class Message(Out):
     message: str
     detail: dict[str, Any] = {}
+
+
+# roster preview (issue 10) ------------------------------------------------------------
+class RosterLinePublic(Out):
+    line: int
+    username: str
+    change: Literal["new", "enrol", "role", "unchanged"]
+    old_role: str | None
+    role: str
+
+
+class RosterPreviewPublic(Out):
+    token: str
+    """Send it with the same file to ``POST .../roster`` to apply exactly this preview."""
+    lines: list[RosterLinePublic]
 
 
 # --- Running a course (issue 10): courses, assignments and roles, for teachers and admins.

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, text, true
+from sqlalchemy import (
+    CheckConstraint,
+    ColumnElement,
+    ForeignKey,
+    String,
+    UniqueConstraint,
+    and_,
+    or_,
+    text,
+    true,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 
 from api.db import checks
@@ -123,6 +133,16 @@ class Assignment(Base):
                 raise InvalidSetting("Assignment.metric_name", "a competition needs a metric")
             if self.metric_threshold is None:
                 raise InvalidSetting("Assignment.metric_threshold", "a competition needs one")
+
+    def shown_to_students(self, now: datetime) -> bool:
+        """Students see it (and may submit to it): published, and visible from ``now`` on.
+        Staff see every assignment of their course. `shown_to_students_sql` is its twin."""
+        return self.published and (self.visible_from is None or self.visible_from <= now)
+
+    @classmethod
+    def shown_to_students_sql(cls, now: datetime) -> ColumnElement[bool]:
+        """`shown_to_students` as an SQL condition."""
+        return and_(cls.published, or_(cls.visible_from.is_(None), cls.visible_from <= now))
 
     def __repr__(self) -> str:
         return f"Assignment(id={self.id!r}, course_id={self.course_id!r}, name={self.name!r})"

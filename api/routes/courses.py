@@ -48,8 +48,7 @@ def list_assignments(member: CourseMember, session: SessionDep) -> list[schemas.
     query = select(Assignment).where(Assignment.course_id == member.course.id)
     if not member.is_staff:
         now = utcnow()
-        query = query.where((Assignment.visible_from.is_(None)) | (Assignment.visible_from <= now))
-        query = query.where(Assignment.published)
+        query = query.where(Assignment.shown_to_students_sql(now))
     rows = session.scalars(query.order_by(Assignment.first_deadline, Assignment.id)).all()
     return [_assignment(session, a, member.user.id) for a in rows]
 

@@ -3,15 +3,15 @@ re-grade sets, gradebook export."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import PlainTextResponse
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from api import schemas
-from api.db import Adjustment, Assignment, Evaluation, Extension, Submission
+from api.db import Adjustment, Assignment, Evaluation, Extension, Submission, User
 from api.db.service_models import RegradeSet
 from api.deps import (
     CourseStaff,
@@ -24,29 +24,59 @@ from api.deps import (
     staff_only,
 )
 from api.queue import dispatch_all
-from api.services import accounts, pipeline, regrade, staff
+from api.services import pipeline, regrade, roster, staff
 from api.services.standings import gradebook_csv
 from api.services.views import submission_view
-from core.errors import BadInput, Conflict, NotFound
+from core.errors import Conflict, NotFound
 
 router = APIRouter(tags=["staff"])
 
 
-@router.post("/courses/{course_id}/roster", response_model=schemas.RosterResult)
-async def import_roster(member: CourseStaff, session: SessionDep,
-                        file: Annotated[UploadFile, File(description="CSV roster")]
-                        ) -> schemas.RosterResult:
-    """Create and enrol users from CSV: ``username[,email,display_name,role,uuid,password]``."""
-    data = await file.read(5 * 2**20 + 1)
-    if len(data) > 5 * 2**20:
-        raise BadInput("the roster is larger than 5 MB")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise BadInput("the roster must be UTF-8 text") from error
-    created, enrolled, users = await run_in_threadpool(
-        accounts.import_roster, session, member.course, text, actor_id=member.user.id)
-    return schemas.RosterResult(created=created, enrolled=enrolled,
+ROSTER_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": schemas.ErrorPublic, "description": words} for code, words in (
+        (400, "Not a roster: an unknown column (named), a bad line"),
+        (403, "The caller's role may not give a role in the file (assistants enrol students "
+              "only)"),
+        (409, "The file or the course's roster changed since the preview whose token was sent"),
+    )}
+RosterFile = Annotated[UploadFile, File(description="CSV roster; columns: "
+                                        + ", ".join(roster.COLUMN_NAMES))]
+
+
+async def _roster_text(file: UploadFile) -> str:
+    return roster.decode(await file.read(roster.MAX_BYTES + 1))
+
+
+@router.post("/courses/{course_id}/roster/preview", response_model=schemas.RosterPreviewPublic,
+             responses=ROSTER_ERRORS)
+async def preview_roster(member: CourseStaff, session: SessionDep, file: RosterFile
+                         ) -> schemas.RosterPreviewPublic:
+    """What importing the roster would change (new / enrol / role / unchanged), and the token
+    that applies exactly this."""
+    shown = await run_in_threadpool(roster.preview, session, member.course,
+                                    await _roster_text(file), actor_id=member.user.id,
+                                    actor_role=member.role)
+    return schemas.RosterPreviewPublic(token=shown.token, lines=[
+        schemas.RosterLinePublic(line=x.line, username=x.username, change=x.change,
+                                 old_role=x.old_role, role=x.role) for x in shown.lines])
+
+
+@router.post("/courses/{course_id}/roster", response_model=schemas.RosterResult,
+             responses=ROSTER_ERRORS)
+async def import_roster(member: CourseStaff, session: SessionDep, file: RosterFile,
+                        token: Annotated[str | None, Form(
+                            description="a preview's token: apply only if nothing changed")
+                        ] = None) -> schemas.RosterResult:
+    """Create and enrol users from CSV (columns: see the preview), all or nothing."""
+    text = await _roster_text(file)
+    shown = await run_in_threadpool(roster.apply, session, member.course, text,
+                                    actor_id=member.user.id, actor_role=member.role, token=token)
+    names = [x.username for x in shown.lines]
+    users = await run_in_threadpool(lambda: list(session.scalars(
+        select(User).where(User.username.in_(names)).order_by(User.id))))
+    return schemas.RosterResult(created=shown.count("new"),
+                                enrolled=shown.count("new") + shown.count("enrol"),
+                                changed=shown.count("role"),
                                 users=[schemas.UserPublic.model_validate(u) for u in users])
 
 

@@ -1,21 +1,16 @@
-"""Accounts: login with throttling, API tokens, roster import from CSV."""
+"""Accounts: login with throttling, API tokens (the roster import is `api.services.roster`)."""
 
 from __future__ import annotations
 
-import csv
-import io
-import secrets
 from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.db import ApiToken, AuditLog, Course, Enrollment, Role, User, utcnow
+from api.db import ApiToken, AuditLog, Enrollment, Role, User, utcnow
 from api.errors import TooManyRequests, Unauthorized
-from api.security import LoginThrottle, hash_password, new_token, token_hash, verify_password
+from api.security import LoginThrottle, new_token, token_hash, verify_password
 from core.errors import BadInput, NotFound
-
-ROSTER_COLUMNS = ("username", "email", "display_name", "role", "uuid", "password")
 
 
 def authenticate(
@@ -68,56 +63,3 @@ def is_staff_anywhere(session: Session, user: User) -> bool:
     return user.is_admin or session.scalar(select(Enrollment.id).where(
         Enrollment.user_id == user.id,
         Enrollment.role.in_((Role.TEACHER.value, Role.ASSISTANT.value))).limit(1)) is not None
-
-
-def import_roster(
-    session: Session, course: Course, text: str, *, actor_id: int
-) -> tuple[int, int, list[User]]:
-    """Create or update users from CSV (header: username[,email,display_name,role,uuid,
-    password]) and enrol them; returns (created, enrolled, users). All or nothing."""
-    reader = csv.DictReader(io.StringIO(text))
-    if reader.fieldnames is None or "username" not in reader.fieldnames:
-        raise BadInput("the CSV needs a header line with at least a 'username' column")
-    unknown = set(reader.fieldnames) - set(ROSTER_COLUMNS)
-    if unknown:
-        raise BadInput(f"unknown CSV column(s): {', '.join(sorted(unknown))}; "
-                       f"allowed: {', '.join(ROSTER_COLUMNS)}")
-    created = enrolled = 0
-    users = []
-    seen: set[str] = set()
-    for line, row in enumerate(reader, start=2):
-        username = (row.get("username") or "").strip()
-        if username in seen:
-            raise BadInput(f"line {line}: {username!r} appears twice")
-        seen.add(username)
-        if not username:
-            raise BadInput(f"line {line}: empty username")
-        role = (row.get("role") or Role.STUDENT.value).strip()
-        if role not in {r.value for r in Role}:
-            raise BadInput(f"line {line}: unknown role {role!r} (student, assistant, teacher)")
-        user = session.scalar(select(User).where(User.username == username))
-        if user is None:
-            password = (row.get("password") or "").strip() or secrets.token_urlsafe(12)
-            user = User(username=username, email=(row.get("email") or "").strip(),
-                        display_name=(row.get("display_name") or "").strip(),
-                        password_hash=hash_password(password))
-            wanted = (row.get("uuid") or "").strip()
-            if wanted:
-                user.uuid = wanted  # validated by the model (InvalidSetting if not a UUID)
-                if session.scalar(select(User.id).where(User.uuid == user.uuid)) is not None:
-                    raise BadInput(f"line {line}: the uuid {wanted} belongs to another user")
-            session.add(user)
-            session.flush()
-            created += 1
-        enrollment = session.scalar(select(Enrollment).where(
-            Enrollment.course_id == course.id, Enrollment.user_id == user.id))
-        if enrollment is None:
-            session.add(Enrollment(course_id=course.id, user_id=user.id, role=role))
-            enrolled += 1
-        else:
-            enrollment.role = role
-        users.append(user)
-    session.add(AuditLog.record("roster.import", actor_id=actor_id, course_id=course.id,
-                                created=created, enrolled=enrolled))
-    session.commit()
-    return created, enrolled, users

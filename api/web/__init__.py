@@ -12,14 +12,16 @@ from fastapi.staticfiles import StaticFiles
 from starlette.requests import Request
 from starlette.responses import Response
 
-from api.web import staff, student
+from api.web import manage, roster, staff, student
 from api.web.errors import PageRoute
 from api.web.render import STATIC_DIR, error_page
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
+router.include_router(manage.router)  # first: /courses/new before /courses/{course_id}
 router.include_router(student.router)
 router.include_router(staff.router)
+router.include_router(roster.router)
 
 
 @router.get("/{path:path}")

@@ -13,8 +13,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from api.web.deps import BadCsrf, LoginRequired
-from api.web.render import error_page
-from core.errors import BadInput, Conflict, Forbidden, NotFound
+from api.web.render import NOT_FOR_YOUR_ROLE, error_page
+from core.errors import BadInput, Conflict, Forbidden, InvalidSetting, NotFound
+from core.roles import RoleRefused
 
 log = logging.getLogger("autograde.web")
 
@@ -33,9 +34,11 @@ class PageRoute(APIRoute):
                 return RedirectResponse(f"/login?next={target}", status_code=303)
             except BadCsrf:
                 return error_page(request, 403)
+            except RoleRefused as exc:  # a member of the course: say why, hide nothing
+                return error_page(request, 403, str(exc), NOT_FOR_YOUR_ROLE)
             except (NotFound, Forbidden):
                 return error_page(request, 404)
-            except BadInput as exc:
+            except (BadInput, InvalidSetting) as exc:
                 return error_page(request, 400, str(exc))
             except RequestValidationError:
                 return error_page(request, 400)

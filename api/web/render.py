@@ -71,9 +71,15 @@ ERRORS: dict[int, tuple[str, str]] = {
 }
 
 
-def error_page(request: Request, status: int, detail: str = "") -> HTMLResponse:
+NOT_FOR_YOUR_ROLE = ("Not allowed for your role",
+                     "Your role does not allow this (the reason is below); ask someone whose "
+                     "role does, such as one of the course's teachers.")
+
+
+def error_page(request: Request, status: int, detail: str = "",
+               words: tuple[str, str] | None = None) -> HTMLResponse:
     """The error page: what happened and what to do; never whether an object exists."""
-    title, advice = ERRORS.get(status, ERRORS[400])
+    title, advice = words or ERRORS.get(status, ERRORS[400])
     return page(
         request, "error.html", status_code=status, status=status, title=title,
         advice=advice, detail=detail,

@@ -9,11 +9,18 @@ BadInput, Conflict); the router turns them into error pages.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Protocol
 
 from starlette.requests import Request
 
+from api.web.manage_views import (
+    AssignmentSetupView,
+    CourseSetupView,
+    MembersView,
+    RosterPreviewView,
+)
 from api.web.views import (
     AssignmentStats,
     AssignmentView,
@@ -83,6 +90,30 @@ class PageSource(Protocol):
         self, viewer: Viewer, course_id: int, assignment_id: int, user_id: int,
         until: datetime, reason: str,
     ) -> None: ...
-    def import_roster(self, viewer: Viewer, course_id: int, csv_text: str) -> str: ...
     def queue_panel(self, viewer: Viewer, now: datetime) -> QueuePanel: ...
     def stats(self, viewer: Viewer, course_id: int, assignment_id: int) -> AssignmentStats: ...
+
+    # course set-up (teachers; assistants enrol students)
+    def roster_preview(
+        self, viewer: Viewer, course_id: int, csv_text: str
+    ) -> RosterPreviewView: ...
+    def import_roster(self, viewer: Viewer, course_id: int, csv_text: str, token: str) -> str:
+        """Apply exactly the preview whose token this is; a sentence saying what changed."""
+        ...
+    def create_course(self, viewer: Viewer, form: Mapping[str, str]) -> int: ...
+    def course_setup(self, viewer: Viewer, course_id: int) -> CourseSetupView: ...
+    def edit_course(self, viewer: Viewer, course_id: int, form: Mapping[str, str]) -> str: ...
+    def publish(self, viewer: Viewer, course_id: int, form: Mapping[str, str]) -> int: ...
+    def assignment_setup(
+        self, viewer: Viewer, course_id: int, assignment_id: int
+    ) -> AssignmentSetupView: ...
+    def edit_assignment(
+        self, viewer: Viewer, course_id: int, assignment_id: int, form: Mapping[str, str]
+    ) -> str: ...
+    def set_published(
+        self, viewer: Viewer, course_id: int, assignment_id: int, published: bool, reason: str
+    ) -> None: ...
+    def members(self, viewer: Viewer, course_id: int) -> MembersView: ...
+    def set_role(
+        self, viewer: Viewer, course_id: int, username: str, role: str | None, reason: str
+    ) -> str: ...

@@ -38,6 +38,7 @@ from api.services import accounts
 from api.services.submit import submit
 from api.services.views import assignment_state, submission_view
 from api.settings import Settings
+from api.web.sql_manage import ManagePages
 from api.web.sql_panels import PanelPages, leaderboard
 from api.web.sql_staff import StaffPages
 from api.web.views import (
@@ -114,7 +115,7 @@ def verdict_texts(verdict: str) -> tuple[str, str]:
     return v.short_text, v.long_text
 
 
-class SqlPageSource(StaffPages, PanelPages):
+class SqlPageSource(StaffPages, PanelPages, ManagePages):
     """Pages over the database, with the app's settings, signer, throttle and dispatcher."""
 
     def __init__(self, sessions: sessionmaker[Session], settings: Settings, app_state: Any):
@@ -171,7 +172,7 @@ class SqlPageSource(StaffPages, PanelPages):
         assignment = session.get(Assignment, assignment_id)
         if assignment is None or assignment.course_id != course_id:
             raise NotFound("no such assignment")
-        if assignment.visible_from and assignment.visible_from > now and not member.is_staff:
+        if not member.is_staff and not assignment.shown_to_students(now):
             raise NotFound("no such assignment")
         return member, assignment
 
@@ -244,7 +245,7 @@ class SqlPageSource(StaffPages, PanelPages):
             query = select(Assignment).where(Assignment.course_id == course_id)
             assignments = [a for a in session.scalars(
                 query.order_by(Assignment.first_deadline, Assignment.id))
-                if member.is_staff or not a.visible_from or a.visible_from <= now]
+                if member.is_staff or a.shown_to_students(now)]
             mine = next((s for s in course_standings(session, course_id, now)
                          if s.student_id == viewer.user_id), None)
             bonus = {r.assignment_id: r.bonus for r in (mine.assignments if mine else ())}

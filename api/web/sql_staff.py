@@ -1,5 +1,5 @@
 """Staff pages of the real page source: each action calls the service function the REST
-API calls (`api.services.staff`, `regrade`, `pipeline`, `accounts`), so the rules, checks and
+API calls (`api.services.staff`, `regrade`, `pipeline`), so the rules, checks and
 audit records are the same whichever way staff act."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from api.db import (
 )
 from api.db.service_models import RegradeSet
 from api.deps import Membership
-from api.services import accounts, pipeline, regrade, staff
+from api.services import pipeline, regrade, staff
 from api.services.views import competition_of, deadlines_of
 from api.web.views import (
     Cell,
@@ -200,7 +200,7 @@ class StaffPages:
                 Assignment.course_id == course_id)
                 .order_by(Assignment.first_deadline, Assignment.id)).all()
             columns = tuple(Column(a.id, a.name, a.points, a.bonus_points,
-                                   a.visible_from is None or a.visible_from <= now)
+                                   a.shown_to_students(now))
                             for a in assignments)
             standings = {s.student_id: s for s in course_standings(session, course_id, now)}
             users = {u.id: u for u in session.scalars(select(User).where(
@@ -372,15 +372,6 @@ class StaffPages:
             staff.add_extension(session, member.course, _body(schemas.ExtensionCreate,
                 user_id=user_id, assignment_id=a.id, extra_seconds=extra, reason=reason),
                 viewer.user_id)
-
-    def import_roster(self: SqlPageSource, viewer: Viewer, course_id: int,
-                      csv_text: str) -> str:
-        with self.sessions() as session:
-            member = self._staff(session, viewer, course_id)
-            created, enrolled, users = accounts.import_roster(
-                session, member.course, csv_text, actor_id=viewer.user_id)
-            return (f"{len(users)} users in the file: {created} new accounts, "
-                    f"{enrolled} newly enrolled.")
 
 
 def _pct(score: float | None) -> str:

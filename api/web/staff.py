@@ -1,5 +1,6 @@
 """Pages for course staff: gradebook, submissions with actions, regrade, exam points,
-extensions, roster import, queue panel and statistics. Every action asks for a reason."""
+extensions, queue panel and statistics (the roster import: `roster.py`). Every action asks
+for a reason."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from api.web import present
 from api.web.deps import CurrentViewer, FormViewer, Now, Source
 from api.web.errors import PageRoute
 from api.web.render import page
-from core.errors import BadInput, NotFound
+from core.errors import BadInput
 
 router = APIRouter(prefix="/courses/{course_id}/staff", route_class=PageRoute)
 
@@ -173,25 +174,6 @@ def extension_save(
         raise BadInput(f"Not a date and time: {until!r}.") from None
     source.set_extension(viewer, course_id, assignment_id, user_id, when, reason.strip())
     return _back(f"/courses/{course_id}/staff/extensions", "saved")
-
-
-@router.get("/roster")
-def roster_form(
-    request: Request, course_id: int, viewer: CurrentViewer, source: Source,
-    done: str = "",
-) -> Response:
-    if source.role(viewer, course_id) not in ("teacher", "assistant"):
-        raise NotFound("course")
-    return page(request, "roster.html", course_id=course_id, report="", done=done)
-
-
-@router.post("/roster")
-def roster_import(
-    request: Request, course_id: int, viewer: FormViewer, source: Source,
-    csv_text: Annotated[str, Form()],
-) -> Response:
-    report = source.import_roster(viewer, course_id, csv_text)
-    return page(request, "roster.html", course_id=course_id, report=report, done="")
 
 
 @router.get("/queue")

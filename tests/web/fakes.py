@@ -7,13 +7,16 @@ tested in core/ and the standing query. This fake only drives the pages.
 
 from __future__ import annotations
 
+import csv
 import hmac
+import io
 import itertools
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from starlette.requests import Request
 
+from api.web.manage_views import RosterLineView, RosterPreviewView
 from api.web.views import (
     Adjustment,
     AssignmentRow,
@@ -38,7 +41,8 @@ from api.web.views import (
     TestRow,
     Viewer,
 )
-from core.errors import BadInput, Forbidden, NotFound
+from core.errors import BadInput, Conflict, Forbidden, NotFound
+from core.roles import check_role_change
 from core.verdicts import Verdict
 
 COOKIE = "fake_session"
@@ -397,14 +401,27 @@ class FakeSource:
         user = next(u for u, i in self.ids.items() if i == user_id)
         self.extensions[(user, assignment_id)] = until
 
-    def import_roster(self, viewer: Viewer, course_id: int, csv_text: str) -> str:
+    def roster_preview(self, viewer: Viewer, course_id: int, csv_text: str
+                       ) -> RosterPreviewView:
         self._staff(viewer, course_id)
-        lines = [x for x in csv_text.strip().splitlines()[1:] if x.strip()]
-        for line in lines:
-            username, name, _email, role = (p.strip() for p in line.split(","))
-            self.users[username] = (name, role)
-            self.ids[username] = len(self.ids) + 1
-        return f"{len(lines)} users added or updated."
+        lines = []
+        for n, row in enumerate(csv.DictReader(io.StringIO(csv_text.strip())), start=2):
+            name, role = row["username"].strip(), (row.get("role") or "student").strip()
+            old = self.users[name][1] if name in self.users else None
+            check_role_change(self.role(viewer, course_id) or "", old, role, who=name)
+            change = "new" if old is None else ("unchanged" if old == role else "role")
+            lines.append(RosterLineView(n, name, change, old, role))
+        return RosterPreviewView(course_id, csv_text, f"token-{len(self.users)}", tuple(lines))
+
+    def import_roster(self, viewer: Viewer, course_id: int, csv_text: str, token: str) -> str:
+        shown = self.roster_preview(viewer, course_id, csv_text)
+        if token != shown.token:
+            raise Conflict("the roster changed since it was previewed")
+        for x in shown.lines:
+            display = self.users.get(x.username, (x.username, ""))[0]
+            self.users[x.username] = (display, x.role)
+            self.ids.setdefault(x.username, len(self.ids) + 1)
+        return f"{len(shown.lines)} users added or updated."
 
     def queue_panel(self, viewer: Viewer, now: datetime) -> QueuePanel:
         self._staff(viewer, 1)

@@ -239,9 +239,12 @@ def test_staff_actions_are_audited_with_their_reasons(world: World) -> None:
     ext["until"] = (first.astimezone(ZoneInfo("Europe/Prague")) + timedelta(days=3)
                     ).strftime("%Y-%m-%dT%H:%M")
     assert w.client.post(f"{base}/extensions", data=ext).status_code == 303
-    r = w.client.post(f"{base}/roster", data={
-        "csrf_token": tcsrf, "csv_text": "username,display_name,role\ndora,Dora,student\n"})
-    assert r.status_code == 200 and "1 new accounts" in r.text
+    roster = "username,display_name,role\ndora,Dora,student\n"
+    r = w.client.post(f"{base}/roster/preview", data={"csrf_token": tcsrf, "csv_text": roster})
+    token = re.search(r'name="token" value="([0-9a-f]+)"', r.text).group(1)
+    r = w.client.post(f"{base}/roster", data={"csrf_token": tcsrf, "csv_text": roster,
+                                              "token": token})
+    assert r.status_code == 303 and "1%20new%20accounts" in r.headers["location"]
     with w.sessions() as session:
         actions = {(a.action, json.loads(a.detail_json).get("reason"))
                    for a in session.scalars(select(AuditLog))}
