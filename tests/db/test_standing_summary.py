@@ -244,12 +244,15 @@ def test_concurrent_results_of_one_student_are_not_lost(pg_migrated_engine: Engi
 def test_the_migration_summarises_existing_courses(
     backend: str, tmp_path: Any, request: pytest.FixtureRequest
 ) -> None:
-    """A database with graded work, upgraded to the revision that adds the summaries, has
-    them filled in: the standing is right at once, without any write."""
-    from sqlalchemy import insert
+    """A database with graded work, upgraded to the head, has its summaries filled in
+    (by the revision that last changed what a row holds): the standing is right at once,
+    without any write."""
+    from sqlalchemy import column, insert, table
 
-    from api.db import Course as CourseRow
     from api.db import Enrollment, User, make_engine, upgrade
+
+    def old(name: str, *columns: str) -> Any:  # the tables as they were at that revision
+        return table(name, *(column(c) for c in columns))
 
     url = (f"sqlite:///{tmp_path / 'old.db'}" if backend == "sqlite"
            else request.getfixturevalue("new_pg_database")())
@@ -257,12 +260,23 @@ def test_the_migration_summarises_existing_courses(
     engine = make_engine(url)
     try:
         with engine.begin() as conn:  # Core only: the ORM would write the missing table
-            conn.execute(insert(CourseRow).values(id=1, slug="dl", name="Deep Learning"))
+            conn.execute(insert(old("courses", "id", "slug", "name", "timezone", "pass_points",
+                                    "community_cap", "exam_max", "grade_1", "grade_2",
+                                    "grade_3", "max_team_size", "created_at")).values(
+                id=1, slug="dl", name="Deep Learning", timezone="UTC", pass_points=80,
+                community_cap=10, exam_max=100, grade_1=90, grade_2=75, grade_3=60,
+                max_team_size=3, created_at=make.T0))
             conn.execute(insert(User).values(id=1, username="alice"))
             conn.execute(insert(Enrollment).values(course_id=1, user_id=1, role="student"))
-            conn.execute(insert(Assignment).values(
-                id=1, course_id=1, name="a", package_name="p", package_version="v",
-                points=3, first_deadline=make.T0))
+            conn.execute(insert(old("assignments", "id", "course_id", "name", "title",
+                                    "package_name", "package_version", "kind", "device",
+                                    "points", "bonus_points", "threshold", "first_deadline",
+                                    "second_policy", "second_points", "higher_is_better",
+                                    "rank_bonus", "created_at")).values(
+                id=1, course_id=1, name="a", title="", package_name="p", package_version="v",
+                kind="tests", device="cpu", points=3, bonus_points=0, threshold=1.0,
+                first_deadline=make.T0, second_policy="fixed", second_points=0,
+                higher_is_better=True, rank_bonus=0, created_at=make.T0))
             conn.execute(insert(Submission).values(
                 id=1, assignment_id=1, user_id=1, main_file="m.py",
                 submitted_at=make.T0 - timedelta(hours=1)))
