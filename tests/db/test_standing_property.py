@@ -2,8 +2,10 @@
 
 Each example is a course with a few students, assignments (tests and competitions) and
 submissions placed around the deadlines (exactly at them, a second after, with sub-second
-fractions), extensions, overrides, acceptances, bonus adjustments, exam and community
-points. It is inserted inside a transaction, summarised (`api.db.summary`), the standing is read by
+fractions; bonus between the deadlines, fixed and linear), extensions, overrides (of
+non-bonus points, and of the bonus on bonus-only assignments), acceptances, the course's
+solve score, competitions' extra bonus, bonus adjustments, exam and community points.
+It is inserted inside a transaction, summarised (`api.db.summary`), the standing is read by
 `api.db.standing.course_standings`, compared with `core.standing.course_standings`, and
 the transaction is rolled back. Runs on SQLite and on PostgreSQL.
 """
@@ -104,7 +106,9 @@ def submission_times(draw: st.DrawFn, asg: dict[str, Any], contest: bool) -> dat
     if contest and draw(st.integers(0, 3)) > 0:
         early = asg["first_deadline"] - timedelta(seconds=draw(st.integers(0, 5)))
         return early + timedelta(microseconds=draw(fractions()))
-    anchors = [asg["first_deadline"]] * 2 + [asg["second_deadline"] or asg["first_deadline"]]
+    second = asg["second_deadline"] or asg["first_deadline"]
+    between = asg["first_deadline"] + (second - asg["first_deadline"]) / 2  # reduced bonus
+    anchors = [asg["first_deadline"]] * 2 + [second, between]
     delta = draw(st.integers(-30, 10) | st.sampled_from([0, 1, -1, 60, 61]))
     near = draw(st.sampled_from(anchors)) + timedelta(seconds=delta)
     anywhere = instant(draw(st.integers(0, 160)))
@@ -138,7 +142,7 @@ def submissions(draw: st.DrawFn, sid: int, user: int, asg: dict[str, Any], conte
 @st.composite
 def assignments(draw: st.DrawFn, aid: int, contest: bool) -> dict[str, Any]:
     """One assignment's columns."""
-    points = draw(st.sampled_from([0, 1, 2, 3, 4, 5, 10]))
+    points = draw(st.sampled_from([0, 0, 1, 2, 3, 4, 5, 10]))  # 0: bonus-only
     first = draw(st.integers(0, 60))
     second = draw(st.none() | st.integers(1, 90).map(lambda span: first + span))
     competition = contest or draw(st.booleans())
@@ -161,6 +165,8 @@ def assignments(draw: st.DrawFn, aid: int, contest: bool) -> dict[str, Any]:
         "higher_is_better": draw(st.booleans()),
         "metric_threshold": draw(st.sampled_from(METRICS)) if competition else None,
         "rank_bonus": draw(st.integers(int(contest), 5)) if competition else 0,
+        "extra_threshold": draw(st.sampled_from([None, *METRICS])),
+        "extra_bonus": draw(st.integers(0, 3)),
     }
 
 
@@ -171,6 +177,7 @@ def cases(draw: st.DrawFn) -> Case:
     grade_3 = draw(st.integers(0, 30))
     grade_2 = draw(st.integers(grade_3, 40))
     rules = CourseRules(
+        solve_score=draw(st.sampled_from([1.0, 0.7, 0.5, 0.0]) | st.floats(0, 1)),
         pass_points=draw(st.sampled_from([0, 1, 2, 4, 8, 12])),
         community_cap=draw(st.integers(0, 10)),
         exam_max=100,
@@ -234,6 +241,8 @@ def core_result(case: Case) -> list[Any]:
                 if comp
                 else None,
                 visible_from=a["visible_from"],
+                extra_threshold=a["extra_threshold"],
+                extra_bonus=a["extra_bonus"],
             )
         )
     records = []
@@ -287,6 +296,7 @@ def insert_case(conn: Any, case: Case) -> None:
                 "grade_1": r.grade_1,
                 "grade_2": r.grade_2,
                 "grade_3": r.grade_3,
+                "solve_score": r.solve_score,
             }
         ],
     )
