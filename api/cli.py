@@ -47,7 +47,9 @@ def _load_packages() -> list:
             threshold=m.threshold, device=str(m.device), version=package.version,
             metric_name=str(comp.metric) if comp else None,
             metric_threshold=comp.threshold if comp else None,
-            higher_is_better=comp.higher_is_better if comp else True))
+            higher_is_better=comp.higher_is_better if comp else True,
+            extra_threshold=comp.extra_threshold if comp else None,
+            extra_bonus=comp.extra_bonus if comp else 0))
     return infos
 
 

@@ -28,6 +28,9 @@ class PackageInfo:
     metric_name: str | None = None
     metric_threshold: float | None = None
     higher_is_better: bool = True
+    extra_threshold: float | None = None
+    """Competition: the figure (state of the art) whose beating earns ``extra_bonus``."""
+    extra_bonus: int = 0
 
 
 DEMO_ACCOUNTS = (
@@ -53,6 +56,8 @@ def publish(session: Session, course: Course, package: PackageInfo, now: datetim
         assignment.metric_name = package.metric_name or "metric"
         assignment.metric_threshold = package.metric_threshold
         assignment.higher_is_better = package.higher_is_better
+        assignment.extra_threshold = package.extra_threshold
+        assignment.extra_bonus = package.extra_bonus
     else:
         assignment.bonus_points = package.bonus
     session.add(assignment)
