@@ -152,7 +152,8 @@ def test_4_one_counting_solution(attempts: list[Attempt], points: int, bonus: in
 
 def test_4_bonus_only_counts_by_bonus() -> None:
     grading = Grading(deadlines(0, 0), 0.5, bonus_points=3)
-    best = counting_solution(score_graded(a, grading, 0) for a in [done(1, 0, 1.0), done(2, 0, 0.6)])
+    attempts = [done(1, 0, 1.0), done(2, 0, 0.6)]
+    best = counting_solution(score_graded(a, grading, 0) for a in attempts)
     assert best is not None and (best.attempt.id, best.bonus) == (1, 3)  # not the newest
 
 

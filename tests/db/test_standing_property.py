@@ -481,3 +481,73 @@ def test_sql_standing_equals_core_on_sqlite(sqlite_engine: Engine, case: Case) -
 @given(case=cases())
 def test_sql_standing_equals_core_on_postgresql(pg_engine: Engine, case: Case) -> None:
     check(pg_engine, case)
+
+
+# ---------------------------------------------------------------- boundaries, always run
+
+
+def fixed_assignment(aid: int, **columns: Any) -> dict[str, Any]:
+    """An assignment's columns: 4 points, 3 bonus, deadlines at 10 s and 110 s."""
+    row = {
+        "id": aid, "course_id": COURSE_ID, "name": f"a{aid}", "package_name": f"a{aid}",
+        "package_version": "v", "kind": "tests", "points": 4, "bonus_points": 3,
+        "threshold": 0.5, "first_deadline": instant(10), "second_deadline": instant(110),
+        "second_policy": "fixed", "second_points": 2, "visible_from": None,
+        "metric_name": None, "higher_is_better": True, "metric_threshold": None,
+        "rank_bonus": 0, "extra_threshold": None, "extra_bonus": 0,
+    }
+    if columns.get("kind") == "competition":
+        row.update(metric_name="accuracy", metric_threshold=0.7)
+    row.update(columns)
+    return row
+
+
+def fixed_sub(sid: int, aid: int, at_s: int, score: float | None = 1.0, *,
+              metric: float | None = None, user: int = 1,
+              overrides: list[tuple[int, int]] | None = None) -> Sub:
+    """A done submission of ``user``."""
+    return Sub(sid, user, aid, instant(at_s), False, "done", score, metric, None,
+               overrides or [])
+
+
+BOUNDARY_CASES = {
+    "bonus-only, linear, half way": ([fixed_assignment(1, points=0, second_points=0,
+                                                       second_policy="linear")],
+                                     [fixed_sub(1, 1, 60)]),
+    "bonus-only, fixed, after the first deadline": (
+        [fixed_assignment(1, points=0, second_points=0)],
+        [fixed_sub(1, 1, 11), fixed_sub(2, 1, 10, user=2)]),
+    "fixed, unrounded factor 1/3": ([fixed_assignment(1, points=3, second_points=1,
+                                                      bonus_points=10)],
+                                    [fixed_sub(1, 1, 50, 0.9)]),
+    "linear, exact factor": ([fixed_assignment(1, points=5, second_points=0,
+                                               second_policy="linear")],
+                             [fixed_sub(1, 1, 43)]),
+    "override of the bonus (bonus-only)": ([fixed_assignment(1, points=0, second_points=0)],
+                                           [fixed_sub(1, 1, 500, 0.0, overrides=[(0, 2)]),
+                                            fixed_sub(2, 1, 0, 1.0)]),
+    "override of points, bonus kept": ([fixed_assignment(1)],
+                                       [fixed_sub(1, 1, 0, 1.0, overrides=[(0, 1), (1, 0)])]),
+    "extra bonus, strictly better": ([fixed_assignment(1, kind="competition", rank_bonus=3,
+                                                       extra_threshold=0.9, extra_bonus=2)],
+                                     [fixed_sub(1, 1, 10, None, metric=0.95),
+                                      fixed_sub(2, 1, 10, None, metric=0.9, user=2)]),
+    "extra bonus, counting result after the deadline": (
+        [fixed_assignment(1, kind="competition", extra_threshold=0.9, extra_bonus=2)],
+        [fixed_sub(1, 1, 9, None, metric=0.95), fixed_sub(2, 1, 11, None, metric=0.95)]),
+}
+
+
+@pytest.mark.parametrize("engine_name", ["sqlite_engine", "pg_engine"])
+@pytest.mark.parametrize("name", sorted(BOUNDARY_CASES))
+@pytest.mark.parametrize("solve_score", [1.0, 0.9])
+def test_sql_standing_equals_core_at_the_boundaries(
+    engine_name: str, name: str, solve_score: float, request: pytest.FixtureRequest
+) -> None:
+    """Each decision's boundary, on both engines, whatever the random examples hit."""
+    asgs, subs = BOUNDARY_CASES[name]
+    case = Case(CourseRules(pass_points=4, solve_score=solve_score), asgs, [1, 2], subs,
+                extensions=[], bonus=[], now=instant(1000))
+    expected = core_result(case)
+    assert any(s.bonus or s.non_bonus for s in expected)  # each case earns something
+    check(request.getfixturevalue(engine_name), case)
