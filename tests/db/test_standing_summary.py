@@ -47,7 +47,8 @@ OPS = st.one_of(
               st.sampled_from([1, 3600, 10 * 86400])),
     st.tuples(st.just("unextend"), st.integers(0, 50)),
     st.tuples(st.just("edit"), st.integers(0, 2),
-              st.sampled_from(["deadline", "points", "threshold", "second"])),
+              st.sampled_from(["deadline", "points", "threshold", "second", "extra"])),
+    st.tuples(st.just("solve_score"), st.sampled_from([1.0, 0.7, 0.5])),
     st.tuples(st.just("delete"), st.integers(0, 50)),
     st.tuples(st.just("rolled_back"), st.integers(0, 50), SCORES),
 )
@@ -136,8 +137,14 @@ def apply(session: Session, course: Course, op: tuple[Any, ...]) -> None:
         elif args[1] == "threshold":
             asg.threshold = 0.8 if asg.kind == "tests" else asg.threshold
             asg.metric_threshold = 0.8 if asg.kind == "competition" else None
+        elif args[1] == "extra":
+            asg.extra_threshold, asg.extra_bonus = 0.6, 2
         else:
             asg.second_points = asg.points
+    elif kind == "solve_score":
+        from api.db import Course as CourseRow
+
+        session.get(CourseRow, course.id).solve_score = args[0]
     elif kind == "delete" and (sid := _pick(subs, args[0])) is not None:
         session.delete(session.get(Submission, sid))
     session.commit()
@@ -183,6 +190,22 @@ def test_a_bulk_update_needs_its_mark(course_with_results: Any) -> None:
                         .values(score=0.1).execution_options(synchronize_session=False))
         mark_submissions(session, [subs[0]])
         session.commit()
+        with engine.connect() as conn:
+            assert stale_rows(conn, course.id) == []
+
+
+def test_a_solve_score_change_summarises_the_course_again(engine: Engine) -> None:
+    """``solved`` depends on the course's solve score: changing it marks every assignment."""
+    from api.db import Course as CourseRow
+
+    with Session(engine) as session:
+        course = Course(session)
+        apply(session, course, ("submit", 0, 0, 0, 0.7, "done"))
+        solved = select(StandingSummary.solved).where(StandingSummary.course_id == course.id)
+        assert session.scalars(solved).all() == [False]
+        session.get(CourseRow, course.id).solve_score = 0.7
+        session.commit()
+        assert session.scalars(solved).all() == [True]
         with engine.connect() as conn:
             assert stale_rows(conn, course.id) == []
 
