@@ -27,8 +27,10 @@ REASON_CHECK = "length(trim(reason)) > 0"
 class Adjustment(Base):
     """A staff change of a student's points.
 
-    ``override``: the targeted submission is worth exactly ``points`` (>= 0) non-bonus
-    points instead of its computed ones; ``assignment_id`` is filled from the submission.
+    ``override``: the targeted submission is worth exactly ``points`` points of the
+    assignment's own kind (the bonus of a bonus-only assignment, else non-bonus points)
+    instead of its computed ones, within [0, that maximum] (`core.counting.override_maximum`,
+    checked by `api.services.staff.adjust`); ``assignment_id`` is filled from the submission.
     ``bonus``: ``points`` bonus points (may be negative, a penalty) for one assignment, or
     for the course as a whole when ``assignment_id`` is NULL; never targets a submission.
     """
