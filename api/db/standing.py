@@ -165,14 +165,15 @@ def _assignments(dialect: str, *, only: Any = None) -> Any:
     """The course's assignments (or those with ids in ``only``) with their epoch seconds.
 
     The whole course's list also says which are published at ``now_s``; the summaries
-    (``only``) must not depend on the clock.
+    (``only``) must not depend on the clock, and get the extra bonus and the course's
+    solve score instead.
     """
     where = [Assignment.course_id == COURSE]
-    published: list[Any] = []
+    columns: list[Any] = []
     if only is not None:
         where.append(Assignment.id.in_(only))
         solve = select(Course.solve_score).where(Course.id == COURSE).scalar_subquery()
-        published.extend(
+        columns.extend(  # what only the summaries use
             (
                 Assignment.extra_threshold,
                 Assignment.extra_bonus,
@@ -180,7 +181,7 @@ def _assignments(dialect: str, *, only: Any = None) -> Any:
             )
         )
     else:
-        published.append(
+        columns.append(
             or_(
                 Assignment.visible_from.is_(None),
                 epoch_seconds(Assignment.visible_from, dialect) <= NOW_S,
@@ -188,7 +189,7 @@ def _assignments(dialect: str, *, only: Any = None) -> Any:
         )
     return (
         select(
-            *published,
+            *columns,
             Assignment.id.label("aid"),
             Assignment.points,
             Assignment.second_points,
