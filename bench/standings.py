@@ -106,6 +106,8 @@ def rows(size: Size, seed: int = 7) -> dict[str, list[tuple[Any, ...]]]:
                 True,
                 0.7 if comp else None,
                 5 if comp else 0,
+                0.9 if comp else None,
+                2 if comp else 0,
                 START,
             )
         )
@@ -194,6 +196,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "higher_is_better",
         "metric_threshold",
         "rank_bonus",
+        "extra_threshold",
+        "extra_bonus",
         "created_at",
     ),
     "submissions": (

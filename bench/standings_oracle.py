@@ -44,6 +44,8 @@ def assignment_rules(a: dict[str, Any]) -> AssignmentRules:
         threshold=a["threshold"],
         competition=competition,
         visible_from=a["visible_from"],
+        extra_threshold=a.get("extra_threshold"),
+        extra_bonus=a.get("extra_bonus", 0),
     )
 
 
@@ -88,6 +90,7 @@ def core_standings(
         course["grade_1"],
         course["grade_2"],
         course["grade_3"],
+        course.get("solve_score", 1.0),
     )
     assignments = [assignment_rules(a) for a in records(columns, data, "assignments")]
     attempts = attempts_by_student(columns, data)

@@ -13,6 +13,10 @@ Decisions (reproduced exactly by the SQL standing):
   (1, 1, 3). With ``n`` ranked students, the default :func:`linear_rank_bonus` gives
   ``floor(B * (n - rank + 1) / n)``: the best gets the whole bonus ``B``, then linearly
   less. The formula is a parameter; a different one needs its SQL counterpart too.
+- **Extra bonus** (`ExtraBonus`, the statement's state-of-the-art figure): a student whose
+  counting solution was received by their own (extended) first deadline with a metric
+  strictly better than ``threshold`` (exact comparison) earns ``points``, once per
+  assignment (see `core.counting`).
 - Metrics are finite floats: the recorder stores a missing or NaN metric as NULL.
 """
 
@@ -45,6 +49,21 @@ def reaches(metric: float, competition: Competition) -> bool:
 def better(a: float, b: float, competition: Competition) -> bool:
     """Whether metric ``a`` is strictly better than metric ``b``."""
     return a > b if competition.higher_is_better else a < b
+
+
+@dataclass(frozen=True)
+class ExtraBonus:
+    """Bonus for beating a figure (the package's ``extra_threshold``/``extra_bonus``)."""
+
+    threshold: float
+    """The figure to beat, strictly, in the competition's direction."""
+    points: int
+    """Bonus points for beating it."""
+
+
+def beats(metric: float, extra: ExtraBonus, competition: Competition) -> bool:
+    """Whether a metric is strictly better than the extra bonus's figure."""
+    return better(metric, extra.threshold, competition)
 
 
 def best_metric(metrics: list[float], competition: Competition) -> float | None:

@@ -15,6 +15,11 @@ Decisions (the SQL standing in ``api/db/standing.py`` reproduces them exactly):
 
 - After the second deadline (or after the first when there is none) the maximum is 0
   and the submission is **late**: it is still evaluated and shown, never as wrong.
+- **Bonus** points shrink by the same factor as the non-bonus maximum (see
+  :func:`bonus_share`): 1 up to the first deadline, ``second_points / points`` between the
+  deadlines (fixed), the unrounded linear interpolation of that factor (linear), 0 when
+  late. A bonus-only assignment (``points == 0``) keeps no bonus after its first deadline
+  under the fixed policy and a linearly falling one (1 down to 0) under the linear one.
 - A per-student **extension** of ``extension_s`` seconds moves both deadlines by the same
   amount. When several extensions apply (course-wide and per assignment), the **largest
   one wins**; they do not add up (see :func:`extension_for`).
@@ -26,6 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from fractions import Fraction
 
 from core.errors import InvalidSetting
 
@@ -113,6 +119,32 @@ def timing(deadlines: Deadlines, submitted_at: datetime, extension_s: int = 0) -
         deadlines.points, deadlines.second_points, second_s - first_s, second_s - t_s
     )
     return Timing(max_points=maximum, on_time=False, late=False)
+
+
+def bonus_share(deadlines: Deadlines, submitted_at: datetime, extension_s: int = 0) -> Fraction:
+    """The exact (unrounded) factor of the bonus a submission received at ``submitted_at`` keeps.
+
+    Between the deadlines it is the factor by which the non-bonus maximum shrank, before
+    rounding: ``second_points / points`` (fixed) or ``(second_points * span + (points -
+    second_points) * remaining) / (points * span)`` (linear); with ``points == 0`` it is 0
+    (fixed) or ``remaining / span`` (linear).
+    """
+    t_s = epoch_s(submitted_at)
+    first_s = epoch_s(deadlines.first) + extension_s
+    if t_s <= first_s:
+        return Fraction(1)
+    if deadlines.second is None:
+        return Fraction(0)
+    second_s = epoch_s(deadlines.second) + extension_s
+    if t_s > second_s:
+        return Fraction(0)
+    points, second_points = deadlines.points, deadlines.second_points
+    if deadlines.policy is SecondPolicy.FIXED:
+        return Fraction(second_points, points) if points else Fraction(0)
+    span, remaining = second_s - first_s, second_s - t_s
+    if not points:
+        return Fraction(remaining, span)
+    return Fraction(second_points * span + (points - second_points) * remaining, points * span)
 
 
 def max_points_at(deadlines: Deadlines, submitted_at: datetime, extension_s: int = 0) -> int:

@@ -101,7 +101,8 @@ class CompetitionSpec:
     extra_threshold: float | None = None
     """Optional second threshold (e.g. a state-of-the-art figure) for `extra_bonus`."""
     extra_bonus: int = 0
-    """Bonus points for reaching `extra_threshold`."""
+    """Bonus points for a counting metric strictly better than `extra_threshold`, received by
+    the first deadline (once per assignment; see `core.counting`)."""
 
 
 @dataclass(frozen=True)

@@ -2,21 +2,25 @@
 
 Decisions (all numbers come from `CourseRules`; the SQL standing reproduces them):
 
-- ``non_bonus``: the sum over the course's assignments of the counting solution's points.
-- ``bonus``: tests-kind assignment bonus (``bonus_points``, by score, see
-  `core.counting`) + competition rank bonus (``rank_bonus``, see `core.competition`) +
-  the sum of the student's bonus adjustments (course-wide or per assignment; they may be
+- ``non_bonus``: the sum over the course's assignments of the counting solution's points
+  (`core.counting`: one counting solution per assignment gives its non-bonus and bonus).
+- ``bonus``: the counting solution's bonus (tests kind: by score, reduced between the
+  deadlines like the non-bonus points; competition: the extra bonus for beating the
+  statement's figure) + competition rank bonus (``rank_bonus``, see `core.competition`)
+  + the sum of the student's bonus adjustments (course-wide or per assignment; they may be
   negative). Per-assignment results show the first two, not the adjustments.
 - ``passed``: ``non_bonus >= pass_points`` (80).
-- ``surplus``: ``max(0, non_bonus + bonus - pass_points)`` when passed, else 0: every
-  point above 80, bonus or not, goes to the exam.
+- ``surplus``: ``max(0, non_bonus + bonus - pass_points)`` for every student, passed or
+  not: every point above 80, bonus or not. It enters the exam total only for a student
+  who passed the practicals.
 - ``solved_all``: every non-bonus assignment (``points > 0``) that is published at
-  ``now`` (its ``visible_from`` is None or not after ``now``) is solved. A course with no
-  such assignment has nobody solving all.
-- ``exam_total``: ``exam + surplus + min(community, community_cap)``; None when the
-  student has no exam result yet.
-- ``grade``: None when the practicals are not passed (no exam grade); 1 when solved all
-  (overriding the exam); None when there is no exam result yet; else 1 / 2 / 3 for
+  ``now`` (its ``visible_from`` is None or not after ``now``) is solved (see
+  `core.counting`, with the course's ``solve_score``). A course with no such assignment
+  has nobody solving all.
+- ``exam_total``: ``exam + surplus (only when passed) + min(community, community_cap)``;
+  None when the student has no exam result yet.
+- ``grade``: 1 when solved all, whatever the points; else None when the practicals are
+  not passed (no exam grade) or there is no exam result yet; else 1 / 2 / 3 for
   ``exam_total`` at least 90 / 75 / 60, and 4 (failed) below.
 """
 
@@ -27,14 +31,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
-from core.competition import Competition, best_metric, rank_bonuses, reaches
+from core.competition import Competition, ExtraBonus, best_metric, rank_bonuses, reaches
 from core.counting import (
     Attempt,
-    attempt_bonus,
+    Grading,
     counting_solution,
     is_eligible,
     is_solved,
-    score_attempt,
+    score_graded,
 )
 from core.deadlines import Deadlines, Extension, epoch_s, extension_for, timing
 from core.errors import InvalidSetting
@@ -61,11 +65,15 @@ class CourseRules:
     """Exam total for grade 2."""
     grade_3: int = 60
     """Exam total for grade 3 (below it: failed, grade 4)."""
+    solve_score: float = 1.0
+    """Score in [0, 1] a counting solution must reach to solve its assignment."""
 
     def __post_init__(self) -> None:
         for name in ("pass_points", "community_cap", "exam_max"):
             if getattr(self, name) < 0:
                 raise InvalidSetting(f"CourseRules.{name}", "must be >= 0")
+        if not 0.0 <= self.solve_score <= 1.0:
+            raise InvalidSetting("CourseRules.solve_score", "must be between 0 and 1")
         if not 0 <= self.grade_3 <= self.grade_2 <= self.grade_1:
             raise InvalidSetting("CourseRules.grade_1", "grade bounds must be 0 <= 3 <= 2 <= 1")
 
@@ -88,8 +96,14 @@ class AssignmentRules:
     """The metric rule; set exactly for the competition kind."""
     visible_from: datetime | None = None
     """Published from this instant (None: always)."""
+    extra_threshold: float | None = None
+    """Competition: the figure whose beating earns ``extra_bonus`` (None: no extra bonus)."""
+    extra_bonus: int = 0
+    """Competition: bonus for a counting solution strictly better than ``extra_threshold``."""
 
     def __post_init__(self) -> None:
+        if self.extra_bonus < 0:
+            raise InvalidSetting("Assignment.extra_bonus", f"must be >= 0, got {self.extra_bonus}")
         if self.rank_bonus < 0:
             raise InvalidSetting("Assignment.rank_bonus", f"must be >= 0, got {self.rank_bonus}")
         if self.bonus_points < 0:
@@ -102,6 +116,15 @@ class AssignmentRules:
     def kind(self) -> Kind:
         """Tests or competition."""
         return Kind.TESTS if self.competition is None else Kind.COMPETITION
+
+    def grading(self, solve_score: float = 1.0) -> Grading:
+        """The rules that score one submission (`core.counting`)."""
+        extra = None
+        if self.competition is not None and self.extra_threshold is not None:
+            extra = ExtraBonus(self.extra_threshold, self.extra_bonus)
+        return Grading(
+            self.deadlines, self.threshold, self.competition, self.bonus_points, extra, solve_score
+        )
 
     def published(self, now: datetime) -> bool:
         """Whether students see it at ``now``."""
@@ -135,8 +158,8 @@ class AssignmentResult(NamedTuple):
 
     assignment_id: int  # the published assignment
     points: int  # non-bonus points of the counting solution
-    bonus: int  # assignment bonus (tests kind) or rank bonus (competition)
-    solved: bool  # the counting solution is accepted or earns points
+    bonus: int  # the counting solution's bonus (+ rank bonus for a competition)
+    solved: bool  # the counting solution solves it (`core.counting.is_solved`)
 
 
 @dataclass(frozen=True)
@@ -146,9 +169,9 @@ class Totals:
     passed: bool
     """Practicals passed."""
     surplus: int
-    """Points transferred to the exam."""
+    """Points above the pass line, bonus included (they go to the exam when passed)."""
     exam_total: int | None
-    """Exam + surplus + capped community points; None without an exam result."""
+    """Exam + surplus (when passed) + capped community points; None without an exam."""
     grade: int | None
     """1-3, 4 failed, None for no grade (practicals not passed, or no exam yet)."""
 
@@ -166,7 +189,7 @@ class StudentStanding:
     passed: bool
     """``non_bonus >= pass_points``."""
     surplus: int
-    """Points above ``pass_points`` (bonus included) when passed, else 0."""
+    """Points above ``pass_points``, bonus included (passed or not)."""
     solved_all: bool
     """Every published non-bonus assignment solved."""
     exam_total: int | None
@@ -187,18 +210,17 @@ def totals(
 ) -> Totals:
     """Apply the pass rule, surplus, exam total and grade to summed points."""
     passed = non_bonus >= rules.pass_points
-    surplus = max(0, non_bonus + bonus - rules.pass_points) if passed else 0
-    exam_total = None if exam is None else exam + surplus + min(community, rules.community_cap)
+    surplus = max(0, non_bonus + bonus - rules.pass_points)
+    to_exam = surplus if passed else 0
+    exam_total = None if exam is None else exam + to_exam + min(community, rules.community_cap)
     return Totals(passed, surplus, exam_total, grade(rules, passed, solved_all, exam_total))
 
 
 def grade(rules: CourseRules, passed: bool, solved_all: bool, exam_total: int | None) -> int | None:
     """The final grade (see the module docstring for the order of the rules)."""
-    if not passed:
-        return None
     if solved_all:
         return 1
-    if exam_total is None:
+    if not passed or exam_total is None:
         return None
     for bound, value in ((rules.grade_1, 1), (rules.grade_2, 2), (rules.grade_3, 3)):
         if exam_total >= bound:
@@ -240,29 +262,21 @@ def competition_bonus(
 
 
 def assignment_result(
-    assignment: AssignmentRules, student: StudentRecord, rank_bonus: int
+    assignment: AssignmentRules, student: StudentRecord, rank_bonus: int, solve_score: float = 1.0
 ) -> AssignmentResult:
     """One student's points, bonus and solved flag in one assignment."""
     ext = extension_for(student.extensions, assignment.id)
-    attempts = [a for a in student.attempts.get(assignment.id, ()) if is_eligible(a)]
-    scored = [
-        score_attempt(a, assignment.deadlines, assignment.threshold, assignment.competition, ext)
-        for a in attempts
-    ]
-    counting = counting_solution(scored)
-    bonus = rank_bonus
-    if assignment.competition is None:
-        bonus = max(
-            (
-                attempt_bonus(
-                    a, assignment.deadlines, assignment.threshold, assignment.bonus_points, ext
-                )
-                for a in attempts
-            ),
-            default=0,
-        )
-    points = counting.points if counting is not None else 0
-    return AssignmentResult(assignment.id, points, bonus, is_solved(counting))
+    grading = assignment.grading(solve_score)
+    counting = counting_solution(
+        score_graded(a, grading, ext)
+        for a in student.attempts.get(assignment.id, ())
+        if is_eligible(a)
+    )
+    if counting is None:
+        return AssignmentResult(assignment.id, 0, rank_bonus, False)
+    return AssignmentResult(
+        assignment.id, counting.points, counting.bonus + rank_bonus, is_solved(counting)
+    )
 
 
 def course_standings(
@@ -277,7 +291,9 @@ def course_standings(
     result = []
     for student in sorted(students, key=lambda s: s.student_id):
         per = {
-            a.id: assignment_result(a, student, rank_bonus[a.id].get(student.student_id, 0))
+            a.id: assignment_result(
+                a, student, rank_bonus[a.id].get(student.student_id, 0), rules.solve_score
+            )
             for a in assignments
         }
         non_bonus = sum(r.points for r in per.values())

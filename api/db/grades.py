@@ -27,8 +27,10 @@ REASON_CHECK = "length(trim(reason)) > 0"
 class Adjustment(Base):
     """A staff change of a student's points.
 
-    ``override``: the targeted submission is worth exactly ``points`` (>= 0) non-bonus
-    points instead of its computed ones; ``assignment_id`` is filled from the submission.
+    ``override``: the targeted submission is worth exactly ``points`` points of the
+    assignment's own kind (the bonus of a bonus-only assignment, else non-bonus points)
+    instead of its computed ones, within [0, that maximum] (`core.counting.override_maximum`,
+    checked by `api.services.staff.adjust`); ``assignment_id`` is filled from the submission.
     ``bonus``: ``points`` bonus points (may be negative, a penalty) for one assignment, or
     for the course as a whole when ``assignment_id`` is NULL; never targets a submission.
     """
@@ -171,12 +173,14 @@ class StandingSummary(Base):
     """What the course standing needs from one student's submissions to one assignment.
 
     Derived data, one row per (student, assignment) with an eligible submission: the
-    counted points, whether one is accepted, the assignment bonus earned, and the best
-    on-time metric both ways (competitions rank on it). `api.db.summary` rewrites the row
+    counting solution's points, bonus and whether it solves the assignment (with the
+    course's ``solve_score``), and the best on-time metric both ways (competitions rank
+    on it). `api.db.summary` rewrites the row
     in the same transaction as every write that can change it, so the standing statement
     (`api.db.standing`) reads ~45k of these instead of 900k submissions. Nothing that
-    depends on the clock (publication, competition ranks) or on the course's settings is
-    stored here; those are applied when the standing is read.
+    depends on the clock (publication, competition ranks) or on the course's pass and
+    grade settings is stored here; those are applied when the standing is read (a change
+    of ``solve_score`` summarises the course again).
     """
 
     __tablename__ = "standing_summaries"
@@ -189,7 +193,7 @@ class StandingSummary(Base):
     )
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
     points: Mapped[int]
-    accepted: Mapped[bool]
+    solved: Mapped[bool]
     bonus: Mapped[int]
     best_high: Mapped[float | None]
     best_low: Mapped[float | None]

@@ -7,9 +7,13 @@ rules of `core` exactly (a property test compares both on random courses):
 - instants become whole epoch seconds (:func:`epoch_seconds`), so every deadline
   comparison and the linear interpolation are integer arithmetic, as in `core.deadlines`;
 - points are ``floor(score * max + 1e-6)`` computed in double precision, as in Python;
-- counting: ``coalesce(max(points of accepted), max(points))`` per student and
-  assignment, which equals the points of `core.counting.counting_solution`; solved is
-  "some accepted, or those points > 0", which equals `core.counting.is_solved`;
+- counting: ``ROW_NUMBER()`` per student and assignment in the order of
+  `core.counting.counting_key` (accepted, points of the assignment's own kind, newest
+  second, highest id); the first row gives the points, the bonus and the solved flag
+  (`core.counting.is_solved`, with the course's ``solve_score``);
+- bonus between the deadlines: ``floor(score * cap + 1e-6)`` with ``cap = CAST(bonus *
+  num AS DOUBLE) / den``, the exact factor ``num / den`` of `core.deadlines.bonus_share`
+  divided once in double precision, as Python's ``float(Fraction)`` does;
 - competitions: ``RANK()`` over the best on-time metric, bonus
   ``rank_bonus * (n - rank + 1) / n`` in integers (`core.competition.linear_rank_bonus`).
 
@@ -38,6 +42,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Double,
     Index,
     Integer,
     Select,
@@ -117,6 +122,11 @@ def int_div(a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[int]:
     return a.op("/", precedence=8, return_type=BigInteger)(b)
 
 
+def real_div(a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[float]:
+    """``a / b`` in double precision, correctly rounded (``a`` exact: an integer < 2**53)."""
+    return cast(a, Double).op("/", precedence=8, return_type=Double)(b)
+
+
 def fenced(statement: Select[Any], dialect: str) -> Select[Any]:
     """Keep PostgreSQL from inlining a subquery whose columns the next step reuses.
 
@@ -155,14 +165,23 @@ def _assignments(dialect: str, *, only: Any = None) -> Any:
     """The course's assignments (or those with ids in ``only``) with their epoch seconds.
 
     The whole course's list also says which are published at ``now_s``; the summaries
-    (``only``) must not depend on the clock.
+    (``only``) must not depend on the clock, and get the extra bonus and the course's
+    solve score instead.
     """
     where = [Assignment.course_id == COURSE]
-    published = []
+    columns: list[Any] = []
     if only is not None:
         where.append(Assignment.id.in_(only))
+        solve = select(Course.solve_score).where(Course.id == COURSE).scalar_subquery()
+        columns.extend(  # what only the summaries use
+            (
+                Assignment.extra_threshold,
+                Assignment.extra_bonus,
+                solve.label("solve_score"),
+            )
+        )
     else:
-        published.append(
+        columns.append(
             or_(
                 Assignment.visible_from.is_(None),
                 epoch_seconds(Assignment.visible_from, dialect) <= NOW_S,
@@ -170,7 +189,7 @@ def _assignments(dialect: str, *, only: Any = None) -> Any:
         )
     return (
         select(
-            *published,
+            *columns,
             Assignment.id.label("aid"),
             Assignment.points,
             Assignment.second_points,
@@ -200,13 +219,14 @@ def summary_statement(dialect: str, *, by_user: bool) -> Select[Any]:
     asg = _assignments(dialect, only=AIDS)
     scored = _scored_submissions(dialect, asg, users=UIDS if by_user else None)
     s = scored.c
+    first = s.rn == 1
     return select(
         s.user_id,
         s.aid,
         COURSE,
-        func.coalesce(func.max(case((s.accepted, s.pts))), func.max(s.pts)),
-        func.max(case((s.accepted, 1), else_=0)) == 1,
-        func.max(s.bonus),
+        func.max(case((first, s.pts))),
+        func.max(case((first, s.solved))) == 1,
+        func.max(case((first, s.bonus))),
         func.max(s.on_time_metric),
         func.min(s.on_time_metric),
     ).group_by(s.user_id, s.aid)
@@ -217,7 +237,7 @@ SUMMARY_COLUMNS = (
     "assignment_id",
     "course_id",
     "points",
-    "accepted",
+    "solved",
     "bonus",
     "best_high",
     "best_low",
@@ -283,6 +303,7 @@ def _scored_submissions(dialect: str, asg: Any, *, users: Any = None) -> Any:
     done = Evaluation.status == EvaluationStatus.DONE.value
     joined = (
         select(
+            Submission.id.label("sid"),
             Submission.user_id,
             Submission.accepted,
             asg,
@@ -312,28 +333,55 @@ def _scored_submissions(dialect: str, asg: Any, *, users: Any = None) -> Any:
     base = fenced(joined, dialect).subquery("base")
     b = base.c
     first_x = b.first_s + b.ext_s
+    second_x = b.second_s + b.ext_s
     late = b.t_s > func.coalesce(b.second_s, b.first_s) + b.ext_s
+    gone = or_(b.second_s.is_(None), b.t_s > second_x)  # (tested after "on time") late
+    span = b.second_s - b.first_s
     max_at = case(
         (b.t_s <= first_x, b.points),
-        (or_(b.second_s.is_(None), b.t_s > b.second_s + b.ext_s), 0),
+        (gone, 0),
         (
             b.linear,
-            b.second_points
-            + int_div(
-                (b.points - b.second_points) * (b.second_s + b.ext_s - b.t_s),
-                b.second_s - b.first_s,
-            ),
+            b.second_points + int_div((b.points - b.second_points) * (second_x - b.t_s), span),
         ),
         else_=b.second_points,
     )
+    # The exact factor of the bonus, num / den (core.deadlines.bonus_share).
+    has_points = b.points > 0
+    num = case(
+        (b.t_s <= first_x, 1),
+        (not_(b.linear), case((has_points, b.second_points), else_=0)),
+        (has_points, b.second_points * span + (b.points - b.second_points) * (second_x - b.t_s)),
+        else_=second_x - b.t_s,
+    )
+    den = case(
+        (b.t_s <= first_x, 1),
+        (not_(b.linear), case((has_points, b.points), else_=1)),
+        (has_points, b.points * span),
+        else_=span,
+    )
     timed = fenced(
-        select(base, max_at.label("max_at"), case((late, 1), else_=0).label("late")), dialect
+        select(
+            base,
+            max_at.label("max_at"),
+            case((late, 1), else_=0).label("late"),
+            num.label("num"),
+            den.label("den"),
+        ),
+        dialect,
     ).subquery("timed")
-    t = timed.c
+    return _counted(_points(timed.c, dialect), dialect)
+
+
+def _points(t: Any, dialect: str) -> Any:
+    """Each eligible submission's points, bonus, own-kind points and solved flag."""
     meets = t.score >= t.threshold - THRESHOLD_EPS
+    hib = t.higher_is_better
     reaches = or_(
-        and_(t.higher_is_better, t.metric >= t.metric_threshold),
-        and_(not_(t.higher_is_better), t.metric <= t.metric_threshold),
+        and_(hib, t.metric >= t.metric_threshold), and_(not_(hib), t.metric <= t.metric_threshold)
+    )
+    beats = or_(
+        and_(hib, t.metric > t.extra_threshold), and_(not_(hib), t.metric < t.extra_threshold)
     )
     computed = case(
         (t.done == 0, 0),
@@ -341,18 +389,59 @@ def _scored_submissions(dialect: str, asg: Any, *, users: Any = None) -> Any:
         (meets, floor_int(t.score * t.max_at + POINTS_EPS, dialect)),
         else_=0,
     )
+    on_time = t.t_s <= t.first_s + t.ext_s
     bonus_ok = and_(t.done == 1, not_(t.is_comp), t.bonus_points > 0, t.late == 0, meets)
+    cap = real_div(t.bonus_points * t.num, t.den)
+    extra_ok = and_(t.done == 1, t.is_comp, on_time, t.metric.is_not(None), beats)
+    bonus = case(
+        (bonus_ok, floor_int(t.score * cap + POINTS_EPS, dialect)),
+        (extra_ok, t.extra_bonus),
+        else_=0,
+    )
+    reached = case(
+        (or_(t.done == 0, t.late == 1), 0),
+        (t.is_comp, case((reaches, 1), else_=0)),
+        (t.score >= t.solve_score - THRESHOLD_EPS, 1),
+        else_=0,
+    )
+    bonus_only = t.points == 0
+    overridden = t.override.is_not(None)
+    pts = case((and_(overridden, not_(bonus_only)), t.override), else_=computed)
+    bonus = case((and_(overridden, bonus_only), t.override), else_=bonus)
+    solved = case((overridden, case((t.override > 0, 1), else_=0)), else_=reached)
+    return fenced(
+        select(
+            t.sid,
+            t.user_id,
+            t.aid,
+            t.accepted,
+            t.t_s,
+            pts.label("pts"),
+            bonus.label("bonus"),
+            solved.label("solved"),
+            case((and_(t.done == 1, t.is_comp, on_time), t.metric)).label("on_time_metric"),
+            bonus_only.label("bonus_only"),
+        ),
+        dialect,
+    ).subquery("points")
+
+
+def _counted(points: Any, dialect: str) -> Any:
+    """The scored submissions numbered in the counting order (``rn == 1`` counts)."""
+    p = points.c
+    own = case((p.bonus_only, p.bonus), else_=p.pts)
+    rn = func.row_number().over(
+        partition_by=(p.user_id, p.aid),
+        order_by=(p.accepted.desc(), own.desc(), p.t_s.desc(), p.sid.desc()),
+    )
     return select(
-        t.user_id,
-        t.aid,
-        t.accepted,
-        func.coalesce(t.override, computed).label("pts"),
-        case((bonus_ok, floor_int(t.score * t.bonus_points + POINTS_EPS, dialect)), else_=0).label(
-            "bonus"
-        ),
-        case((and_(t.done == 1, t.is_comp, t.t_s <= t.first_s + t.ext_s), t.metric)).label(
-            "on_time_metric"
-        ),
+        p.user_id,
+        p.aid,
+        p.pts,
+        p.bonus,
+        p.solved,
+        p.on_time_metric,
+        rn.label("rn"),
     ).subquery("scored")
 
 
@@ -371,7 +460,7 @@ def _per_assignment(students: Any | None) -> Any:
             StandingSummary.user_id,
             StandingSummary.assignment_id.label("aid"),
             StandingSummary.points.label("pts"),
-            StandingSummary.accepted.label("acc"),
+            StandingSummary.solved,
             StandingSummary.bonus,
             StandingSummary.best_high.label("best_hi"),
             StandingSummary.best_low.label("best_lo"),
@@ -408,8 +497,8 @@ def _standing(dialect: str, students: Any, asg: Any, per: Any, ranked: Any) -> S
             p.user_id,
             p.aid,
             p.pts,
-            case((a.is_comp, func.coalesce(r.rb, 0)), else_=p.bonus).label("bonus"),
-            case((or_(p.acc, p.pts > 0), 1), else_=0).label("solved"),
+            (p.bonus + case((a.is_comp, func.coalesce(r.rb, 0)), else_=0)).label("bonus"),
+            case((p.solved, 1), else_=0).label("solved"),
             case((and_(a.points > 0, a.published), 1), else_=0).label("required"),
         )
         .select_from(per.join(asg, a.aid == p.aid))
@@ -461,9 +550,7 @@ def _standing(dialect: str, students: Any, asg: Any, per: Any, ranked: Any) -> S
             non_bonus.label("non_bonus"),
             bonus.label("bonus"),
             case((non_bonus >= Course.pass_points, 1), else_=0).label("passed"),
-            case((and_(non_bonus >= Course.pass_points, over > 0), over), else_=0).label(
-                "surplus"
-            ),
+            case((over > 0, over), else_=0).label("surplus"),
             case((and_(required > 0, solved_req == required), 1), else_=0).label("solved_all"),
             exam.c.points.label("exam"),
             case((community < Course.community_cap, community), else_=Course.community_cap).label(
@@ -483,11 +570,10 @@ def _standing(dialect: str, students: Any, asg: Any, per: Any, ranked: Any) -> S
         .subquery("step")
     )
     s = step.c
-    exam_total = s.exam + s.surplus + s.community
+    exam_total = s.exam + s.surplus * s.passed + s.community
     grade = case(
-        (s.passed == 0, None),
         (s.solved_all == 1, 1),
-        (s.exam.is_(None), None),
+        (or_(s.passed == 0, s.exam.is_(None)), None),
         (exam_total >= s.grade_1, 1),
         (exam_total >= s.grade_2, 2),
         (exam_total >= s.grade_3, 3),

@@ -4,13 +4,15 @@ The course standing reads one summary row per student and assignment instead of 
 submission (`api.db.standing`). A summary row depends on the student's submissions to the
 assignment (time, acceptance, current evaluation), their evaluations (status, score,
 metric), overrides of their points, their extensions, and the assignment's settings
-(deadlines, points, threshold, bonus, competition metric). Whatever writes one of these
+(deadlines, points, threshold, bonus, competition metric, extra bonus), and the course's
+``solve_score``. Whatever writes one of these
 marks what it touched, and the summary rows of everything marked are computed again,
 from the same SQL (`api.db.standing.summary_statement`), in the same transaction, just
 before it commits:
 
 - ORM writes mark themselves: an ``after_flush`` listener looks at every new, changed and
-  deleted `Submission`, `Evaluation`, `Adjustment`, `Extension` and `Assignment`;
+  deleted `Submission`, `Evaluation`, `Adjustment`, `Extension` and `Assignment`, and at
+  a `Course` whose ``solve_score`` changed (all its assignments);
 - bulk ``UPDATE`` statements do not pass through the unit of work: their authors call
   `mark_submissions` (the recorder does, when it writes a result);
 - data loaded outside the ORM (benchmarks, migrations, imports) calls `rebuild`.
@@ -36,7 +38,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, UOWTransaction
 
 from api.db.assignments import Assignment
-from api.db.courses import Extension
+from api.db.courses import Course, Extension
 from api.db.enums import EvaluationStatus
 from api.db.grades import Adjustment, StandingSummary
 from api.db.standing import SUMMARY_COLUMNS, summary_statement
@@ -59,6 +61,7 @@ class Marks:
     """What one transaction touched, waiting to be summarised again at commit."""
 
     assignments: set[int] = field(default_factory=set)
+    courses: set[int] = field(default_factory=set)  # every assignment of these courses
     pairs: set[tuple[int, int]] = field(default_factory=set)  # (assignment id, user id)
     submissions: set[int] = field(default_factory=set)
     course_users: set[tuple[int, int]] = field(default_factory=set)  # (course id, user id)
@@ -70,7 +73,7 @@ class Marks:
 
     def __bool__(self) -> bool:
         return bool(self.assignments or self.pairs or self.submissions or self.course_users
-                    or self.switched)
+                    or self.switched or self.courses)
 
 
 def _marks(session: Session) -> Marks:
@@ -135,6 +138,9 @@ def _note(marks: Marks, obj: Any, *, is_new: bool, deleted: bool = False) -> Non
                 marks.course_users.add((obj.course_id, uid))
     elif isinstance(obj, Assignment) and not is_new:
         marks.assignments.add(obj.id)
+    elif isinstance(obj, Course) and not (is_new or deleted):
+        if inspect(obj).attrs["solve_score"].history.has_changes():
+            marks.courses.add(obj.id)
 
 
 def after_flush(session: Session, flush_context: UOWTransaction) -> None:
@@ -196,7 +202,10 @@ def _pairs(connection: Connection, marks: Marks) -> tuple[set[int], set[tuple[in
         pairs.update((aid, uid) for aid, uid in rows)
     for course_id, user_id in marks.course_users:
         pairs.update((aid, user_id) for aid in _course_assignments(connection, course_id))
-    return set(marks.assignments), pairs
+    whole = set(marks.assignments)
+    for course_id in marks.courses:
+        whole.update(_course_assignments(connection, course_id))
+    return whole, pairs
 
 
 def refresh(connection: Connection, marks: Marks) -> None:

@@ -54,10 +54,20 @@ def run_online() -> None:
     engine = given if given is not None else make_engine(database_url())
     try:
         with engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                # Batch mode drops and re-creates a table; with foreign keys on, dropping a
+                # parent (courses, assignments) would cascade-delete every child row. The
+                # pragma is ignored inside a transaction, so it is set before the first one.
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                connection.commit()
             configure(connection=connection)
             with context.begin_transaction():
                 context.run_migrations()
             connection.commit()
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
     finally:
         if given is None:
             engine.dispose()

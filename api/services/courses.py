@@ -40,6 +40,9 @@ class PackageInfo:
     metric_name: str | None = None
     metric_threshold: float | None = None
     higher_is_better: bool = True
+    extra_threshold: float | None = None
+    """Competition: the figure (state of the art) whose beating earns ``extra_bonus``."""
+    extra_bonus: int = 0
 
 
 COURSE_FIELDS = ("name", "term", "timezone", "pass_points", "community_cap", "exam_max",
@@ -206,6 +209,8 @@ def new_assignment(course_id: int, package: PackageInfo, name: str | None = None
         assignment.metric_name = package.metric_name or "metric"
         assignment.metric_threshold = package.metric_threshold
         assignment.higher_is_better = package.higher_is_better
+        assignment.extra_threshold = package.extra_threshold
+        assignment.extra_bonus = package.extra_bonus
     else:
         assignment.bonus_points = package.bonus
     return assignment

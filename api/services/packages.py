@@ -36,7 +36,9 @@ def package_info(manifest: Manifest, version: str) -> PackageInfo:
         device=str(manifest.device), version=version,
         metric_name=str(competition.metric) if competition else None,
         metric_threshold=competition.threshold if competition else None,
-        higher_is_better=competition.higher_is_better if competition else True)
+        higher_is_better=competition.higher_is_better if competition else True,
+        extra_threshold=competition.extra_threshold if competition else None,
+        extra_bonus=competition.extra_bonus if competition else 0)
 
 
 def stored_package(settings: Settings, name: str, version: str) -> PackageInfo:

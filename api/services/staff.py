@@ -20,6 +20,8 @@ from api.db import (
     Submission,
     User,
 )
+from api.services.views import grading_of
+from core.counting import override_maximum
 from core.errors import BadInput, NotFound
 
 
@@ -45,6 +47,18 @@ def _submission_of(session: Session, course: Course, submission_id: int | None) 
     return submission
 
 
+def _check_override(assignment: Assignment, points: int) -> None:
+    """An override lies in [0, the maximum of the points it replaces] (`core.counting`)."""
+    grading = grading_of(assignment)
+    maximum = override_maximum(grading)
+    if not 0 <= points <= maximum:
+        what = "bonus points (it is a bonus-only assignment)" if grading.bonus_only else "points"
+        raise BadInput(
+            f"An override of {assignment.name} must be between 0 and {maximum}, its maximum "
+            f"{what}; got {points}. Extra credit is a bonus adjustment with a reason."
+        )
+
+
 def adjust(
     session: Session, course: Course, body: schemas.AdjustmentCreate, author_id: int
 ) -> Adjustment | None:
@@ -59,8 +73,7 @@ def adjust(
         return None
     if body.kind == "override":
         submission = _submission_of(session, course, body.submission_id)
-        if body.points < 0:
-            raise BadInput("an override gives >= 0 points")
+        _check_override(session.get_one(Assignment, submission.assignment_id), body.points)
         row = Adjustment(course_id=course.id, user_id=submission.user_id,
                          assignment_id=submission.assignment_id, submission_id=submission.id,
                          kind="override", points=body.points, reason=body.reason,

@@ -27,8 +27,8 @@ from api.db import (
     TestResult,
     User,
 )
-from core.competition import Competition
-from core.counting import Attempt, counting_solution, is_eligible, score_attempt
+from core.competition import Competition, ExtraBonus
+from core.counting import Attempt, Grading, counting_solution, is_eligible, score_graded
 from core.deadlines import Deadlines, SecondPolicy, extension_for, timing
 from core.deadlines import Extension as CoreExtension
 from core.report import shown_while_running
@@ -49,6 +49,17 @@ def competition_of(assignment: Assignment) -> Competition | None:
         return None
     return Competition(metric_threshold=assignment.metric_threshold,
                        higher_is_better=assignment.higher_is_better)
+
+
+def grading_of(assignment: Assignment) -> Grading:
+    """How the assignment scores one submission (`core.counting`), its course's solve score
+    included: the same rules the standing query applies."""
+    competition = competition_of(assignment)
+    extra = None
+    if competition is not None and assignment.extra_threshold is not None:
+        extra = ExtraBonus(assignment.extra_threshold, assignment.extra_bonus)
+    return Grading(deadlines_of(assignment), assignment.threshold, competition,
+                   assignment.bonus_points, extra, assignment.course.solve_score)
 
 
 def extension_s(session: Session, assignment: Assignment, user_id: int) -> int:
@@ -141,8 +152,7 @@ def submission_view(
     transaction; the upload passes them to skip reading back what it just wrote."""
     new = new_files is not None
     ext = extension_s(session, assignment, submission.user_id)
-    scored = score_attempt(attempt_of(session, submission, new=new), deadlines_of(assignment),
-                           assignment.threshold, competition_of(assignment), ext)
+    scored = score_graded(attempt_of(session, submission, new=new), grading_of(assignment), ext)
     when = timing(deadlines_of(assignment), submission.submitted_at, ext)
     evaluation = (session.get(Evaluation, submission.current_evaluation_id)
                   if submission.current_evaluation_id else None)
@@ -173,10 +183,9 @@ def assignment_state(
     submissions = session.scalars(select(Submission).where(
         Submission.assignment_id == assignment.id, Submission.user_id == user_id)).all()
     ext = extension_s(session, assignment, user_id)
-    deadlines = deadlines_of(assignment)
     attempts = [attempt_of(session, s) for s in submissions]
-    scored = [score_attempt(a, deadlines, assignment.threshold, competition_of(assignment), ext)
-              for a in attempts]
+    grading = grading_of(assignment)
+    scored = [score_graded(a, grading, ext) for a in attempts]
     counting = counting_solution(s for s in scored if is_eligible(s.attempt))
     used = len(submissions)
     left = None if assignment.max_submissions is None else max(assignment.max_submissions - used, 0)
@@ -207,3 +216,21 @@ def _status(session: Session, submissions: list[Submission], counting) -> str:  
     if counting.late:
         return "late"
     return "passed" if counting.points > 0 or counting.attempt.accepted else "failed"
+
+
+def extra_bonus_note(session: Session, submission: Submission, assignment: Assignment) -> str:
+    """A competition's extra bonus for one submission (`core.counting`), in words; only
+    whether it beats the figure, never the metric itself."""
+    grading = grading_of(assignment)
+    extra = grading.extra
+    if extra is None or extra.points <= 0:
+        return ""
+    scored = score_graded(attempt_of(session, submission), grading,
+                          extension_s(session, assignment, submission.user_id))
+    rule = (f"Extra bonus: a {assignment.metric_name or 'metric'} strictly better than "
+            f"{extra.threshold:g}, received by your first deadline, earns {extra.points} bonus "
+            "points once, from the solution that counts.")
+    if grading.bonus_only and scored.attempt.override is not None:
+        return rule + " Staff set this submission's bonus (see below)."
+    return rule + (" This submission earns them." if scored.bonus > 0
+                   else " This submission does not.")

@@ -83,19 +83,43 @@ def progress(standing: Standing, rules: CourseRules, offered: float) -> Progress
     )
 
 
-def exam_sentences(standing: Standing, rules: CourseRules) -> list[str]:
-    """Spell out what the standing means for the exam, in the course's own numbers."""
+def outcome(standing: Standing, rules: CourseRules) -> str:
+    """The one statement of what a standing means, for the student's page and the gradebook
+    alike (the standing query decided grade, pass and solved-all; this only words them)."""
     p = fmt_points
-    lines: list[str] = []
+    if standing.solved_all:
+        return "Grade 1: every assignment solved (whatever the point totals)."
+    if not standing.passed:
+        return (f"No exam grade: the practicals are not passed ({p(standing.non_bonus)} of "
+                f"{p(rules.pass_points)} non-bonus points).")
+    if standing.grade is None:
+        return "Practicals passed: the grade comes from the exam."
+    if standing.grade in ("1", "2", "3"):
+        return f"Grade {standing.grade} (exam total {p(standing.exam_total)})."
+    return f"Exam not passed (exam total {p(standing.exam_total)})."
+
+
+def exam_sentences(standing: Standing, rules: CourseRules) -> list[str]:
+    """Spell out what the standing means for the exam, in the course's own numbers; the
+    first line is the `outcome`, and no later line contradicts it."""
+    p = fmt_points
+    lines = [outcome(standing, rules)]
     if standing.solved_all:
         lines.append("You solved every assignment: you pass the exam with grade 1.")
+        return lines
     if not standing.passed:
         missing = rules.pass_points - standing.non_bonus
         lines.append(
             f"You need {p(missing)} more non-bonus points to pass the practicals "
             f"({p(rules.pass_points)}). Bonus points do not count towards this line; "
-            "without passing the practicals you cannot get an exam grade."
+            "without passing the practicals (or solving every assignment) you cannot get an "
+            "exam grade."
         )
+        if standing.surplus:
+            lines.append(
+                f"Points above {p(rules.pass_points)}, bonus included: {p(standing.surplus)}; "
+                "they go to the exam once you pass the practicals."
+            )
         return lines
     lines.append(
         f"You passed the practicals. Everything above {p(rules.pass_points)} points, bonus "
@@ -106,14 +130,14 @@ def exam_sentences(standing: Standing, rules: CourseRules) -> list[str]:
             f"Community work: {p(standing.community)} points, of which at most "
             f"{p(rules.community_cap)} count."
         )
-    if standing.exam_points is None and not standing.solved_all:
+    if standing.exam_points is None:
         needs = [f"{p(n)} for grade {g}" for g, n in exam_needed(standing, rules)]
         if needs:
             lines.append(
                 f"Of the {p(rules.exam_max)} exam points you would need " + ", ".join(needs)
                 + "."
             )
-    elif standing.exam_points is not None:
+    else:
         lines.append(
             f"Exam total: {p(standing.exam_total)} = {p(standing.exam_points)} (exam) + "
             f"{p(standing.surplus)} (surplus) + community points (at most "

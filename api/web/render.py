@@ -25,6 +25,7 @@ _env.filters["in_zone"] = present.in_zone
 _env.globals["countdown"] = present.countdown
 _env.globals["highlight"] = present.highlight
 _env.globals["gradebook_cells"] = present.gradebook_cells
+_env.globals["outcome"] = present.outcome
 
 
 def _iso(when: datetime) -> str:

@@ -36,7 +36,7 @@ from api.queue import dispatch_all
 from api.security import SESSION_COOKIE, password_fingerprint
 from api.services import accounts
 from api.services.submit import submit
-from api.services.views import assignment_state, submission_view
+from api.services.views import assignment_state, extra_bonus_note, submission_view
 from api.settings import Settings
 from api.web.sql_manage import ManagePages
 from api.web.sql_panels import PanelPages, leaderboard
@@ -362,6 +362,7 @@ class SqlPageSource(StaffPages, PanelPages, ManagePages):
             points=shown.points, late=shown.late,
             correct=ev is not None and ev.score is not None
             and meets_threshold(ev.score, assignment.threshold),
+            extra_note=extra_bonus_note(session, submission, assignment),
             adjustments=tuple(AdjustmentView(a.kind, a.points, a.reason, name or "staff",
                                              a.created_at) for a, name in adjustments)
             + ((AdjustmentView("accept", None, "accepted by staff", "staff",

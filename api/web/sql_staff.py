@@ -28,7 +28,7 @@ from api.db import (
 from api.db.service_models import RegradeSet
 from api.deps import Membership
 from api.services import pipeline, regrade, staff
-from api.services.views import competition_of, deadlines_of
+from api.services.views import deadlines_of, grading_of
 from api.web.views import (
     Cell,
     Column,
@@ -39,7 +39,7 @@ from api.web.views import (
     SubmissionView,
     Viewer,
 )
-from core.counting import Attempt, counting_solution, is_eligible, score_attempt
+from core.counting import Attempt, counting_solution, is_eligible, score_graded
 from core.deadlines import Extension as CoreExtension
 from core.deadlines import extension_for, max_points_at
 from core.errors import BadInput, Conflict, NotFound
@@ -155,9 +155,8 @@ class StaffPages:
 
     @staticmethod
     def _counted(assignment: Assignment, attempts: list[Attempt], ext: int) -> Any:
-        deadlines, comp = deadlines_of(assignment), competition_of(assignment)
-        scored = [score_attempt(t, deadlines, assignment.threshold, comp, ext)
-                  for t in attempts]
+        grading = grading_of(assignment)
+        scored = [score_graded(t, grading, ext) for t in attempts]
         return counting_solution(s for s in scored if is_eligible(s.attempt))
 
     def _mark(self, assignment: Assignment, attempts: list[Attempt], ext: int) -> Cell:

@@ -192,6 +192,7 @@ class PointsWhy:
     points: float | None
     late: bool
     correct: bool = False  # the score meets the threshold (core.scoring.meets_threshold)
+    extra_note: str = ""  # a competition's extra bonus for this submission, in words
     adjustments: tuple[Adjustment, ...] = ()
 
 

@@ -70,3 +70,48 @@ def test_gradebook_csv(world: World) -> None:
     assert {"alice", "bob", "carol"} <= {r["username"] for r in rows}
     alice = next(r for r in rows if r["username"] == "alice")
     assert int(alice["non_bonus"]) == 3
+
+
+def test_an_out_of_range_override_is_refused_with_its_maximum(world: World) -> None:
+    """Decision 5: an override lies in [0, the maximum of the points it replaces] (3 points
+    here; the bonus on a bonus-only assignment); outside it a 400 names the maximum and
+    nothing is stored (no adjustment, no audit entry, the same standing)."""
+    from datetime import timedelta
+
+    from api.db import Adjustment, Assignment, utcnow
+
+    sid = graded(world, score=0.0)
+    with world.sessions() as s:
+        bonus_only = Assignment(course_id=world.ids["course"], name="bonus_only",
+                                package_name="numpy_entropy", package_version="v1", points=0,
+                                bonus_points=2, first_deadline=utcnow() + timedelta(days=7))
+        s.add(bonus_only)
+        s.commit()
+        bonus_aid = world.ids["bonus_only"] = bonus_only.id
+    bonus_sid = world.upload("alice", "bonus_only").json()["id"]
+    url = f"/api/v1/courses/{world.ids['course']}/adjustments"
+    standing = world.client.get(f"/api/v1/courses/{world.ids['course']}/standings",
+                                headers=world.as_("teacher")).json()
+    for target, points, maximum in ((sid, 4, 3), (sid, 99, 3), (sid, -1, 3),
+                                    (bonus_sid, 3, 2)):
+        response = world.client.post(url, json={"kind": "override", "submission_id": target,
+                                                "points": points, "reason": "r"},
+                                     headers=world.as_("teacher"))
+        assert response.status_code == 400, response.text
+        assert f"between 0 and {maximum}" in response.text
+    with world.sessions() as s:
+        assert s.scalars(select(Adjustment)).all() == []
+        assert not s.scalars(select(AuditLog).where(AuditLog.action == "adjustment.override")
+                             ).all()
+    assert world.client.get(f"/api/v1/courses/{world.ids['course']}/standings",
+                            headers=world.as_("teacher")).json() == standing
+    for target, points in ((sid, 3), (bonus_sid, 2)):  # the maximum itself is allowed
+        response = world.client.post(url, json={"kind": "override", "submission_id": target,
+                                                "points": points, "reason": "r"},
+                                     headers=world.as_("teacher"))
+        assert response.status_code == 201, response.text
+    rows = world.client.get(f"/api/v1/courses/{world.ids['course']}/standings",
+                            headers=world.as_("teacher")).json()
+    alice = next(r for r in rows if r["student_id"] == world.ids["alice"])
+    assert (alice["non_bonus"], alice["bonus"]) == (3, 2)
+    assert {r["assignment_id"]: r["bonus"] for r in alice["assignments"]}[bonus_aid] == 2

@@ -98,7 +98,7 @@ def test_solved() -> None:
     assert not is_solved(None)
     assert is_solved(scored(Attempt(1, EARLY, True, score=1.0)))
     assert not is_solved(scored(Attempt(1, LATE, True, score=1.0)))  # late never solves
-    assert is_solved(scored(Attempt(1, LATE, True, accepted=True)))
+    assert not is_solved(scored(Attempt(1, LATE, True, accepted=True)))  # acceptance alone
     assert not is_solved(scored(Attempt(1, EARLY, True, score=1.0, override=0)))
     assert is_solved(scored(Attempt(1, LATE, True, score=0.0, override=1)))
 
@@ -107,7 +107,7 @@ def test_solved() -> None:
     ("attempt", "bonus"),
     [
         (Attempt(1, EARLY, True, score=1.0), 3),
-        (Attempt(1, BETWEEN, True, score=1.0), 3),  # the second period keeps bonus
+        (Attempt(1, BETWEEN, True, score=1.0), 1),  # between: 3 x 2/4 = 1.5 -> 1
         (Attempt(1, LATE, True, score=1.0), 0),  # late: no bonus
         (Attempt(1, EARLY, True, score=0.4), 0),  # below threshold
         (Attempt(1, EARLY, True, score=0.7), 2),

@@ -30,7 +30,7 @@ NOW = FIRST + timedelta(days=30)
     ("non_bonus", "bonus", "passed", "surplus"),
     [
         (79, 0, False, 0),
-        (79, 20, False, 0),  # bonus never passes the practicals
+        (79, 20, False, 19),  # bonus never passes the practicals (surplus still shown)
         (80, 0, True, 0),
         (81, 0, True, 1),
         (80, 7, True, 7),  # bonus pushes surplus
@@ -64,7 +64,8 @@ def test_exam_total_and_grade(
 
 
 def test_grade_order_of_rules() -> None:
-    assert grade(RULES, passed=False, solved_all=True, exam_total=100) is None
+    assert grade(RULES, passed=False, solved_all=True, exam_total=100) == 1  # whatever the points
+    assert grade(RULES, passed=False, solved_all=False, exam_total=100) is None
     assert grade(RULES, passed=True, solved_all=True, exam_total=None) == 1
     assert grade(RULES, passed=True, solved_all=True, exam_total=10) == 1  # overrides the exam
     assert grade(RULES, passed=True, solved_all=False, exam_total=None) is None

@@ -2,8 +2,10 @@
 
 Each example is a course with a few students, assignments (tests and competitions) and
 submissions placed around the deadlines (exactly at them, a second after, with sub-second
-fractions), extensions, overrides, acceptances, bonus adjustments, exam and community
-points. It is inserted inside a transaction, summarised (`api.db.summary`), the standing is read by
+fractions; bonus between the deadlines, fixed and linear), extensions, overrides (of
+non-bonus points, and of the bonus on bonus-only assignments), acceptances, the course's
+solve score, competitions' extra bonus, bonus adjustments, exam and community points.
+It is inserted inside a transaction, summarised (`api.db.summary`), the standing is read by
 `api.db.standing.course_standings`, compared with `core.standing.course_standings`, and
 the transaction is rolled back. Runs on SQLite and on PostgreSQL.
 """
@@ -104,7 +106,9 @@ def submission_times(draw: st.DrawFn, asg: dict[str, Any], contest: bool) -> dat
     if contest and draw(st.integers(0, 3)) > 0:
         early = asg["first_deadline"] - timedelta(seconds=draw(st.integers(0, 5)))
         return early + timedelta(microseconds=draw(fractions()))
-    anchors = [asg["first_deadline"]] * 2 + [asg["second_deadline"] or asg["first_deadline"]]
+    second = asg["second_deadline"] or asg["first_deadline"]
+    between = asg["first_deadline"] + (second - asg["first_deadline"]) / 2  # reduced bonus
+    anchors = [asg["first_deadline"]] * 2 + [second, between]
     delta = draw(st.integers(-30, 10) | st.sampled_from([0, 1, -1, 60, 61]))
     near = draw(st.sampled_from(anchors)) + timedelta(seconds=delta)
     anywhere = instant(draw(st.integers(0, 160)))
@@ -138,7 +142,7 @@ def submissions(draw: st.DrawFn, sid: int, user: int, asg: dict[str, Any], conte
 @st.composite
 def assignments(draw: st.DrawFn, aid: int, contest: bool) -> dict[str, Any]:
     """One assignment's columns."""
-    points = draw(st.sampled_from([0, 1, 2, 3, 4, 5, 10]))
+    points = draw(st.sampled_from([0, 0, 1, 2, 3, 4, 5, 10]))  # 0: bonus-only
     first = draw(st.integers(0, 60))
     second = draw(st.none() | st.integers(1, 90).map(lambda span: first + span))
     competition = contest or draw(st.booleans())
@@ -161,6 +165,8 @@ def assignments(draw: st.DrawFn, aid: int, contest: bool) -> dict[str, Any]:
         "higher_is_better": draw(st.booleans()),
         "metric_threshold": draw(st.sampled_from(METRICS)) if competition else None,
         "rank_bonus": draw(st.integers(int(contest), 5)) if competition else 0,
+        "extra_threshold": draw(st.sampled_from([None, *METRICS])),
+        "extra_bonus": draw(st.integers(0, 3)),
     }
 
 
@@ -171,6 +177,7 @@ def cases(draw: st.DrawFn) -> Case:
     grade_3 = draw(st.integers(0, 30))
     grade_2 = draw(st.integers(grade_3, 40))
     rules = CourseRules(
+        solve_score=draw(st.sampled_from([1.0, 0.7, 0.5, 0.0]) | st.floats(0, 1)),
         pass_points=draw(st.sampled_from([0, 1, 2, 4, 8, 12])),
         community_cap=draw(st.integers(0, 10)),
         exam_max=100,
@@ -234,6 +241,8 @@ def core_result(case: Case) -> list[Any]:
                 if comp
                 else None,
                 visible_from=a["visible_from"],
+                extra_threshold=a["extra_threshold"],
+                extra_bonus=a["extra_bonus"],
             )
         )
     records = []
@@ -287,6 +296,7 @@ def insert_case(conn: Any, case: Case) -> None:
                 "grade_1": r.grade_1,
                 "grade_2": r.grade_2,
                 "grade_3": r.grade_3,
+                "solve_score": r.solve_score,
             }
         ],
     )
@@ -471,3 +481,73 @@ def test_sql_standing_equals_core_on_sqlite(sqlite_engine: Engine, case: Case) -
 @given(case=cases())
 def test_sql_standing_equals_core_on_postgresql(pg_engine: Engine, case: Case) -> None:
     check(pg_engine, case)
+
+
+# ---------------------------------------------------------------- boundaries, always run
+
+
+def fixed_assignment(aid: int, **columns: Any) -> dict[str, Any]:
+    """An assignment's columns: 4 points, 3 bonus, deadlines at 10 s and 110 s."""
+    row = {
+        "id": aid, "course_id": COURSE_ID, "name": f"a{aid}", "package_name": f"a{aid}",
+        "package_version": "v", "kind": "tests", "points": 4, "bonus_points": 3,
+        "threshold": 0.5, "first_deadline": instant(10), "second_deadline": instant(110),
+        "second_policy": "fixed", "second_points": 2, "visible_from": None,
+        "metric_name": None, "higher_is_better": True, "metric_threshold": None,
+        "rank_bonus": 0, "extra_threshold": None, "extra_bonus": 0,
+    }
+    if columns.get("kind") == "competition":
+        row.update(metric_name="accuracy", metric_threshold=0.7)
+    row.update(columns)
+    return row
+
+
+def fixed_sub(sid: int, aid: int, at_s: int, score: float | None = 1.0, *,
+              metric: float | None = None, user: int = 1,
+              overrides: list[tuple[int, int]] | None = None) -> Sub:
+    """A done submission of ``user``."""
+    return Sub(sid, user, aid, instant(at_s), False, "done", score, metric, None,
+               overrides or [])
+
+
+BOUNDARY_CASES = {
+    "bonus-only, linear, half way": ([fixed_assignment(1, points=0, second_points=0,
+                                                       second_policy="linear")],
+                                     [fixed_sub(1, 1, 60)]),
+    "bonus-only, fixed, after the first deadline": (
+        [fixed_assignment(1, points=0, second_points=0)],
+        [fixed_sub(1, 1, 11), fixed_sub(2, 1, 10, user=2)]),
+    "fixed, unrounded factor 1/3": ([fixed_assignment(1, points=3, second_points=1,
+                                                      bonus_points=10)],
+                                    [fixed_sub(1, 1, 50, 0.9)]),
+    "linear, exact factor": ([fixed_assignment(1, points=5, second_points=0,
+                                               second_policy="linear")],
+                             [fixed_sub(1, 1, 43)]),
+    "override of the bonus (bonus-only)": ([fixed_assignment(1, points=0, second_points=0)],
+                                           [fixed_sub(1, 1, 500, 0.0, overrides=[(0, 2)]),
+                                            fixed_sub(2, 1, 0, 1.0)]),
+    "override of points, bonus kept": ([fixed_assignment(1)],
+                                       [fixed_sub(1, 1, 0, 1.0, overrides=[(0, 1), (1, 0)])]),
+    "extra bonus, strictly better": ([fixed_assignment(1, kind="competition", rank_bonus=3,
+                                                       extra_threshold=0.9, extra_bonus=2)],
+                                     [fixed_sub(1, 1, 10, None, metric=0.95),
+                                      fixed_sub(2, 1, 10, None, metric=0.9, user=2)]),
+    "extra bonus, counting result after the deadline": (
+        [fixed_assignment(1, kind="competition", extra_threshold=0.9, extra_bonus=2)],
+        [fixed_sub(1, 1, 9, None, metric=0.95), fixed_sub(2, 1, 11, None, metric=0.95)]),
+}
+
+
+@pytest.mark.parametrize("engine_name", ["sqlite_engine", "pg_engine"])
+@pytest.mark.parametrize("name", sorted(BOUNDARY_CASES))
+@pytest.mark.parametrize("solve_score", [1.0, 0.9])
+def test_sql_standing_equals_core_at_the_boundaries(
+    engine_name: str, name: str, solve_score: float, request: pytest.FixtureRequest
+) -> None:
+    """Each decision's boundary, on both engines, whatever the random examples hit."""
+    asgs, subs = BOUNDARY_CASES[name]
+    case = Case(CourseRules(pass_points=4, solve_score=solve_score), asgs, [1, 2], subs,
+                extensions=[], bonus=[], now=instant(1000))
+    expected = core_result(case)
+    assert any(s.bonus or s.non_bonus for s in expected)  # each case earns something
+    check(request.getfixturevalue(engine_name), case)

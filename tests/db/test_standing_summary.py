@@ -47,7 +47,8 @@ OPS = st.one_of(
               st.sampled_from([1, 3600, 10 * 86400])),
     st.tuples(st.just("unextend"), st.integers(0, 50)),
     st.tuples(st.just("edit"), st.integers(0, 2),
-              st.sampled_from(["deadline", "points", "threshold", "second"])),
+              st.sampled_from(["deadline", "points", "threshold", "second", "extra"])),
+    st.tuples(st.just("solve_score"), st.sampled_from([1.0, 0.7, 0.5])),
     st.tuples(st.just("delete"), st.integers(0, 50)),
     st.tuples(st.just("rolled_back"), st.integers(0, 50), SCORES),
 )
@@ -136,8 +137,14 @@ def apply(session: Session, course: Course, op: tuple[Any, ...]) -> None:
         elif args[1] == "threshold":
             asg.threshold = 0.8 if asg.kind == "tests" else asg.threshold
             asg.metric_threshold = 0.8 if asg.kind == "competition" else None
+        elif args[1] == "extra":
+            asg.extra_threshold, asg.extra_bonus = 0.6, 2
         else:
             asg.second_points = asg.points
+    elif kind == "solve_score":
+        from api.db import Course as CourseRow
+
+        session.get(CourseRow, course.id).solve_score = args[0]
     elif kind == "delete" and (sid := _pick(subs, args[0])) is not None:
         session.delete(session.get(Submission, sid))
     session.commit()
@@ -183,6 +190,22 @@ def test_a_bulk_update_needs_its_mark(course_with_results: Any) -> None:
                         .values(score=0.1).execution_options(synchronize_session=False))
         mark_submissions(session, [subs[0]])
         session.commit()
+        with engine.connect() as conn:
+            assert stale_rows(conn, course.id) == []
+
+
+def test_a_solve_score_change_summarises_the_course_again(engine: Engine) -> None:
+    """``solved`` depends on the course's solve score: changing it marks every assignment."""
+    from api.db import Course as CourseRow
+
+    with Session(engine) as session:
+        course = Course(session)
+        apply(session, course, ("submit", 0, 0, 0, 0.7, "done"))
+        solved = select(StandingSummary.solved).where(StandingSummary.course_id == course.id)
+        assert session.scalars(solved).all() == [False]
+        session.get(CourseRow, course.id).solve_score = 0.7
+        session.commit()
+        assert session.scalars(solved).all() == [True]
         with engine.connect() as conn:
             assert stale_rows(conn, course.id) == []
 
@@ -244,12 +267,15 @@ def test_concurrent_results_of_one_student_are_not_lost(pg_migrated_engine: Engi
 def test_the_migration_summarises_existing_courses(
     backend: str, tmp_path: Any, request: pytest.FixtureRequest
 ) -> None:
-    """A database with graded work, upgraded to the revision that adds the summaries, has
-    them filled in: the standing is right at once, without any write."""
-    from sqlalchemy import insert
+    """A database with graded work, upgraded to the head, has its summaries filled in
+    (by the revision that last changed what a row holds): the standing is right at once,
+    without any write."""
+    from sqlalchemy import column, insert, table
 
-    from api.db import Course as CourseRow
     from api.db import Enrollment, User, make_engine, upgrade
+
+    def old(name: str, *columns: str) -> Any:  # the tables as they were at that revision
+        return table(name, *(column(c) for c in columns))
 
     url = (f"sqlite:///{tmp_path / 'old.db'}" if backend == "sqlite"
            else request.getfixturevalue("new_pg_database")())
@@ -257,12 +283,23 @@ def test_the_migration_summarises_existing_courses(
     engine = make_engine(url)
     try:
         with engine.begin() as conn:  # Core only: the ORM would write the missing table
-            conn.execute(insert(CourseRow).values(id=1, slug="dl", name="Deep Learning"))
+            conn.execute(insert(old("courses", "id", "slug", "name", "timezone", "pass_points",
+                                    "community_cap", "exam_max", "grade_1", "grade_2",
+                                    "grade_3", "max_team_size", "created_at")).values(
+                id=1, slug="dl", name="Deep Learning", timezone="UTC", pass_points=80,
+                community_cap=10, exam_max=100, grade_1=90, grade_2=75, grade_3=60,
+                max_team_size=3, created_at=make.T0))
             conn.execute(insert(User).values(id=1, username="alice"))
             conn.execute(insert(Enrollment).values(course_id=1, user_id=1, role="student"))
-            conn.execute(insert(Assignment).values(
-                id=1, course_id=1, name="a", package_name="p", package_version="v",
-                points=3, first_deadline=make.T0))
+            conn.execute(insert(old("assignments", "id", "course_id", "name", "title",
+                                    "package_name", "package_version", "kind", "device",
+                                    "points", "bonus_points", "threshold", "first_deadline",
+                                    "second_policy", "second_points", "higher_is_better",
+                                    "rank_bonus", "created_at")).values(
+                id=1, course_id=1, name="a", title="", package_name="p", package_version="v",
+                kind="tests", device="cpu", points=3, bonus_points=0, threshold=1.0,
+                first_deadline=make.T0, second_policy="fixed", second_points=0,
+                higher_is_better=True, rank_bonus=0, created_at=make.T0))
             conn.execute(insert(Submission).values(
                 id=1, assignment_id=1, user_id=1, main_file="m.py",
                 submitted_at=make.T0 - timedelta(hours=1)))

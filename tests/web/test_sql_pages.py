@@ -254,3 +254,103 @@ def test_staff_actions_are_audited_with_their_reasons(world: World) -> None:
     assert ("submission.rerun", "worker had a bad disk") in actions
     assert ("community.add", "forum answers") in actions
     assert ("extension.add", "illness") in actions
+
+
+def test_an_out_of_range_override_is_refused_on_the_page(world: World) -> None:
+    """Decision 5 on the staff page: a 400 page names the maximum; nothing is stored."""
+    from sqlalchemy import func, select
+
+    from api.db import Adjustment
+
+    w, cid = world, world.ids["course"]
+    sid = upload(w, sign_in(w, "alice"))
+    record(w, [("1", "OK", ""), ("2", "OK", "")], 1.0)
+    tcsrf = sign_in(w, "teacher")
+    for points in ("4", "99", "-1"):
+        r = w.client.post(f"/courses/{cid}/staff/submissions/{sid}/adjust",
+                          data={"csrf_token": tcsrf, "kind": "override", "points": points,
+                                "reason": "generous"})
+        assert r.status_code == 400 and "between 0 and 3" in r.text, r.text
+    with w.sessions() as session:
+        assert session.scalar(select(func.count(Adjustment.id))) == 0
+    assert not re.search(r'<td class="[^"]*cell-o', w.client.get(
+        f"/courses/{cid}/staff/gradebook").text)
+
+
+def _three_outcomes(w: World) -> None:
+    """The course of decision 7's three students (alice, bob, carol):
+
+    numpy_entropy 45 points (20 between the deadlines), gpu_task 35, extra 5, bonus 5 points
+    of a bonus-only assignment (future: not published, not required). alice solves all for
+    20 + 35 + 5 = 60 points; bob has 45 + 34 = 79 and 5 bonus; carol exactly 45 + 35 = 80."""
+    from datetime import timedelta
+
+    from api.db import Assignment, User
+    from tests.db import db_factories as make
+
+    with w.sessions() as s:
+        x, y = s.get(Assignment, w.ids["numpy_entropy"]), s.get(Assignment, w.ids["gpu_task"])
+        x.points, x.second_points, x.threshold = 45, 20, 0.5
+        y.points, y.second_points, y.threshold = 35, 1, 0.5
+        extra = make.assignment(s, x.course, name="extra", points=5, second_points=0,
+                                first_deadline=x.first_deadline, second_deadline=None)
+        bonus = make.assignment(s, x.course, name="bonus", points=0, second_points=0,
+                                bonus_points=5, threshold=0.5, first_deadline=x.first_deadline,
+                                second_deadline=None)
+        on_time = x.first_deadline - timedelta(hours=1)
+        plan = {
+            "alice": [(x, x.first_deadline + timedelta(days=1), 1.0), (y, on_time, 1.0),
+                      (extra, on_time, 1.0)],
+            "bob": [(x, on_time, 1.0), (y, on_time, 34 / 35), (bonus, on_time, 1.0)],
+            "carol": [(x, on_time, 1.0), (y, on_time, 1.0)],
+        }
+        for who, results in plan.items():
+            user = s.get(User, w.ids[who])
+            for assignment, when, score in results:
+                sub = make.submission(s, assignment, user)
+                sub.submitted_at = when
+                make.evaluation(s, sub, status="done", score=score)
+        s.commit()
+
+
+def test_course_page_and_gradebook_state_the_standing_querys_outcome(world: World) -> None:
+    """Decision 7: solved all under 80 points is grade 1; 79 + 5 bonus is not passed (4
+    above the line, no exam grade); exactly 80 is passed. The student's page and the
+    staff gradebook word the standing query's result with one outcome statement, and the
+    page never contradicts it."""
+    import html
+
+    from api.db import Course, utcnow
+    from api.db.standing import course_standings
+    from api.web import present
+    from api.web.sql_source import rules_of, standing_of
+
+    w, cid = world, world.ids["course"]
+    _three_outcomes(w)
+    with w.sessions() as s:
+        query = {r.student_id: r for r in course_standings(s, cid, utcnow())}
+        rules = rules_of(s.get(Course, cid))
+    alice, bob, carol = (query[w.ids[n]] for n in ("alice", "bob", "carol"))
+    assert (alice.non_bonus, alice.passed, alice.solved_all, alice.grade) == (60, False, True, 1)
+    assert (bob.non_bonus, bob.bonus, bob.passed, bob.surplus, bob.grade) == (79, 5, False, 4,
+                                                                              None)
+    assert (carol.non_bonus, carol.passed, carol.solved_all, carol.grade) == (80, True, False,
+                                                                              None)
+    said = {n: present.outcome(standing_of(query[w.ids[n]], None, 0), rules)
+            for n in ("alice", "bob", "carol")}
+    assert said["alice"].startswith("Grade 1") and said["carol"].startswith("Practicals passed")
+    assert said["bob"].startswith("No exam grade")
+    sign_in(w, "teacher")
+    book = html.unescape(w.client.get(f"/courses/{cid}/staff/gradebook").text)
+    for name, text in said.items():
+        row = next(r for r in book.split("<tr") if f">{name}<" in r)
+        assert f'title="{text}"' in row, row
+        assert f'title="{text}">{"1" if name == "alice" else "–"}</td>' in row
+    for name, text in said.items():
+        sign_in(w, name)
+        page = html.unescape(w.client.get(f"/courses/{cid}").text)
+        assert text in page
+        if name == "alice":
+            assert "cannot get an exam grade" not in page and "Grade: <strong>1" in page
+        if name == "bob":
+            assert "1 more non-bonus points" in page and "bonus included: 4" in page

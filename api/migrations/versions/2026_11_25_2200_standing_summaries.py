@@ -1,6 +1,8 @@
 """Standing summaries: one row per (student, assignment), kept current on every write.
 
-The rows of existing courses are computed here, so the standing is right at once.
+The rows of existing courses are computed by the revision that last changed what a row
+holds (``2026_12_06_i11_rules``): `api.db.summary.rebuild` is today's code and reads columns
+that later revisions add.
 
 Revision ID: 2026_11_25_2200_summary
 Revises: 2026_11_25_2100_login
@@ -45,11 +47,6 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_standing_summaries_course_id_user_id"), "standing_summaries",
                     ["course_id", "user_id"], unique=False)
-    from api.db.summary import rebuild
-
-    connection = op.get_bind()
-    for (course_id,) in connection.execute(sa.text("SELECT id FROM courses")):
-        rebuild(connection, course_id)
 
 
 def downgrade() -> None:
