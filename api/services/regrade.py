@@ -1,4 +1,9 @@
-"""Staff re-grades as sets: start in the background, compare, then apply or discard all."""
+"""Staff re-grades as sets: start in the background, compare, then apply or discard all.
+
+Applying makes each item's new evaluation current only when it is done: an item that
+failed on our side (its retries spent) keeps the student's old result, and the audit entry
+counts the items kept that way, so staff can re-run them.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,15 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from api.db import Assignment, AuditLog, Evaluation, EvaluationKind, Submission, utcnow
+from api.db import (
+    Assignment,
+    AuditLog,
+    Evaluation,
+    EvaluationKind,
+    EvaluationStatus,
+    Submission,
+    utcnow,
+)
 from api.db.service_models import RegradeItem, RegradeSet
 from api.settings import Settings
 from core.errors import Conflict
@@ -99,14 +112,26 @@ def close(session: Session, regrade: RegradeSet, *, apply: bool, author_id: int)
         if pending:
             raise Conflict(f"{len(pending)} re-grade evaluation(s) are still running; "
                            "apply when all are finished, or discard")
-        for item in regrade.items:
-            submission = session.get(Submission, item.submission_id)
-            if submission is not None and item.new_evaluation_id is not None:
-                submission.current_evaluation_id = item.new_evaluation_id
+    kept = _apply(session, regrade) if apply else 0
     regrade.status = "applied" if apply else "discarded"
     regrade.closed_at = utcnow()
     session.add(AuditLog.record(f"regrade.{regrade.status}", actor_id=author_id,
                                 course_id=regrade.course_id, object_type="regrade_set",
-                                object_id=regrade.id))
+                                object_id=regrade.id, **({"kept_old": kept} if kept else {})))
     session.commit()
     return regrade
+
+
+def _apply(session: Session, regrade: RegradeSet) -> int:
+    """Make the done new evaluations current; the number of items that kept their old one."""
+    kept = 0
+    for item in regrade.items:
+        submission = session.get(Submission, item.submission_id)
+        new = session.get(Evaluation, item.new_evaluation_id) if item.new_evaluation_id else None
+        if submission is None or new is None:
+            continue
+        if new.status == EvaluationStatus.DONE.value:
+            submission.current_evaluation_id = new.id
+        else:  # our failure: never a grade, so the old result stands
+            kept += 1
+    return kept
