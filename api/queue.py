@@ -168,7 +168,7 @@ def run_recorder(settings: Settings, *, beat: bool = True, loglevel: str = "INFO
 def threaded_beat(schedule: Path) -> type[bootsteps.StartStopStep]:
     """A worker bootstep running beat in a thread of the worker: it dies with the worker."""
 
-    class ThreadedBeat(bootsteps.StartStopStep):
+    class ThreadedBeat(bootsteps.StartStopStep):  # type: ignore[misc]  # celery is untyped
         label = "ThreadedBeat"
 
         def create(self, w: Any) -> Any:

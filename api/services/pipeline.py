@@ -144,7 +144,7 @@ def _claim(
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def record_started(
@@ -350,12 +350,9 @@ def sweep(
     ``idle_queues``: the evaluation queues the broker holds no message for right now."""
     now = now or utcnow()
     jobs: list[Job] = []
-    expired = session.scalars(
-        select(Evaluation.id, ).where(
-            Evaluation.status == EvaluationStatus.RUNNING.value,
-            Evaluation.lease_expires_at < now,
-        )
-    ).all()
+    expired = session.scalars(select(Evaluation.id).where(
+        Evaluation.status == EvaluationStatus.RUNNING.value, Evaluation.lease_expires_at < now
+    )).all()
     for evaluation_id in expired:
         evaluation = session.get(Evaluation, evaluation_id)
         assert evaluation is not None

@@ -8,6 +8,7 @@ counts the items kept that way, so staff can re-run them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -24,6 +25,9 @@ from api.db import (
 from api.db.service_models import RegradeItem, RegradeSet
 from api.settings import Settings
 from core.errors import Conflict
+
+if TYPE_CHECKING:
+    from api.services.pipeline import Job
 
 OPEN = "open"
 
@@ -51,7 +55,7 @@ def start_regrade(
     *,
     author_id: int,
     submission_ids: list[int] | None = None,
-) -> tuple[RegradeSet, list]:
+) -> tuple[RegradeSet, list[Job]]:
     """Open a re-grade set over the assignment's submissions (or the given ones)."""
     from api.services.pipeline import job_for, open_evaluation
 
@@ -62,7 +66,7 @@ def start_regrade(
                          package_version=assignment.package_version, author_id=author_id)
     session.add(regrade)
     session.flush()
-    jobs = []
+    jobs: list[Job] = []
     for submission in session.scalars(query.order_by(Submission.id)).all():
         evaluation = open_evaluation(session, submission, assignment.package_version,
                                      kind=EvaluationKind.REGRADE.value, make_current=False)
