@@ -124,6 +124,23 @@ def test_kill_whole_worker_mid_evaluation(chaos: Stack) -> None:
         assert done.retries == lost.retries
 
 
+def test_upload_committed_but_never_published_is_graded_within_seconds(chaos: Stack) -> None:
+    """What an API killed between its commit and its publish leaves: a queued row, no message."""
+    from api.queue import NullDispatcher
+
+    dispatcher = chaos.world.client.app.state.dispatcher
+    chaos.world.client.app.state.dispatcher = NullDispatcher()
+    try:
+        sid = upload(chaos)
+    finally:
+        chaos.world.client.app.state.dispatcher = dispatcher
+    took = chaos.wait_done([sid], timeout_s=60)
+    print(f"\nnever published: graded {took:.1f} s after its commit "
+          f"(lost grace {chaos.world.settings.lost_grace_s} s)")
+    exactly_one_result(chaos, [sid])
+    assert took < chaos.world.settings.queued_grace_s
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
