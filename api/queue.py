@@ -139,11 +139,18 @@ def make_recorder_celery(settings: Settings, sessions: sessionmaker[Session]) ->
             jobs = pipeline.record_outcome(session, Outcome.from_json(payload), settings)
         dispatch_all(dispatcher, jobs)
 
+    # Queues empty at the previous sweep too: a job a worker has just taken from an empty
+    # queue stays `queued` until its `Started` is recorded; one sweep later it is running.
+    idle_before: set[str] = set()
+
     @app.task(name=SWEEP_TASK)
     def sweep() -> int:
         idle = idle_queues(app, [settings.cpu_queue, settings.gpu_queue])
+        still_idle = idle & idle_before
+        idle_before.clear()
+        idle_before.update(idle)
         with sessions() as session:
-            jobs = pipeline.sweep(session, settings, idle_queues=idle)
+            jobs = pipeline.sweep(session, settings, idle_queues=still_idle)
         dispatch_all(dispatcher, jobs)
         return len(jobs)
 

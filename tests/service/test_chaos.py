@@ -89,6 +89,8 @@ def test_kill_pool_child_mid_evaluation(chaos: Stack) -> None:
     chaos.wait_done([sid], timeout_s=120)
     print(f"\nkill -9 pool child: recovered in {time.monotonic() - killed:.1f} s")
     exactly_one_result(chaos, [sid])
+    with chaos.world.sessions() as s:  # the worker's death is not the student's retry
+        assert s.get(Evaluation, s.get(Submission, sid).current_evaluation_id).retries == 0
 
 
 def wait_requeued(stack: Stack, sid: int, attempt: int, timeout_s: float) -> Evaluation:
