@@ -3,16 +3,19 @@
 `Dispatcher` is what the API and the recorder use to publish jobs; `CeleryDispatcher` sends
 them by task name (the API never imports the worker's code, only `worker.contract`).
 `make_recorder_celery` builds the Celery app of the trusted ``record`` queue: the tasks that
-write results and the periodic sweeper.
+write results and the periodic sweeper. The sweeper's schedule (beat) runs in a thread of the
+recorder, not in Celery's ``--beat`` child process, which a kill -9 of the recorder left
+running (a second schedule once the recorder was back).
 """
 
 from __future__ import annotations
 
 import logging
 import socket
+from pathlib import Path
 from typing import Any, Protocol
 
-from celery import Celery
+from celery import Celery, bootsteps
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.settings import Settings
@@ -87,6 +90,22 @@ def dispatch_all(dispatcher: Dispatcher, jobs: list[tuple[EvaluateRequest, str]]
                           request.evaluation_id)
 
 
+def idle_queues(app: Celery, names: list[str]) -> frozenset[str]:
+    """The queues the broker holds no waiting message for (none when it cannot be asked)."""
+    idle = set()
+    try:
+        with app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1)
+            channel = connection.default_channel
+            for name in names:
+                if channel.queue_declare(queue=name).message_count == 0:
+                    idle.add(name)
+    except Exception:
+        log.warning("could not count the broker's queues", exc_info=True)
+        return frozenset()
+    return frozenset(idle)
+
+
 def make_recorder_celery(settings: Settings, sessions: sessionmaker[Session]) -> Celery:
     """The trusted app: record tasks and the sweeper, with the sweeper on a beat schedule."""
     from api.services import pipeline
@@ -120,10 +139,18 @@ def make_recorder_celery(settings: Settings, sessions: sessionmaker[Session]) ->
             jobs = pipeline.record_outcome(session, Outcome.from_json(payload), settings)
         dispatch_all(dispatcher, jobs)
 
+    # Queues empty at the previous sweep too: a job a worker has just taken from an empty
+    # queue stays `queued` until its `Started` is recorded; one sweep later it is running.
+    idle_before: set[str] = set()
+
     @app.task(name=SWEEP_TASK)
     def sweep() -> int:
+        idle = idle_queues(app, [settings.cpu_queue, settings.gpu_queue])
+        still_idle = idle & idle_before
+        idle_before.clear()
+        idle_before.update(idle)
         with sessions() as session:
-            jobs = pipeline.sweep(session, settings)
+            jobs = pipeline.sweep(session, settings, idle_queues=still_idle)
         dispatch_all(dispatcher, jobs)
         return len(jobs)
 
@@ -137,9 +164,23 @@ def run_recorder(settings: Settings, *, beat: bool = True, loglevel: str = "INFO
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.db_url)
     app = make_recorder_celery(settings, make_sessionmaker(engine))
-    argv = ["worker", f"--queues={settings.record_queue}", "--pool=threads", "--concurrency=4",
-            f"--loglevel={loglevel}", f"--hostname=recorder@{socket.gethostname()}",
-            "--without-gossip", "--without-mingle"]
     if beat:
-        argv += ["--beat", f"--schedule={(settings.data_dir / 'beat-schedule').resolve()}"]
-    app.worker_main(argv)
+        app.steps["worker"].add(threaded_beat((settings.data_dir / "beat-schedule").resolve()))
+    app.worker_main(["worker", f"--queues={settings.record_queue}", "--pool=threads",
+                     "--concurrency=4", f"--loglevel={loglevel}",
+                     f"--hostname=recorder@{socket.gethostname()}",
+                     "--without-gossip", "--without-mingle"])
+
+
+def threaded_beat(schedule: Path) -> type[bootsteps.StartStopStep]:
+    """A worker bootstep running beat in a thread of the worker: it dies with the worker."""
+
+    class ThreadedBeat(bootsteps.StartStopStep):  # type: ignore[misc]  # celery is untyped
+        label = "ThreadedBeat"
+
+        def create(self, w: Any) -> Any:
+            from celery.beat import EmbeddedService
+
+            return EmbeddedService(w.app, thread=True, schedule_filename=str(schedule))
+
+    return ThreadedBeat

@@ -53,11 +53,12 @@ class Settings(BaseSettings):
     max_zip_ratio: int = Field(default=200, gt=0)
     """A zip member may not expand more than this many times its compressed size."""
 
-    lease_s: int = Field(default=120, gt=0)
-    """A running evaluation's lease; the worker renews it by heartbeat every lease/4."""
+    lease_s: int = Field(default=10, gt=0)
+    """A running evaluation's lease; the worker renews it by heartbeat every lease/4. With the
+    sweep interval it bounds how long a dead worker's job waits (10 + 3 s by default)."""
     queued_grace_s: int = Field(default=600, gt=0)
     """Queued work untaken for this long is published again by the sweeper."""
-    sweep_interval_s: float = Field(default=30.0, gt=0)
+    sweep_interval_s: float = Field(default=3.0, gt=0)
     max_retries: int = Field(default=2, ge=0)
     """Re-runs after our own failure before the evaluation ends as SYSTEM_ERROR."""
     visibility_timeout_s: int = Field(default=3600, gt=0)
@@ -70,6 +71,13 @@ class Settings(BaseSettings):
     package_store: Path | None = None
     """The package store (``autograde package add`` writes it, workers read it); empty means
     ``<data_dir>/packages``."""
+
+    lost_grace_s: int = Field(default=10, gt=0)
+    """Queued work untaken for this long is published again as soon as its broker queue is
+    empty (a publish lost to a broker outage or an API that died after its commit)."""
+    max_requeues: int = Field(default=5, ge=0)
+    """Re-queues after a worker stopped answering (expired lease) that do not spend the
+    student's retries; beyond this, an expired lease counts as a retry."""
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:

@@ -151,6 +151,9 @@ class Evaluation(Base):
     metric: Mapped[float | None]
     error: Mapped[str | None] = mapped_column(Text)
     report_json: Mapped[str | None] = mapped_column(Text)
+    replaces_id: Mapped[int | None]
+    """A staff re-run: the evaluation that stays current (counting) until this one is done,
+    then this one replaces it (only if it is still current)."""
 
     submission: Mapped[Submission] = relationship(
         back_populates="evaluations", foreign_keys=[submission_id]

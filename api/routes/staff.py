@@ -152,7 +152,8 @@ def system_errors(member: CourseStaff, session: SessionDep
              status_code=202)
 def rerun(access: StaffSubmission, request: Request, session: SessionDep,
           settings: SettingsDep) -> schemas.Message:
-    """Grade a submission again (e.g. after our SYSTEM_ERROR): a new attempt, made current."""
+    """Grade a submission again (e.g. after our SYSTEM_ERROR) on the assignment's current
+    package version: a new attempt, which replaces a counting result only once it is done."""
     current = access.submission.current_evaluation_id
     evaluation = session.get(Evaluation, current) if current else None
     if evaluation is None:

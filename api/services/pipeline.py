@@ -8,9 +8,16 @@ Rules:
   result changes nothing, even when two recorders race.
 - Our failure (the worker's ``error``, the report's ``system_error``, an expired lease)
   closes the row as ``system_error`` and, while ``retries < max_retries``, opens the next
-  attempt; after that the last row stays ``system_error`` for staff to re-run.
-- The sweeper publishes again queued rows nobody took for ``queued_grace_s`` (same row:
-  a duplicate run is harmless) and closes running rows whose lease expired.
+  attempt; after that the last row stays ``system_error`` for staff to re-run. An expired
+  lease (a worker that died) is not the student's doing: up to ``max_requeues`` of them per
+  submission open the next attempt without spending a retry.
+- The sweeper closes running rows whose lease expired and publishes again queued rows
+  nobody took: after ``lost_grace_s`` when their broker queue is empty (the message was
+  lost: a broker outage, an API that died after its commit), else after ``queued_grace_s``
+  (same row: a duplicate run is harmless, its result is recorded once).
+- A staff re-run grades on the assignment's current package version. A re-run of the
+  counting (current, done) evaluation stays out of the standing until it is done, then
+  replaces it (``replaces_id``); a failed re-run leaves the counting result alone.
 - Progress (one judged test) is stored as a provisional `TestResult` of a *running* row of
   the same ``(evaluation_id, attempt)`` only, at most once per test name; it never sets a
   score. Closing the row (outcome or expired lease) deletes the provisional rows in the
@@ -26,7 +33,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import and_, delete, exists, false, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -43,6 +50,7 @@ from api.db import (
     utcnow,
 )
 from api.settings import Settings
+from core.errors import Conflict
 from core.text import DETAIL_MAX_CHARS, MESSAGE_MAX_CHARS, NAME_MAX_CHARS, clean_text
 from worker.contract import EvaluateRequest, Heartbeat, Outcome, Progress, Started
 
@@ -103,9 +111,11 @@ def open_evaluation(
     make_current: bool = True,
     now: datetime | None = None,
     attempt: int | None = None,
+    replaces_id: int | None = None,
 ) -> Evaluation:
     """Add a queued evaluation (flushed, so it has an id) for ``submission``."""
     evaluation = Evaluation(
+        replaces_id=replaces_id,
         submission_id=submission.id,
         package_version=package_version,
         attempt=attempt or next_attempt(session, submission.id),
@@ -135,7 +145,7 @@ def _claim(
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def record_started(
@@ -225,9 +235,7 @@ def record_outcome(
             assert report is not None
             _drop_provisional(session, outcome.evaluation_id)
             _add_tests(session, outcome.evaluation_id, report)
-            # The bulk UPDATE bypassed the unit of work: the standing summary is told.
-            summary.mark_submissions(session, [session.scalar(
-                select(Evaluation.submission_id).where(Evaluation.id == outcome.evaluation_id))])
+            _promote(session, outcome.evaluation_id)
         session.commit()
         return []
     won = _claim(session, outcome.evaluation_id, outcome.attempt, OPEN,
@@ -240,6 +248,22 @@ def record_outcome(
     jobs = _retry(session, outcome.evaluation_id, settings, now) if won else []
     session.commit()
     return jobs
+
+
+def _promote(session: Session, evaluation_id: int) -> None:
+    """A finished re-run replaces the evaluation it re-ran, if that one is still current.
+
+    The bulk UPDATEs bypass the unit of work: the standing summary is told."""
+    submission_id, replaces_id = session.execute(
+        select(Evaluation.submission_id, Evaluation.replaces_id)
+        .where(Evaluation.id == evaluation_id)).one()
+    if replaces_id is not None:
+        session.execute(update(Submission)
+                        .where(Submission.id == submission_id,
+                               Submission.current_evaluation_id == replaces_id)
+                        .values(current_evaluation_id=evaluation_id)
+                        .execution_options(synchronize_session=False))
+    summary.mark_submissions(session, [submission_id])
 
 
 def _clamp(score: Any) -> float:
@@ -281,19 +305,36 @@ def _add_tests(session: Session, evaluation_id: int, report: dict[str, Any]) -> 
         session.add(_test_row(evaluation_id, test))
 
 
+LOST_WORKER = "lease expired: "
+"""How an expired lease's error starts (counted by `_free_requeue`)."""
+
+
+def _free_requeue(session: Session, failed: Evaluation, settings: Settings) -> bool:
+    """A dead worker's job goes again without spending a retry, ``max_requeues`` times."""
+    if not (failed.error or "").startswith(LOST_WORKER):
+        return False
+    lost = session.scalar(select(func.count()).select_from(Evaluation).where(
+        Evaluation.submission_id == failed.submission_id,
+        Evaluation.status == EvaluationStatus.SYSTEM_ERROR.value,
+        Evaluation.error.startswith(LOST_WORKER)))
+    return (lost or 0) <= settings.max_requeues
+
+
 def _retry(session: Session, evaluation_id: int, settings: Settings, now: datetime) -> list[Job]:
     """Open the next attempt of a failed evaluation unless its retries are spent."""
     failed = session.get(Evaluation, evaluation_id)
     assert failed is not None
     session.refresh(failed)
-    if failed.retries >= settings.max_retries:
+    free = _free_requeue(session, failed, settings)
+    if not free and failed.retries >= settings.max_retries:
         log.error("evaluation %s: our failure, retries spent", evaluation_id)
         return []
     submission = session.get(Submission, failed.submission_id)
     assert submission is not None
     current = submission.current_evaluation_id == failed.id
     fresh = open_evaluation(session, submission, failed.package_version, kind=failed.kind,
-                            retries=failed.retries + 1, make_current=current, now=now)
+                            retries=failed.retries + (0 if free else 1), make_current=current,
+                            now=now, replaces_id=failed.replaces_id)
     from api.services.regrade import follow_retry
 
     follow_retry(session, failed.id, fresh.id)
@@ -301,12 +342,21 @@ def _retry(session: Session, evaluation_id: int, settings: Settings, now: dateti
 
 
 def rerun(session: Session, evaluation: Evaluation, settings: Settings) -> list[Job]:
-    """Staff re-run of a finished evaluation: a new attempt with fresh retries."""
+    """Staff re-run of a finished evaluation: a new attempt with fresh retries, on the
+    assignment's current package version. It replaces a counting (current, done) result
+    only once it is done itself; a current failure it replaces at once."""
     submission = session.get(Submission, evaluation.submission_id)
     assert submission is not None
+    if session.scalar(select(exists().where(Evaluation.submission_id == submission.id,
+                                            Evaluation.status.in_(OPEN)))):
+        raise Conflict("the submission is being graded; wait for the result")
+    assignment = session.get(Assignment, submission.assignment_id)
+    assert assignment is not None
     current = submission.current_evaluation_id == evaluation.id
-    fresh = open_evaluation(session, submission, evaluation.package_version,
-                            kind=evaluation.kind, make_current=current)
+    counting = current and evaluation.status == EvaluationStatus.DONE.value
+    fresh = open_evaluation(session, submission, assignment.package_version,
+                            kind=evaluation.kind, make_current=current and not counting,
+                            replaces_id=evaluation.id if counting else None)
     from api.services.regrade import follow_retry
 
     follow_retry(session, evaluation.id, fresh.id)
@@ -315,16 +365,18 @@ def rerun(session: Session, evaluation: Evaluation, settings: Settings) -> list[
     return jobs
 
 
-def sweep(session: Session, settings: Settings, now: datetime | None = None) -> list[Job]:
-    """Publish again untaken queued work; fail over running work whose lease expired."""
+def sweep(
+    session: Session, settings: Settings, now: datetime | None = None,
+    idle_queues: frozenset[str] = frozenset(),
+) -> list[Job]:
+    """Publish again untaken queued work; fail over running work whose lease expired.
+
+    ``idle_queues``: the evaluation queues the broker holds no message for right now."""
     now = now or utcnow()
     jobs: list[Job] = []
-    expired = session.scalars(
-        select(Evaluation.id, ).where(
-            Evaluation.status == EvaluationStatus.RUNNING.value,
-            Evaluation.lease_expires_at < now,
-        )
-    ).all()
+    expired = session.scalars(select(Evaluation.id).where(
+        Evaluation.status == EvaluationStatus.RUNNING.value, Evaluation.lease_expires_at < now
+    )).all()
     for evaluation_id in expired:
         evaluation = session.get(Evaluation, evaluation_id)
         assert evaluation is not None
@@ -332,17 +384,11 @@ def sweep(session: Session, settings: Settings, now: datetime | None = None) -> 
                      (EvaluationStatus.RUNNING.value,),
                      status=EvaluationStatus.SYSTEM_ERROR.value, finished_at=now,
                      lease_expires_at=None,
-                     error=f"lease expired: worker {evaluation.worker} stopped answering")
+                     error=f"{LOST_WORKER}worker {evaluation.worker} stopped answering")
         if won:
             _drop_provisional(session, evaluation.id)
             jobs += _retry(session, evaluation.id, settings, now)
-    stale = session.scalars(
-        select(Evaluation).where(
-            Evaluation.status == EvaluationStatus.QUEUED.value,
-            Evaluation.queued_at < now - timedelta(seconds=settings.queued_grace_s),
-        )
-    ).all()
-    for evaluation in stale:
+    for evaluation in _untaken(session, settings, now, idle_queues):
         if _claim(session, evaluation.id, evaluation.attempt,
                   (EvaluationStatus.QUEUED.value,), queued_at=now):
             jobs.append(job_for(session, evaluation, settings))
@@ -350,3 +396,26 @@ def sweep(session: Session, settings: Settings, now: datetime | None = None) -> 
     if jobs:
         log.warning("sweeper: publishing %d evaluation(s) again", len(jobs))
     return jobs
+
+
+def _untaken(
+    session: Session, settings: Settings, now: datetime, idle_queues: frozenset[str]
+) -> list[Evaluation]:
+    """Queued rows to publish again: past ``lost_grace_s`` where their queue is empty (the
+    message is lost), past ``queued_grace_s`` anywhere."""
+    idle = []
+    if settings.cpu_queue in idle_queues:
+        idle.append(Assignment.device != "gpu")
+    if settings.gpu_queue in idle_queues:
+        idle.append(Assignment.device == "gpu")
+    lost = (and_(Evaluation.queued_at < now - timedelta(seconds=settings.lost_grace_s),
+                 or_(*idle)) if idle else false())
+    return list(session.scalars(
+        select(Evaluation)
+        .join(Submission, Submission.id == Evaluation.submission_id)
+        .join(Assignment, Assignment.id == Submission.assignment_id)
+        .where(Evaluation.status == EvaluationStatus.QUEUED.value,
+               or_(Evaluation.queued_at < now - timedelta(seconds=settings.queued_grace_s),
+                   lost))
+        .order_by(Evaluation.id)
+    ).all())

@@ -3,20 +3,34 @@
 A set may grade against another stored version of the assignment's package: applying it
 then also moves the assignment to that version (audited, old -> new), so a package is
 updated without a code release and with the diff of points seen before it counts.
+Applying makes each item's new evaluation current only when it is done: an item that
+failed on our side (its retries spent) keeps the student's old result, and the audit entry
+counts the items kept that way, so staff can re-run them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from api.db import Assignment, AuditLog, Evaluation, EvaluationKind, Submission, utcnow
+from api.db import (
+    Assignment,
+    AuditLog,
+    Evaluation,
+    EvaluationKind,
+    EvaluationStatus,
+    Submission,
+    utcnow,
+)
 from api.db.service_models import RegradeItem, RegradeSet
 from api.settings import Settings
 from core.errors import BadInput, Conflict
-from worker.contract import EvaluateRequest
+
+if TYPE_CHECKING:
+    from api.services.pipeline import Job
 
 OPEN = "open"
 
@@ -45,7 +59,7 @@ def start_regrade(
     author_id: int,
     submission_ids: list[int] | None = None,
     package_version: str | None = None,
-) -> tuple[RegradeSet, list[tuple[EvaluateRequest, str]]]:
+) -> tuple[RegradeSet, list[Job]]:
     """Open a re-grade set over the assignment's submissions (or the given ones), against
     the assignment's package version or another one the package store holds."""
     from api.services.packages import has_version
@@ -63,7 +77,7 @@ def start_regrade(
                          package_version=version, author_id=author_id)
     session.add(regrade)
     session.flush()
-    jobs = []
+    jobs: list[Job] = []
     for submission in session.scalars(query.order_by(Submission.id)).all():
         evaluation = open_evaluation(session, submission, version,
                                      kind=EvaluationKind.REGRADE.value, make_current=False)
@@ -114,16 +128,13 @@ def close(session: Session, regrade: RegradeSet, *, apply: bool, author_id: int)
         if pending:
             raise Conflict(f"{len(pending)} re-grade evaluation(s) are still running; "
                            "apply when all are finished, or discard")
-        for item in regrade.items:
-            submission = session.get(Submission, item.submission_id)
-            if submission is not None and item.new_evaluation_id is not None:
-                submission.current_evaluation_id = item.new_evaluation_id
         _move_version(session, regrade, author_id)
+    kept = _apply(session, regrade) if apply else 0
     regrade.status = "applied" if apply else "discarded"
     regrade.closed_at = utcnow()
     session.add(AuditLog.record(f"regrade.{regrade.status}", actor_id=author_id,
                                 course_id=regrade.course_id, object_type="regrade_set",
-                                object_id=regrade.id))
+                                object_id=regrade.id, **({"kept_old": kept} if kept else {})))
     session.commit()
     return regrade
 
@@ -151,3 +162,18 @@ def _move_version(session: Session, regrade: RegradeSet, author_id: int) -> None
                                 object_id=assignment.id, old=assignment.package_version,
                                 new=regrade.package_version, regrade_set=regrade.id))
     assignment.package_version = regrade.package_version
+
+
+def _apply(session: Session, regrade: RegradeSet) -> int:
+    """Make the done new evaluations current; the number of items that kept their old one."""
+    kept = 0
+    for item in regrade.items:
+        submission = session.get(Submission, item.submission_id)
+        new = session.get(Evaluation, item.new_evaluation_id) if item.new_evaluation_id else None
+        if submission is None or new is None:
+            continue
+        if new.status == EvaluationStatus.DONE.value:
+            submission.current_evaluation_id = new.id
+        else:  # our failure: never a grade, so the old result stands
+            kept += 1
+    return kept

@@ -33,8 +33,10 @@ from core.deadlines import Deadlines, SecondPolicy, extension_for, timing
 from core.deadlines import Extension as CoreExtension
 from core.report import shown_while_running
 
-OURS_TEXT = ("Grading failed on our side, not because of your code. It is retried "
-             "automatically; if it keeps failing, the course staff will re-run it.")
+OURS_TEXT = ("Grading failed on our side, not because of your code, and it is not a grade. "
+             "The course staff see this failure and will grade your submission again.")
+"""Shown only for a current evaluation that failed on our side: its automatic retries are
+spent by then (a retry becomes current at once), so it does not promise one."""
 WAIT_TEXT = {"queued": "Waiting for a grader.", "running": "Being graded."}
 
 

@@ -241,3 +241,139 @@ def test_hostile_texts_are_stored_bounded_and_valid(world: World) -> None:
     assert body["evaluation"]["status"] == "done"
     assert all("\x1b" not in test["message"] for test in body["evaluation"]["tests"])
     assert "\\x1b]0;owned" in body["evaluation"]["tests"][0]["message"]  # shown, inert
+
+
+def standing_points(world: World, who: str = "alice") -> object:
+    response = world.client.get(f"/api/v1/courses/{world.ids['course']}/standings/me",
+                                headers=world.as_(who))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_rerun_keeps_the_counting_result_until_done_and_uses_the_current_version(
+        world: World) -> None:
+    from api.db import Assignment
+
+    sid, eid = submit(world)
+    with world.sessions() as s:
+        pipeline.record_outcome(s, Outcome(eid, 1, "w", report=REPORT), world.settings)
+    before = standing_points(world)
+    assert world.client.get(f"/api/v1/submissions/{sid}",
+                            headers=world.as_("alice")).json()["evaluation"]["score"] == 1.0
+    with world.sessions() as s:  # the package was updated since the first grading
+        s.get(Assignment, world.ids["numpy_entropy"]).package_version = "v2"
+        s.commit()
+    rerun = world.client.post(f"/api/v1/submissions/{sid}/rerun", headers=world.as_("teacher"))
+    assert rerun.status_code == 202, rerun.text
+    request, _ = world.dispatcher.jobs[-1]
+    assert request.package_version == "v2" and request.attempt == 2
+    # while the re-run waits, is retried after our failure and runs: the old result counts
+    assert world.client.post(f"/api/v1/submissions/{sid}/rerun",
+                             headers=world.as_("teacher")).status_code == 409
+    with world.sessions() as s:
+        [(retry, _)] = pipeline.record_outcome(s, Outcome(request.evaluation_id, 2, "w",
+                                                          error="boom"), world.settings)
+        assert retry.package_version == "v2"
+        assert s.get(Submission, sid).current_evaluation_id == eid
+    assert standing_points(world) == before
+    student = world.client.get(f"/api/v1/submissions/{sid}", headers=world.as_("alice")).json()
+    assert (student["evaluation"]["id"], student["evaluation"]["score"]) == (eid, 1.0)
+    with world.sessions() as s:
+        pipeline.record_started(s, Started(retry.evaluation_id, 3, "w"), world.settings)
+        pipeline.record_outcome(s, Outcome(retry.evaluation_id, 3, "w",
+                                           report={**REPORT, "score": 0.5}), world.settings)
+        assert s.get(Submission, sid).current_evaluation_id == retry.evaluation_id
+    student = world.client.get(f"/api/v1/submissions/{sid}", headers=world.as_("alice")).json()
+    assert student["evaluation"]["score"] == 0.5
+
+
+def test_a_failed_rerun_leaves_the_counting_result(world: World) -> None:
+    sid, eid = submit(world)
+    with world.sessions() as s:
+        pipeline.record_outcome(s, Outcome(eid, 1, "w", report=REPORT), world.settings)
+        jobs = pipeline.rerun(s, s.get(Evaluation, eid), world.settings)
+        for _ in range(world.settings.max_retries + 1):
+            request = jobs[0][0]
+            jobs = pipeline.record_outcome(s, Outcome(request.evaluation_id, request.attempt,
+                                                      "w", error="boom"), world.settings)
+        assert jobs == []
+        assert s.get(Submission, sid).current_evaluation_id == eid
+    student = world.client.get(f"/api/v1/submissions/{sid}", headers=world.as_("alice")).json()
+    assert student["evaluation"]["score"] == 1.0 and not student["evaluation"]["our_failure"]
+
+
+def test_a_dead_workers_job_is_requeued_without_spending_a_retry(world: World) -> None:
+    sid, eid = submit(world)
+    now = utcnow()
+    with world.sessions() as s:
+        for attempt in range(1, world.settings.max_requeues + 2):
+            current = s.get(Submission, sid).current_evaluation_id
+            s.expire_all()
+            pipeline.record_started(s, Started(current, attempt, "w"), world.settings, now=now)
+            now += timedelta(seconds=world.settings.lease_s + 1)
+            [(job, _)] = pipeline.sweep(s, world.settings, now=now)
+            assert job.attempt == attempt + 1
+        rows = s.scalars(select(Evaluation).where(Evaluation.submission_id == sid)
+                         .order_by(Evaluation.attempt)).all()
+    # max_requeues dead workers cost nothing; the one after that spends a retry
+    assert [r.retries for r in rows] == [0] * (world.settings.max_requeues + 1) + [1]
+
+
+def test_lost_publish_is_swept_within_seconds_when_its_queue_is_empty(world: World) -> None:
+    _, eid = submit(world)
+    cpu = frozenset({world.settings.cpu_queue})
+    soon = utcnow() + timedelta(seconds=world.settings.lost_grace_s + 1)
+    with world.sessions() as s:
+        assert pipeline.sweep(s, world.settings, now=utcnow(), idle_queues=cpu) == []
+        # the queue still holds messages (the job may be among them): wait for it
+        assert pipeline.sweep(s, world.settings, now=soon) == []
+        # only the GPU queue is empty: not this CPU job's queue
+        assert pipeline.sweep(s, world.settings, now=soon,
+                              idle_queues=frozenset({world.settings.gpu_queue})) == []
+        [(job, queue)] = pipeline.sweep(s, world.settings, now=soon, idle_queues=cpu)
+        assert (job.evaluation_id, queue) == (eid, world.settings.cpu_queue)
+        # published again now: not again before another grace
+        assert pipeline.sweep(s, world.settings, now=soon, idle_queues=cpu) == []
+
+
+def test_applying_a_regrade_keeps_the_old_result_of_an_item_that_failed_on_our_side(
+        world: World) -> None:
+    sid, eid = submit(world)
+    with world.sessions() as s:
+        pipeline.record_outcome(s, Outcome(eid, 1, "w", report=REPORT), world.settings)
+    before = world.client.get(f"/api/v1/submissions/{sid}", headers=world.as_("alice")).json()
+    points = standing_points(world)
+    started = world.client.post(f"/api/v1/assignments/{world.ids['numpy_entropy']}/regrades",
+                                json={}, headers=world.as_("teacher"))
+    assert started.status_code == 202, started.text
+    rid = started.json()["id"]
+    request, _ = world.dispatcher.jobs[-1]
+    jobs = [(request, "")]
+    with world.sessions() as s:
+        while jobs:  # our failure each time, until the retries are spent
+            request = jobs[0][0]
+            jobs = pipeline.record_outcome(s, Outcome(request.evaluation_id, request.attempt,
+                                                      "w", error="boom"), world.settings)
+    view = world.client.get(f"/api/v1/regrades/{rid}", headers=world.as_("teacher")).json()
+    assert view["items"][0]["new_status"] == "system_error"
+    applied = world.client.post(f"/api/v1/regrades/{rid}/apply", headers=world.as_("teacher"))
+    assert applied.status_code == 200 and applied.json()["status"] == "applied"
+    after = world.client.get(f"/api/v1/submissions/{sid}", headers=world.as_("alice")).json()
+    assert after["evaluation"] == before["evaluation"]
+    assert standing_points(world) == points
+
+
+def test_a_spent_failure_does_not_promise_an_automatic_retry(world: World) -> None:
+    sid, eid = submit(world)
+    jobs = [(None, "")]
+    attempt = 1
+    with world.sessions() as s:
+        while jobs:
+            jobs = pipeline.record_outcome(s, Outcome(eid, attempt, "w", error="boom"),
+                                           world.settings)
+            if jobs:
+                eid, attempt = jobs[0][0].evaluation_id, jobs[0][0].attempt
+    body = world.client.get(f"/api/v1/submissions/{sid}", headers=world.as_("alice")).json()
+    message = body["evaluation"]["message"]
+    assert body["evaluation"]["our_failure"] and "not because of your code" in message
+    assert "automatically" not in message and "staff" in message

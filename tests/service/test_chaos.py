@@ -1,6 +1,8 @@
 """Chaos: kill -9 the evaluation worker mid-evaluation (its pool child, then the whole
-worker), restart the API mid-burst: every submission ends with exactly one recorded result.
-Recovery times are printed (run with -s to see them)."""
+worker), restart the API mid-burst, kill -9 the recorder: every submission ends with exactly
+one recorded result, a dead worker's job is requeued by the lease within 15 s without
+spending a retry, and the recorder's scheduler dies with it. The lease, sweep interval and
+queued grace are the defaults. Recovery times are printed (run with -s to see them)."""
 
 from __future__ import annotations
 
@@ -22,8 +24,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 # Correct, but each test's import sleeps, so that the evaluation runs for several seconds.
 SLOW = b"import time\ntime.sleep(1.0)\n" + GOOD
-FAST_SETTINGS = {"lease_s": 4, "sweep_interval_s": 1.0, "queued_grace_s": 20,
-                 "visibility_timeout_s": 30}
+FAST_SETTINGS = {"visibility_timeout_s": 30}
 
 
 def exactly_one_result(stack: Stack, submission_ids: list[int]) -> None:
@@ -88,18 +89,58 @@ def test_kill_pool_child_mid_evaluation(chaos: Stack) -> None:
     chaos.wait_done([sid], timeout_s=120)
     print(f"\nkill -9 pool child: recovered in {time.monotonic() - killed:.1f} s")
     exactly_one_result(chaos, [sid])
+    with chaos.world.sessions() as s:  # the worker's death is not the student's retry
+        assert s.get(Evaluation, s.get(Submission, sid).current_evaluation_id).retries == 0
+
+
+def wait_requeued(stack: Stack, sid: int, attempt: int, timeout_s: float) -> Evaluation:
+    """The attempt after ``attempt`` of the submission, once the sweeper opened it."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout_s:
+        with stack.world.sessions() as s:
+            fresh = s.scalar(select(Evaluation).where(Evaluation.submission_id == sid,
+                                                      Evaluation.attempt == attempt + 1))
+            if fresh is not None:
+                return fresh
+        time.sleep(0.05)
+    raise AssertionError(f"attempt {attempt} of submission {sid} not requeued in {timeout_s}s")
 
 
 def test_kill_whole_worker_mid_evaluation(chaos: Stack) -> None:
     sids = [upload(chaos, SLOW), upload(chaos, GOOD, "bob")]
     wait_status(chaos, sids[0], "running")
+    with chaos.world.sessions() as s:
+        lost = s.get(Evaluation, s.get(Submission, sids[0]).current_evaluation_id)
     killed = time.monotonic()
     chaos.kill("worker", signal.SIGKILL)
+    fresh = wait_requeued(chaos, sids[0], lost.attempt, timeout_s=15)
+    requeued = time.monotonic() - killed
+    assert fresh.retries == lost.retries  # the worker died: not the student's retry
     chaos.start_worker()
     chaos.wait_done(sids, timeout_s=180)
-    print(f"\nkill -9 whole worker: recovered in {time.monotonic() - killed:.1f} s "
-          f"(lease {FAST_SETTINGS['lease_s']} s)")
+    print(f"\nkill -9 whole worker: requeued in {requeued:.1f} s, recovered in "
+          f"{time.monotonic() - killed:.1f} s")
     exactly_one_result(chaos, sids)
+    with chaos.world.sessions() as s:
+        done = s.get(Evaluation, s.get(Submission, sids[0]).current_evaluation_id)
+        assert done.retries == lost.retries
+
+
+def test_upload_committed_but_never_published_is_graded_within_seconds(chaos: Stack) -> None:
+    """What an API killed between its commit and its publish leaves: a queued row, no message."""
+    from api.queue import NullDispatcher
+
+    dispatcher = chaos.world.client.app.state.dispatcher
+    chaos.world.client.app.state.dispatcher = NullDispatcher()
+    try:
+        sid = upload(chaos)
+    finally:
+        chaos.world.client.app.state.dispatcher = dispatcher
+    took = chaos.wait_done([sid], timeout_s=60)
+    print(f"\nnever published: graded {took:.1f} s after its commit "
+          f"(lost grace {chaos.world.settings.lost_grace_s} s)")
+    exactly_one_result(chaos, [sid])
+    assert took < chaos.world.settings.queued_grace_s
 
 
 def free_port() -> int:
@@ -147,3 +188,27 @@ def test_restart_api_mid_burst(chaos: Stack) -> None:
     took = chaos.wait_done(accepted, timeout_s=300)
     print(f"30 submissions across an API restart all graded {took:.1f} s after the burst")
     exactly_one_result(chaos, accepted)
+
+
+def session_processes(sid: int) -> list[str]:
+    out = subprocess.run(["ps", "-o", "pid=,args=", "-s", str(sid)], capture_output=True,
+                         text=True).stdout
+    return [line.strip() for line in out.splitlines() if line.strip()]
+
+
+def test_kill_recorder_leaves_no_scheduler(chaos: Stack) -> None:
+    log = chaos.log_dir / "recorder.log"
+    start = time.monotonic()
+    while "Sending due task" not in log.read_text():  # its beat is scheduling sweeps
+        assert time.monotonic() - start < 60, log.read_text()[-3000:]
+        time.sleep(0.2)
+    recorder = chaos.procs.pop("recorder")
+    os.kill(recorder.pid, signal.SIGKILL)  # the recorder only, not its process group
+    recorder.wait()
+    time.sleep(1.0)
+    left = session_processes(recorder.pid)  # started with its own session id
+    if left:
+        os.killpg(recorder.pid, signal.SIGKILL)  # its group: do not leave an orphan behind
+    assert left == []
+    chaos.start_recorder()
+    chaos.wait_done([upload(chaos)], timeout_s=120)

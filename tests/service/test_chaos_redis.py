@@ -1,6 +1,8 @@
-"""Chaos: restart Redis (a private server with an append-only file, as docker-compose runs
-it) during a burst of 200 submissions on PostgreSQL + Redis: every submission ends with
-exactly one recorded result."""
+"""Chaos: stop Redis (a private server with an append-only file, as docker-compose runs it)
+for 30 s during a burst of submissions on PostgreSQL + Redis: every submission ends with
+exactly one recorded result, all within 60 s of Redis coming back. Uploads accepted while
+Redis was down were never published: the sweeper publishes them as soon as the queue is
+empty (default lease, sweep interval and queued grace)."""
 
 from __future__ import annotations
 
@@ -8,22 +10,25 @@ import os
 import shutil
 import socket
 import subprocess
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 
 import psycopg
 import pytest
+from sqlalchemy import func, select
 
+from api.db import Evaluation
 from tests.conftest import PG_HOST, PG_PORT, PG_USER
 from tests.service.stack import GOOD, Stack, make_stack
 from tests.service.test_chaos import exactly_one_result
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-# The acceptance figure uses 200 (AUTOGRADE_CHAOS_BURST=200, ~4.5 min on 2 busy cores); the
-# suite runs a shorter burst to stay fast.
-BURST = int(os.environ.get("AUTOGRADE_CHAOS_BURST", "60"))
+# A third of the burst before the outage, a third during it, a third after Redis is back.
+# One worker grades them in turn, so the burst is sized for the 60 s after Redis is back to
+# hold on 2 busy cores (~1-3 s a grading): what is measured is the recovery, not the queue.
+BURST = int(os.environ.get("AUTOGRADE_CHAOS_BURST", "15"))
+OUTAGE_S = float(os.environ.get("AUTOGRADE_CHAOS_OUTAGE_S", "30"))
 
 
 def free_port() -> int:
@@ -67,7 +72,6 @@ def redis_stack(tmp_path, pg_url) -> Iterator[tuple[Stack, Redis]]:
         conn.execute(f'CREATE DATABASE "{name}"')
     stack = make_stack(tmp_path, database_url=f"postgresql+psycopg://{PG_USER}@{PG_HOST}:"
                        f"{PG_PORT}/{name}", broker_url=f"redis://127.0.0.1:{redis.port}/0",
-                       lease_s=20, sweep_interval_s=2.0, queued_grace_s=15,
                        visibility_timeout_s=60)
     try:
         yield stack, redis
@@ -80,33 +84,38 @@ def redis_stack(tmp_path, pg_url) -> Iterator[tuple[Stack, Redis]]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def test_restart_redis_during_burst(redis_stack) -> None:
+def test_redis_down_30_s_during_burst(redis_stack) -> None:
     stack, redis = redis_stack
     stack.start_worker()
     stack.start_recorder()
     ids: list[int] = []
-    restarted = threading.Event()
 
-    def restart() -> None:
-        while len(ids) < BURST // 3:
-            time.sleep(0.05)
-        redis.stop()
-        time.sleep(1.0)
-        redis.start()
-        restarted.set()
-
-    chaos = threading.Thread(target=restart)
-    chaos.start()
-    started = time.monotonic()
-    for i in range(BURST):
+    def upload(i: int) -> None:
         response = stack.world.upload(("alice", "bob", "carol")[i % 3],
                                       files=[("numpy_entropy.py", GOOD)])
         assert response.status_code == 201, response.text
         ids.append(response.json()["id"])
-    chaos.join()
-    assert restarted.is_set()
-    accepted = time.monotonic() - started
-    took = stack.wait_done(ids, timeout_s=900)
-    print(f"\n{BURST} submissions ({accepted:.1f} s to accept, Redis restarted after "
-          f"{BURST // 3}); all graded {took:.1f} s after the burst; statuses {stack.statuses()}")
+
+    third = BURST // 3
+    for i in range(third):
+        upload(i)
+    redis.stop()
+    stopped = time.monotonic()
+    for i in range(third, 2 * third):  # accepted, committed, not published
+        upload(i)
+        time.sleep(max(0.0, OUTAGE_S / third - 0.5))
+    time.sleep(max(0.0, OUTAGE_S - (time.monotonic() - stopped)))
+    redis.start()
+    back = time.monotonic()
+    outage = back - stopped
+    for i in range(2 * third, BURST):
+        upload(i)
+    stack.wait_done(ids, timeout_s=600)
+    took = time.monotonic() - back
+    with stack.world.sessions() as s:
+        attempts = s.scalar(select(func.max(Evaluation.attempt)))
+    print(f"\n{BURST} submissions, Redis down {outage:.1f} s after {third}: all graded "
+          f"{took:.1f} s after Redis came back; statuses {stack.statuses()}, "
+          f"highest attempt {attempts}")
     exactly_one_result(stack, ids)
+    assert took <= 60
