@@ -133,12 +133,13 @@ def upload_limits(request: Request) -> uploads.Limits:
 async def submit(
     request: Request, course_id: int, assignment_id: int,
     viewer: FormViewer, source: Source, now: Now,
-    files: Annotated[list[UploadFile], File()],
+    files: Annotated[list[UploadFile | str] | None, File()] = None,
 ) -> Response:
     """Accept an upload; a refusal re-renders the assignment page with the reason on the
     form (the browser keeps the chosen files when app.js sent the form)."""
     try:
-        parts = await uploads.read_parts(files, upload_limits(request))
+        chosen = [f for f in files or () if not isinstance(f, str)]  # "": no file chosen
+        parts = await uploads.read_parts(chosen, upload_limits(request))
         if not parts:
             raise BadInput("choose at least one file to upload")
         submission_id = await run_in_threadpool(  # database work off the event loop
