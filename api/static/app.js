@@ -58,8 +58,10 @@
       const early = precheck(form); refuse(form, early);
       if (early) { return; }
       const button = form.querySelector("button[type=submit]"); button.disabled = true;
-      fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" })
+      fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
+                           headers: { "X-Upload": "fetch" } })
         .then(function (r) {
+          if (r.status === 201 && r.headers.get("Location")) { window.location.assign(r.headers.get("Location")); return null; }
           if (r.ok && r.redirected) { window.location.assign(r.url); return null; }
           return r.text().then(function (html) {
             const page = new DOMParser().parseFromString(html, "text/html");

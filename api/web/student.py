@@ -148,7 +148,10 @@ async def submit(
         view = source.assignment(viewer, course_id, assignment_id, now)
         return page(request, "assignment.html", view=replace(view, upload_error=str(refusal)),
                     now=now, status_code=409 if isinstance(refusal, Conflict) else 400)
-    return RedirectResponse(f"/submissions/{submission_id}", status_code=303)
+    target = f"/submissions/{submission_id}"
+    if request.headers.get("x-upload") == "fetch":  # app.js navigates there itself
+        return Response(status_code=201, headers={"Location": target})
+    return RedirectResponse(target, status_code=303)
 
 
 @router.get("/submissions/{submission_id}")
