@@ -24,7 +24,7 @@ from api.db import (
 from api.deps import Membership
 from api.schemas import EvaluationPublic
 from api.services import uploads
-from api.services.queue_wait import queue_place
+from api.services.queue_wait import FALLBACK_S, queue_place
 from api.services.views import submission_view
 from api.web.views import Adjustment as AdjustmentView
 from api.web.views import (
@@ -118,7 +118,8 @@ def queue_view(session: Session, ev: Evaluation | None, now: datetime) -> QueueW
         return None
     e = place.estimate
     basis = (f"the median of this assignment's last {place.runs} evaluations"
-             if place.runs else "recent evaluations of other assignments")
+             if place.runs else "recent evaluations of other assignments on this queue "
+             f"(a default of {FALLBACK_S:g} s when nothing has run yet)")
     return QueueWait(e.position, e.ahead, e.start_at, e.finish_at, now, basis)
 
 

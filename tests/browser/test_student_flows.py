@@ -32,10 +32,13 @@ def too_wide(page: Any) -> list[str]:
     """Elements that stick out of the viewport (what makes the page scroll sideways)."""
     return page.evaluate("""() => {
       const w = document.documentElement.clientWidth, out = [];
-      if (document.documentElement.scrollWidth > w) { out.push('page ' + document.documentElement.scrollWidth + ' > ' + w); }
+      const page = document.documentElement.scrollWidth;
+      if (page > w) { out.push('page ' + page + ' > ' + w); }
       document.querySelectorAll('body *').forEach(el => {
         const r = el.getBoundingClientRect();
-        if (r.width && r.right > w + 1 && !el.closest('.scroll, pre, .gb')) { out.push(el.tagName + '.' + el.className + ' ' + Math.round(r.right)); }
+        if (r.width && r.right > w + 1 && !el.closest('.scroll, pre, .gb')) {
+          out.push(el.tagName + '.' + el.className + ' ' + Math.round(r.right));
+        }
       });
       return out.slice(0, 8);
     }""")
