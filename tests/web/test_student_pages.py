@@ -135,3 +135,22 @@ def test_badges_never_say_passed_for_failed_tests(client: TestClient) -> None:
     assert '<span class="badge late">late</span>' in live and "correct, but late" in live
     history = client.get("/courses/1/assignments/3").text
     assert "partially passed" in history
+
+
+def test_upload_sent_by_app_js_gets_the_address_to_go_to(client: TestClient) -> None:
+    login(client, "alice")
+    r = client.post("/courses/1/assignments/1/submit", data={"csrf_token": "csrf-alice"},
+                    headers={"X-Upload": "fetch"},
+                    files=[("files", ("numpy_entropy.py", GOOD, "text/x-python"))])
+    assert r.status_code == 201 and re.fullmatch(r"/submissions/\d+", r.headers["location"])
+    r = client.post("/courses/1/assignments/1/submit", data={"csrf_token": "csrf-alice"},
+                    headers={"X-Upload": "fetch"},
+                    files=[("files", ("solver.exe", b"MZ", "application/octet-stream"))])
+    assert r.status_code == 400 and 'id="upload-error"' in r.text  # app.js copies it
+
+
+def test_rules_and_size_text_come_from_the_upload_checks() -> None:
+    from api.services.uploads import COMPETITION_RULE, MAIN_RULE, size_text
+
+    assert size_text(20 * 2**20) == "20 MiB" and size_text(2**19) == "0.5 MiB"
+    assert "main" in MAIN_RULE and "predictions .txt" in COMPETITION_RULE
