@@ -61,7 +61,7 @@ def test_student_sees_queue_position_then_own_source(visit: Visit, fake: FakeSou
     queue = page.locator("[data-queue-position]")
     assert queue.get_attribute("data-queue-position") == "1"
     assert "Position 1 in the queue" in queue.inner_text()
-    assert "Expected to start in about" in queue.inner_text()
+    assert "Expected to start now and to finish in about 20 s" in queue.inner_text()
     visit.check("submission-queued")
     strict_axe(visit, "queued submission")
     page.wait_for_selector('[data-state="done"]', timeout=20_000)
