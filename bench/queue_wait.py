@@ -5,7 +5,7 @@ burst of submissions arrives at once. Right after each upload the student's own 
 page is read (as the browser polls it) for the queue position and the predicted finish;
 the real finish is the evaluation's recorded `finished_at`.
 
-    .venv/bin/python bench/queue_wait.py --burst 12
+    .venv/bin/python bench/queue_wait.py --burst 12 [--concurrency 2]
 
 Prints one JSON object: per submission the position, predicted and real seconds from upload
 to result, their ratio; and the share of submissions within a factor of 2.
@@ -85,6 +85,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--burst", type=int, default=12)
     parser.add_argument("--warm-runs", type=int, default=4)
+    parser.add_argument("--concurrency", type=int, default=1, help="the worker's jobs at once")
     args = parser.parse_args()
     data = Path(tempfile.mkdtemp(prefix="autograde-bench-"))
     suffix = uuid.uuid4().hex[:6]
@@ -104,6 +105,7 @@ def main() -> None:
                                               headers=headers).json()
                    if a["name"] == "numpy_entropy")
         worker_env = {k: v for k, v in env.items() if k != "AUTOGRADE_DATABASE_URL"}
+        worker_env["AUTOGRADE_CONCURRENCY"] = str(args.concurrency)
         procs += [spawn(["worker"], worker_env, data / "worker.log"),
                   spawn(["recorder"], env, data / "recorder.log")]
         warm = upload_to_result(base, headers, aid, args.warm_runs)  # the package's history
@@ -112,7 +114,8 @@ def main() -> None:
             rows = burst(base, headers, web, aid, args.burst)
         finally:
             web.close()
-        print(json.dumps({"cpus": os.cpu_count(), "warm_upload_to_result": warm,
+        print(json.dumps({"cpus": os.cpu_count(), "concurrency": args.concurrency,
+                          "warm_upload_to_result": warm,
                           "burst": args.burst, **figures(rows)}, indent=2))
     finally:
         for proc in procs:

@@ -44,6 +44,17 @@ def typical_duration(recent_s: Sequence[float], fallback_s: float) -> float:
     return float(statistics.median(usable)) if usable else fallback_s
 
 
+def peak_overlap(intervals: Sequence[tuple[datetime, datetime]]) -> int:
+    """The most (start, end) intervals open at one instant: how many jobs the workers were
+    seen running at once. An interval that ends as another starts does not overlap it."""
+    events = sorted([(start, 1) for start, _ in intervals] + [(end, -1) for _, end in intervals])
+    peak = open_now = 0
+    for _, step in events:  # at equal times -1 sorts first: an end frees its slot first
+        open_now += step
+        peak = max(peak, open_now)
+    return peak
+
+
 def estimate(
     ahead_s: Sequence[float], running: Sequence[Running], own_s: float, capacity: int,
     now: datetime,

@@ -10,18 +10,25 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from api.db import Assignment, Evaluation, EvaluationStatus, Submission
-from core.queue_wait import QueueEstimate, Running, estimate, estimate_running, typical_duration
+from core.queue_wait import (
+    QueueEstimate,
+    Running,
+    estimate,
+    estimate_running,
+    peak_overlap,
+    typical_duration,
+)
 
 RECENT_RUNS = 20
 """How many of a package's latest finished runs give its typical duration."""
 FALLBACK_S = 60.0
 """The duration assumed when nothing has run on the queue yet."""
 WORKER_WINDOW = timedelta(minutes=10)
-"""Workers that started a job this recently count towards the queue's capacity."""
+"""Runs started this recently show how many jobs the queue's workers run at once."""
 
 
 class QueuePlace(NamedTuple):
@@ -90,13 +97,19 @@ def queue_place(session: Session, evaluation: Evaluation, now: datetime) -> Queu
             and_(Evaluation.queued_at == evaluation.queued_at, Evaluation.id < evaluation.id)))
         .order_by(Evaluation.queued_at, Evaluation.id)).all()
     running = session.execute(_on_queue(assignment.device, EvaluationStatus.RUNNING)).all()
-    workers = session.scalar(
-        select(func.count(func.distinct(Evaluation.worker)))
-        .join(Submission, Submission.id == Evaluation.submission_id)
-        .join(Assignment, Assignment.id == Submission.assignment_id)
-        .where(Assignment.device == assignment.device,
-               Evaluation.started_at >= now - WORKER_WINDOW)) or 0
     return QueuePlace(estimate(
         [typical(package)[0] for _, package in ahead],
         [Running(ev.started_at or now, typical(package)[0]) for ev, package in running],
-        own_s, capacity=max(1, workers), now=now), runs)
+        own_s, capacity=capacity(session, assignment.device, now), now=now), runs)
+
+
+def capacity(session: Session, device: str, now: datetime) -> int:
+    """How many jobs the queue's workers ran at once lately (at least 1): the peak overlap
+    of the runs started in the last `WORKER_WINDOW` (a worker's name does not tell how many
+    jobs it runs at once, and a slot between two jobs looks idle)."""
+    runs = session.execute(
+        select(Evaluation.started_at, Evaluation.finished_at)
+        .join(Submission, Submission.id == Evaluation.submission_id)
+        .join(Assignment, Assignment.id == Submission.assignment_id)
+        .where(Assignment.device == device, Evaluation.started_at >= now - WORKER_WINDOW))
+    return max(1, peak_overlap([(start, end or now) for start, end in runs if start]))

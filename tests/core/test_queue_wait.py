@@ -65,3 +65,11 @@ def test_more_workers_never_make_the_wait_longer(ahead: list[float], capacity: i
     assert one.finish_at - one.start_at == timedelta(seconds=own)
     if capacity == 1:  # one slot: the jobs ahead run back to back
         assert abs((one.start_at - NOW).total_seconds() - sum(ahead)) < 1e-3
+
+
+def test_peak_overlap_counts_jobs_running_at_once() -> None:
+    from core.queue_wait import peak_overlap
+
+    assert peak_overlap([]) == 0
+    assert peak_overlap([(s(0), s(10)), (s(10), s(20))]) == 1  # back to back: one slot
+    assert peak_overlap([(s(0), s(10)), (s(5), s(15)), (s(6), s(7)), (s(12), s(30))]) == 3

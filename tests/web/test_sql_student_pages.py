@@ -151,3 +151,31 @@ def test_queue_place_from_the_real_queue(world: World) -> None:
         assert place is not None and place.runs == 5
         wait = (place.estimate.start_at - utcnow()).total_seconds()
         assert 25 < wait <= 30 and place.estimate.capacity == 1
+
+
+def test_two_jobs_seen_at_once_halve_the_wait(world: World) -> None:
+    from api.services.queue_wait import capacity
+
+    w, now = world, utcnow()
+    _done(w, 30, 3)  # an hour ago: the typical duration, not the capacity
+    with w.sessions() as session:
+        assert capacity(session, "cpu", now) == 1
+        for offset in (0, 10):  # two overlapping runs in the last minutes: two slots
+            sub = Submission(assignment_id=w.ids["numpy_entropy"], user_id=w.ids["carol"],
+                             submitted_at=now, main_file="numpy_entropy.py")
+            session.add(sub)
+            session.flush()
+            start = now - timedelta(seconds=100 - offset)
+            session.add(Evaluation(submission_id=sub.id, package_version="v1", status="done",
+                                   score=1.0, queued_at=start, started_at=start,
+                                   finished_at=start + timedelta(seconds=30)))
+        session.commit()
+        assert capacity(session, "cpu", now) == 2
+        assert capacity(session, "gpu", now) == 1
+    csrf = sign_in(w, "alice")
+    for _ in range(3):
+        upload(w, csrf)
+    sid = upload(w, csrf)
+    live = w.client.get(f"/submissions/{sid}/live").text
+    assert 'data-queue-position="4"' in live
+    assert "start in about 30 s" in live  # 3 ahead of 30 s each on two slots: 30 s, not 90 s
