@@ -12,23 +12,12 @@ from api import schemas
 from api.db import Submission
 from api.deps import CurrentAssignment, CurrentSubmission, SessionDep, SettingsDep, Submitter
 from api.queue import dispatch_all
-from api.services.submit import stage
+from api.services.submit import limits, stage
+from api.services.uploads import read_parts
 from api.services.views import submission_view
-from core.errors import BadInput, Forbidden
+from core.errors import Forbidden
 
 router = APIRouter(tags=["submissions"])
-
-
-async def _read_parts(files: list[UploadFile], cap: int) -> list[tuple[str, bytes]]:
-    parts = []
-    total = 0
-    for upload in files:
-        content = await upload.read(cap + 1 - total)
-        total += len(content)
-        if total > cap:
-            raise BadInput(f"the files are too large: at most {cap // 2**20} MB in total")
-        parts.append((upload.filename or "", content))
-    return parts
 
 
 @router.post("/assignments/{assignment_id}/submissions",
@@ -45,7 +34,7 @@ async def create_submission(
     decides lateness; grading runs in the background."""
     if principal.user.id != access.member.user.id:  # pragma: no cover - same principal
         raise Forbidden("submit as yourself")
-    parts = await _read_parts(files, settings.max_upload_bytes)
+    parts = await read_parts(files, limits(settings))
 
     def accept() -> schemas.SubmissionPublic:  # blocking I/O: off the event loop
         staged = stage(session, principal.user, access.assignment, parts, settings)

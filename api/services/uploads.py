@@ -10,7 +10,9 @@ import re
 import stat
 import uuid
 import zipfile
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from core import submission_files
 from core.errors import BadInput
@@ -24,6 +26,13 @@ UUID_TEXT = re.compile(
 )
 
 
+MAIN_RULE = "one .py file defines main(args); a .zip is unpacked"
+"""What a tests assignment's upload must hold (checked by `main_file`)."""
+COMPETITION_RULE = ("exactly one predictions .txt file and the training code (at least one "
+                    ".py or .ipynb file); a .zip is unpacked")
+"""What a competition's upload must hold (checked by `competition_files`)."""
+
+
 @dataclass(frozen=True)
 class Limits:
     """What one submission may contain."""
@@ -31,6 +40,21 @@ class Limits:
     max_files: int = 20
     max_bytes: int = 20 * 1024 * 1024
     max_ratio: int = 200
+
+    @property
+    def size_text(self) -> str:
+        """The size limit as the pages and every refusal state it (e.g. "20 MiB")."""
+        return size_text(self.max_bytes)
+
+    @property
+    def too_large(self) -> str:
+        """The refusal of an upload above `max_bytes`."""
+        return f"the files are too large: at most {self.size_text} in total"
+
+
+def size_text(n_bytes: int) -> str:
+    """A byte count in MiB, as precise as it needs to be ("20 MiB", "0.5 MiB")."""
+    return f"{n_bytes / 2**20:.3g} MiB"
 
 
 def clean_name(name: str, *, allow_dirs: bool) -> str:
@@ -61,7 +85,7 @@ def _add(files: dict[str, bytes], name: str, content: bytes, limits: Limits) -> 
     if len(files) > limits.max_files:
         raise BadInput(f"too many files: at most {limits.max_files} per submission")
     if sum(len(c) for c in files.values()) > limits.max_bytes:
-        raise BadInput(f"the files are too large: at most {limits.max_bytes // 2**20} MB in total")
+        raise BadInput(limits.too_large)
 
 
 def _is_link(info: zipfile.ZipInfo) -> bool:
@@ -87,7 +111,7 @@ def unzip(data: bytes, limits: Limits) -> dict[str, bytes]:
         if info.flag_bits & 0x1:
             raise BadInput(f"the .zip entry {name!r} is encrypted")
         if info.file_size > limits.max_bytes:
-            raise BadInput(f"the .zip entry {name!r} is larger than {limits.max_bytes // 2**20} MB")
+            raise BadInput(f"the .zip entry {name!r} is larger than {limits.size_text}")
         if info.file_size > RATIO_MIN_BYTES and info.file_size > limits.max_ratio * max(
             info.compress_size, 1
         ):
@@ -127,7 +151,7 @@ def collect_files(parts: list[tuple[str, bytes]], limits: Limits) -> dict[str, b
     if len(parts) > limits.max_files:
         raise BadInput(f"too many files: at most {limits.max_files} per submission")
     if sum(len(content) for _, content in parts) > limits.max_bytes:
-        raise BadInput(f"the files are too large: at most {limits.max_bytes // 2**20} MB in total")
+        raise BadInput(limits.too_large)
     if len(parts) == 1 and parts[0][0].lower().endswith(".zip"):
         return writable(unzip(parts[0][1], limits))
     files: dict[str, bytes] = {}
@@ -185,3 +209,27 @@ def team_uuids(source: bytes, max_size: int) -> list[str]:
     if len(found) > max_size:
         raise BadInput(f"the team lists {len(found)} members; at most {max_size} are allowed")
     return found
+
+
+class UploadPart(Protocol):
+    """An uploaded file part (Starlette's `UploadFile`)."""
+
+    filename: str | None
+
+    def read(self, size: int = -1) -> Awaitable[bytes]: ...
+
+
+async def read_parts(files: Sequence[UploadPart], limits: Limits) -> list[tuple[str, bytes]]:
+    """The parts' names and contents, never holding more than the size limit (+1 byte) in
+    memory; `BadInput` above it. Parts without a file name (an empty file field) are left
+    out."""
+    parts: list[tuple[str, bytes]] = []
+    total = 0
+    for upload in files:
+        content = await upload.read(limits.max_bytes + 1 - total)
+        total += len(content)
+        if total > limits.max_bytes:
+            raise BadInput(limits.too_large)
+        if upload.filename:
+            parts.append((upload.filename, content))
+    return parts

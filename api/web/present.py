@@ -6,6 +6,7 @@ These functions format; they never decide points, lateness or grades (those come
 
 from __future__ import annotations
 
+import difflib
 import math
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +31,50 @@ def highlight(name: str, text: str) -> Markup:
     return Markup(_pygmentize(text, PythonLexer(), _HTML))
 
 
+def sentence(text: str) -> str:
+    """A refusal's message as a sentence: capital first letter, final full stop."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+@dataclass(frozen=True)
+class FileDiff:
+    """One file's changes against the previous submission (unified diff lines)."""
+
+    name: str
+    change: str  # "changed" | "added" | "removed"
+    lines: tuple[tuple[str, str], ...]  # (kind, text): kind "+", "-", " " or "@"
+
+
+DIFF_MAX_LINES = 2000
+
+
+def diff_files(old: tuple[tuple[str, str], ...],
+               new: tuple[tuple[str, str], ...]) -> list[FileDiff]:
+    """What changed from `old` to `new` (name, text pairs); unchanged files left out."""
+    before, after = dict(old), dict(new)
+    out = []
+    for name in sorted(before.keys() | after.keys()):
+        a, b = before.get(name), after.get(name)
+        if a == b:
+            continue
+        change = "added" if a is None else "removed" if b is None else "changed"
+        lines = []
+        for line in difflib.unified_diff((a or "").splitlines(), (b or "").splitlines(),
+                                         lineterm="", n=3):
+            if line.startswith(("---", "+++")):
+                continue
+            lines.append((line[:1] if line[:1] in "+-@" else " ", line))
+            if len(lines) >= DIFF_MAX_LINES:
+                lines.append(("@", "… (the rest of the diff is left out)"))
+                break
+        out.append(FileDiff(name, change, tuple(lines)))
+    return out
+
+
 def fmt_points(value: float | None) -> str:
     """`3`, `2.5`, or an en dash for "nothing counted"."""
     if value is None:
@@ -43,6 +88,16 @@ def in_zone(when: datetime, zone: str) -> str:
     """The time in the given zone, e.g. `2026-11-30 22:00 CET`."""
     local = when.astimezone(ZoneInfo(zone))
     return local.strftime("%Y-%m-%d %H:%M %Z")
+
+
+def about(seconds: float) -> str:
+    """A rough duration for an estimate: "about 40 s", "about 3 min", "about 2 h"."""
+    seconds = max(0, round(seconds))
+    if seconds < 90:
+        return f"about {max(seconds, 1)} s"
+    if seconds < 90 * 60:
+        return f"about {round(seconds / 60)} min"
+    return f"about {seconds / 3600:.1f} h"
 
 
 def countdown(when: datetime, now: datetime) -> str:

@@ -26,6 +26,9 @@ _env.globals["countdown"] = present.countdown
 _env.globals["highlight"] = present.highlight
 _env.globals["gradebook_cells"] = present.gradebook_cells
 _env.globals["outcome"] = present.outcome
+_env.globals["diff_files"] = present.diff_files
+_env.filters["sentence"] = present.sentence
+_env.filters["about"] = present.about
 
 
 def _iso(when: datetime) -> str:

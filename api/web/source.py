@@ -58,6 +58,14 @@ class PageSource(Protocol):
     def template_file(
         self, viewer: Viewer, course_id: int, assignment_id: int, name: str
     ) -> bytes: ...
+    def data_file(
+        self, viewer: Viewer, course_id: int, assignment_id: int, name: str
+    ) -> bytes:
+        """A public data file of the assignment's tests, by its name under public/."""
+        ...
+    def submission_file(self, viewer: Viewer, submission_id: int, path: str) -> bytes:
+        """A submitted file, to its author or the course's staff."""
+        ...
     def submit(
         self, viewer: Viewer, course_id: int, assignment_id: int,
         files: list[tuple[str, bytes]], now: datetime,

@@ -26,44 +26,43 @@ from api.db import (
     Evaluation,
     ExamResult,
     Submission,
-    SubmissionFile,
     User,
-    load_blob,
 )
 from api.deps import Membership, membership
 from api.errors import TooManyRequests, Unauthorized
 from api.queue import dispatch_all
 from api.security import SESSION_COOKIE, password_fingerprint
 from api.services import accounts
+from api.services.submit import limits as submit_limits
 from api.services.submit import submit
-from api.services.views import assignment_state, extra_bonus_note, submission_view
+from api.services.views import assignment_state, submission_view
 from api.settings import Settings
 from api.web.sql_manage import ManagePages
 from api.web.sql_panels import PanelPages, leaderboard
 from api.web.sql_staff import StaffPages
-from api.web.views import (
-    Adjustment as AdjustmentView,
+from api.web.sql_student import (
+    StudentPages,
+    badge,
+    limits_lines,
+    public_files,
+    submit_rule,
 )
 from api.web.views import (
     AssignmentRow,
     AssignmentView,
-    AttemptLine,
     CourseLink,
     CourseRules,
     CourseView,
     EvalState,
-    PointsWhy,
     Standing,
     Status,
     SubmissionLink,
     SubmissionView,
-    TestRow,
     Viewer,
 )
 from core.errors import BadInput, NotFound
 from core.manifest import Manifest, load_manifest
 from core.scoring import meets_threshold
-from core.text import printable
 from core.verdicts import Verdict
 
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
@@ -115,7 +114,7 @@ def verdict_texts(verdict: str) -> tuple[str, str]:
     return v.short_text, v.long_text
 
 
-class SqlPageSource(StaffPages, PanelPages, ManagePages):
+class SqlPageSource(StaffPages, PanelPages, ManagePages, StudentPages):
     """Pages over the database, with the app's settings, signer, throttle and dispatcher."""
 
     def __init__(self, sessions: sessionmaker[Session], settings: Settings, app_state: Any):
@@ -226,7 +225,7 @@ class SqlPageSource(StaffPages, PanelPages, ManagePages):
             second_points_max=assignment.second_points if assignment.second_deadline else None,
             extension_until=state.first_deadline if state.extension_s else None,
             points=state.points, bonus=bonus, status=status, overridden=bool(overridden),
-            last_submission_id=state.counted_submission_id or latest,
+            last_submission_id=latest,
         )
 
     @staticmethod
@@ -282,7 +281,9 @@ class SqlPageSource(StaffPages, PanelPages, ManagePages):
                 history.append(SubmissionLink(
                     s.id, s.submitted_at, STATE.get(ev.status if ev else "queued",
                                                    EvalState.QUEUED),
-                    shown.points, shown.late, s.id == state.counted_submission_id))
+                    shown.points, shown.late, s.id == state.counted_submission_id,
+                    badge(ev, assignment, shown.late
+                          or shown.max_points < assignment.points)))
             return AssignmentView(
                 course=self.link(member.course, member.role),
                 row=self._row(session, assignment, viewer.user_id, now),
@@ -294,6 +295,10 @@ class SqlPageSource(StaffPages, PanelPages, ManagePages):
                 leaderboard=leaderboard(session, assignment, viewer.user_id),
                 metric_name=assignment.metric_name or "metric",
                 metric_threshold=assignment.metric_threshold,
+                size_text=submit_limits(self.settings).size_text,
+                submit_rule=submit_rule(assignment),
+                limits=limits_lines(manifest) if manifest else (),
+                data_files=tuple(public_files(manifest)) if manifest else (),
             )
 
     def template_file(self, viewer: Viewer, course_id: int, assignment_id: int,
@@ -312,89 +317,26 @@ class SqlPageSource(StaffPages, PanelPages, ManagePages):
                files: list[tuple[str, bytes]], now: datetime) -> int:
         with self.sessions() as session:
             member, assignment = self._assignment(session, viewer, course_id, assignment_id, now)
-            total = sum(len(data) for _, data in files)
-            if total > self.settings.max_upload_bytes:
-                raise BadInput(f"the files are too large: at most "
-                               f"{self.settings.max_upload_bytes // 2**20} MB in total")
             submission, jobs = submit(session, member.user, assignment, files, self.settings)
             self.dispatch(jobs)
             return submission.id
 
+    def submission_access(self, session: Session, viewer: Viewer, submission_id: int,
+                          staff: bool) -> tuple[Submission, Assignment, Membership]:
+        """The submission if the viewer may see it (their own, or staff's), else NotFound."""
+        submission = session.get(Submission, submission_id)
+        if submission is None:
+            raise NotFound("no such submission")
+        assignment = session.get(Assignment, submission.assignment_id)
+        assert assignment is not None
+        member = self._member(session, viewer, assignment.course_id)
+        mine = submission.user_id == viewer.user_id
+        if (staff and not member.is_staff) or (not member.is_staff and not mine):
+            raise NotFound("no such submission")
+        return submission, assignment, member
+
     def submission(self, viewer: Viewer, submission_id: int, staff: bool) -> SubmissionView:
         with self.sessions() as session:
-            submission = session.get(Submission, submission_id)
-            if submission is None:
-                raise NotFound("no such submission")
-            assignment = session.get(Assignment, submission.assignment_id)
-            assert assignment is not None
-            member = self._member(session, viewer, assignment.course_id)
-            mine = submission.user_id == viewer.user_id
-            if (staff and not member.is_staff) or (not member.is_staff and not mine):
-                raise NotFound("no such submission")
+            submission, assignment, member = self.submission_access(
+                session, viewer, submission_id, staff)
             return self.submission_page(session, submission, assignment, member, staff)
-
-    def submission_page(self, session: Session, submission: Submission,
-                        assignment: Assignment, member: Membership,
-                        staff: bool) -> SubmissionView:
-        shown = submission_view(session, submission, assignment, staff=staff)
-        ev = shown.evaluation
-        state = STATE.get(ev.status, EvalState.QUEUED) if ev else EvalState.QUEUED
-        manifest = self.manifest(assignment)
-        specs = {t.name: t for t in (manifest.tests if manifest else ())}
-        tests = []
-        for t in (ev.tests if ev else []):
-            spec = specs.get(t.name)
-            short, long = verdict_texts(t.verdict)
-            tests.append(TestRow(
-                name=t.name, hidden=t.hidden, verdict=t.verdict, verdict_short=short,
-                verdict_long=long, passed=t.passed, time_s=t.time_s,
-                time_limit_s=spec.limits.time_limit_s if spec else None,
-                memory_mib=t.memory_mib,
-                memory_limit_mib=spec.limits.memory_limit_mib if spec else None,
-                message=t.message or "", detail=getattr(t, "detail", "") or ""))
-        adjustments = session.execute(
-            select(Adjustment, User.username).outerjoin(User, User.id == Adjustment.author_id)
-            .where(Adjustment.submission_id == submission.id).order_by(Adjustment.id)).all()
-        why = PointsWhy(
-            score=ev.score if ev else None, threshold=assignment.threshold,
-            max_at_submission=shown.max_points, points_max=assignment.points,
-            deadline_note=self._deadline_note(assignment, shown.max_points, shown.late),
-            points=shown.points, late=shown.late,
-            correct=ev is not None and ev.score is not None
-            and meets_threshold(ev.score, assignment.threshold),
-            extra_note=extra_bonus_note(session, submission, assignment),
-            adjustments=tuple(AdjustmentView(a.kind, a.points, a.reason, name or "staff",
-                                             a.created_at) for a, name in adjustments)
-            + ((AdjustmentView("accept", None, "accepted by staff", "staff",
-                               submission.submitted_at),) if submission.accepted else ()),
-        )
-        files: tuple[tuple[str, str], ...] = ()
-        if staff:
-            rows = session.scalars(select(SubmissionFile).where(
-                SubmissionFile.submission_id == submission.id).order_by(SubmissionFile.path))
-            # Shown as it runs: control and bidirectional characters as visible escapes.
-            files = tuple((f.path, printable((load_blob(session, f.blob_sha256) or b"")
-                                             .decode("utf-8", "replace"))) for f in rows)
-        user = session.get(User, submission.user_id)
-        return SubmissionView(
-            id=submission.id, course=self.link(member.course, member.role),
-            assignment_id=assignment.id, assignment_name=assignment.name,
-            student_name=(user.display_name or user.username) if user else "",
-            submitted_at=submission.submitted_at, state=state, tests=tuple(tests),
-            tests_total=len(specs) or len(tests), why=why, files=files,
-            team=tuple(m.display_name or m.username or m.uuid for m in shown.team),
-            system_error=(getattr(ev, "error", "") or "") if staff and ev else "",
-            timezone=member.course.timezone, attempt=ev.attempt if ev else 1,
-            history=tuple(AttemptLine(
-                e.attempt, e.kind, e.status, e.score, e.worker or "", e.retries, e.queued_at,
-                e.finished_at, e.package_version, e.error or "")
-                for e in getattr(shown, "history", [])) if staff else (),
-        )
-
-    @staticmethod
-    def _deadline_note(assignment: Assignment, max_points: int, late: bool) -> str:
-        if not late and max_points >= assignment.points:
-            return "received before the deadline: full points."
-        if max_points > 0:
-            return "received after the first deadline, before the second: reduced points."
-        return "received after the last deadline: it is still evaluated, for 0 points."

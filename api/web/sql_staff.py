@@ -251,7 +251,8 @@ class StaffPages:
                 Assignment.course_id == course_id, Submission.user_id == user_id)
                 .order_by(Submission.submitted_at.desc())).all()
             return (user.display_name or user.username,
-                    [self.submission_page(session, s, a, member, True) for s, a in subs])
+                    [self.submission_page(session, s, a, member, True, detail=False)
+                     for s, a in subs])
 
     # actions -----------------------------------------------------------------------
     def _course_of_submission(self: SqlPageSource, session: Session, viewer: Viewer,

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import mimetypes
+from dataclasses import replace
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, UploadFile
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
+from api.services import uploads
+from api.services.submit import limits
 from api.web import present
 from api.web.deps import CurrentViewer, FormViewer, Now, Source, optional_viewer
 from api.web.errors import PageRoute
-from api.web.render import STATIC_DIR, error_page, page
-from core.errors import BadInput, NotFound
+from api.web.render import STATIC_DIR, page
+from core.errors import BadInput, Conflict, NotFound
 
 router = APIRouter(route_class=PageRoute)
 
@@ -98,38 +102,56 @@ def assignment(
     return page(request, "assignment.html", view=view, now=now)
 
 
+def download(data: bytes, path: str) -> Response:
+    """A file as an attachment named after the last part of its path."""
+    name = path.rsplit("/", 1)[-1]
+    return Response(data, media_type="application/octet-stream", headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name, safe='')}"})
+
+
 @router.get("/courses/{course_id}/assignments/{assignment_id}/template/{name}")
 def template_file(
     course_id: int, assignment_id: int, name: str, viewer: CurrentViewer, source: Source
 ) -> Response:
-    data = source.template_file(viewer, course_id, assignment_id, name)
-    return Response(
-        data, media_type="application/octet-stream",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return download(source.template_file(viewer, course_id, assignment_id, name), name)
+
+
+@router.get("/courses/{course_id}/assignments/{assignment_id}/data/{name:path}")
+def data_file(
+    course_id: int, assignment_id: int, name: str, viewer: CurrentViewer, source: Source
+) -> Response:
+    """A public data file of the assignment's tests (never a private one)."""
+    return download(source.data_file(viewer, course_id, assignment_id, name), name)
+
+
+def upload_limits(request: Request) -> uploads.Limits:
+    settings = getattr(request.app.state, "settings", None)
+    return limits(settings) if settings is not None else uploads.Limits()
 
 
 @router.post("/courses/{course_id}/assignments/{assignment_id}/submit")
 async def submit(
     request: Request, course_id: int, assignment_id: int,
     viewer: FormViewer, source: Source, now: Now,
-    files: Annotated[list[UploadFile], File()],
+    files: Annotated[list[UploadFile | str] | None, File()] = None,
 ) -> Response:
-    settings = getattr(request.app.state, "settings", None)
-    cap = getattr(settings, "max_upload_bytes", 20 * 2**20)
-    uploads, total = [], 0
-    for upload in files:
-        data = await upload.read(cap + 1 - total)  # never more than the limit in memory
-        total += len(data)
-        if total > cap:
-            raise BadInput(f"The files are too large: at most {cap // 2**20} MB in total.")
-        if upload.filename:
-            uploads.append((upload.filename, data))
-    if not uploads:
-        return error_page(request, 400, "Choose at least one file to upload.")
-    submission_id = await run_in_threadpool(  # database work off the event loop
-        source.submit, viewer, course_id, assignment_id, uploads, now)
-    return RedirectResponse(f"/submissions/{submission_id}", status_code=303)
+    """Accept an upload; a refusal re-renders the assignment page with the reason on the
+    form (the browser keeps the chosen files when app.js sent the form)."""
+    try:
+        chosen = [f for f in files or () if not isinstance(f, str)]  # "": no file chosen
+        parts = await uploads.read_parts(chosen, upload_limits(request))
+        if not parts:
+            raise BadInput("choose at least one file to upload")
+        submission_id = await run_in_threadpool(  # database work off the event loop
+            source.submit, viewer, course_id, assignment_id, parts, now)
+    except (BadInput, Conflict) as refusal:
+        view = source.assignment(viewer, course_id, assignment_id, now)
+        return page(request, "assignment.html", view=replace(view, upload_error=str(refusal)),
+                    now=now, status_code=409 if isinstance(refusal, Conflict) else 400)
+    target = f"/submissions/{submission_id}"
+    if request.headers.get("x-upload") == "fetch":  # app.js navigates there itself
+        return Response(status_code=201, headers={"Location": target})
+    return RedirectResponse(target, status_code=303)
 
 
 @router.get("/submissions/{submission_id}")
@@ -147,3 +169,11 @@ def submission_live(
     """The part of the submission page that changes, polled until it is finished."""
     view = source.submission(viewer, submission_id, staff=False)
     return page(request, "_submission_live.html", view=view, staff=False)
+
+
+@router.get("/submissions/{submission_id}/files/{path:path}")
+def submission_file(
+    submission_id: int, path: str, viewer: CurrentViewer, source: Source
+) -> Response:
+    """One submitted file, to its author or staff."""
+    return download(source.submission_file(viewer, submission_id, path), path)

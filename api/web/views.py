@@ -121,6 +121,17 @@ class SubmissionLink:
     points: float | None
     late: bool
     counted: bool = False
+    outcome: str = ""  # core.outcome.Outcome value of a finished evaluation, else ""
+
+
+@dataclass(frozen=True)
+class LimitsLine:
+    """The limits of some of an assignment's tests, as the grader enforces them."""
+
+    tests: str  # "all tests" or the tests' names
+    time_limit_s: float  # the minimum wall time (core.manifest.default_time_limit)
+    time_factor: float  # ... and at least this many times the reference solution's time
+    memory_limit_mib: int
 
 
 @dataclass(frozen=True)
@@ -149,6 +160,11 @@ class AssignmentView:
     leaderboard: tuple[LeaderRow, ...] = ()
     metric_name: str = ""
     metric_threshold: float | None = None
+    size_text: str = "20 MiB"  # api.services.uploads.Limits.size_text: the enforced limit
+    submit_rule: str = ""  # api.services.uploads.MAIN_RULE or COMPETITION_RULE
+    limits: tuple[LimitsLine, ...] = ()
+    data_files: tuple[str, ...] = ()  # public data files, downloadable
+    upload_error: str = ""  # a refused upload, shown on the form
 
 
 @dataclass(frozen=True)
@@ -194,6 +210,22 @@ class PointsWhy:
     correct: bool = False  # the score meets the threshold (core.scoring.meets_threshold)
     extra_note: str = ""  # a competition's extra bonus for this submission, in words
     adjustments: tuple[Adjustment, ...] = ()
+    outcome: str = ""  # core.outcome.Outcome value once finished
+    exact_points: float | None = None  # score x maximum before rounding down (core.outcome)
+    whole_points: int | None = None  # what the scoring rule gives for it (core.scoring)
+    rounded_down: bool = False  # rounding down cost part of a point
+
+
+@dataclass(frozen=True)
+class QueueWait:
+    """A queued or running evaluation's place and predicted times (core.queue_wait)."""
+
+    position: int  # 1: next to start; 0: running
+    ahead: int
+    start_at: datetime
+    finish_at: datetime
+    now: datetime
+    basis: str  # what the durations come from, in words
 
 
 @dataclass(frozen=True)
@@ -226,12 +258,15 @@ class SubmissionView:
     tests: tuple[TestRow, ...]
     tests_total: int
     why: PointsWhy
-    files: tuple[tuple[str, str], ...] = ()  # (name, text) for staff
+    files: tuple[tuple[str, str], ...] = ()  # (name, text): the student's own, or staff
     team: tuple[str, ...] = ()
     system_error: str = ""  # staff only: our traceback
     timezone: str = "Europe/Prague"
     attempt: int = 1
     history: tuple[AttemptLine, ...] = ()  # staff only
+    previous_id: int | None = None  # the same student's submission before this one
+    previous_files: tuple[tuple[str, str], ...] = ()
+    queue: QueueWait | None = None  # while queued or running
 
     @property
     def finished(self) -> bool:

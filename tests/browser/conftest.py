@@ -144,7 +144,7 @@ class Visit:
 @contextmanager
 def new_visit(browser: Any, base: str, test: str) -> Iterator[Visit]:
     """A fresh browser context (own cookies) in another time zone than the course's."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900},
+    context = browser.new_context(viewport={"width": 1366, "height": 900},
                                   timezone_id="America/New_York")
     page = context.new_page()
     page.set_default_timeout(10_000)

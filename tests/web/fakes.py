@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from starlette.requests import Request
 
+from api.services import uploads
 from api.web.manage_views import RosterLineView, RosterPreviewView
 from api.web.views import (
     Adjustment,
@@ -30,8 +31,10 @@ from api.web.views import (
     EvalState,
     GradebookRow,
     GradebookView,
+    LimitsLine,
     PointsWhy,
     QueuePanel,
+    QueueWait,
     RegradeChange,
     RegradeView,
     Standing,
@@ -42,7 +45,10 @@ from api.web.views import (
     Viewer,
 )
 from core.errors import BadInput, Conflict, Forbidden, NotFound
+from core.outcome import explain_points, outcome
+from core.queue_wait import estimate
 from core.roles import check_role_change
+from core.scoring import points_for
 from core.verdicts import Verdict
 
 COOKIE = "fake_session"
@@ -74,6 +80,13 @@ class Asg:
 
 
 TESTS = ("public_1", "public_2", "public_3", "hidden_1")
+THRESHOLD = {3: 0.5}  # mnist_layers: a partial solution gets rounded-down points
+LIMITS = uploads.Limits()
+DATA = {"numpy_entropy_data_1.txt": b"A\nB\nA\n", "numpy_entropy_model_1.txt": b"A\t0.5\n"}
+
+
+def _text(files: list[tuple[str, bytes]]) -> tuple[tuple[str, str], ...]:
+    return tuple((n, d.decode(errors="replace")) for n, d in files)
 
 
 class FakeSource:
@@ -170,14 +183,41 @@ class FakeSource:
         tests = self._tests(sub)
         score = sum(t.passed for t in tests) / len(tests) if done else None
         late = sub.at > self._deadline(sub)
-        cap = 0.0 if late else a.points
-        points = None if not done else (cap if score == 1.0 else 0.0)
+        cap = 0 if late else int(a.points)
+        threshold = THRESHOLD.get(a.id, 1.0)
+        points: float | None = None
+        if score is not None:
+            points = points_for(score, cap, threshold)
         if sub.override is not None:
             points = sub.override
         note = "received after the deadline: no points, still evaluated." if late else (
             "received before the deadline: full points.")
-        return PointsWhy(score, 1.0, cap, a.points, note, points, late, score == 1.0,
-                         tuple(sub.adjustments))
+        steps = explain_points(score, cap, threshold) if score is not None else None
+        return PointsWhy(
+            score, threshold, cap, a.points, note, points, late,
+            score is not None and score >= threshold, tuple(sub.adjustments),
+            outcome=outcome(score, threshold, all(t.passed for t in tests), late).value
+            if score is not None else "",
+            exact_points=steps.exact if steps else None,
+            whole_points=steps.points if steps else None,
+            rounded_down=bool(steps and steps.rounded_down))
+
+    def _queue(self, sub: Sub, state: EvalState) -> QueueWait | None:
+        """Everyone's submissions still queued before this one are ahead (20 s each)."""
+        if state is EvalState.RUNNING:
+            return QueueWait(0, 0, self.now, self.now + timedelta(seconds=15), self.now,
+                             "the median of this assignment's last 3 evaluations")
+        if state is not EvalState.QUEUED:
+            return None
+        ahead = [20.0 for s in self.subs.values() if s.id < sub.id and s.polls <= 1]
+        e = estimate(ahead, [], 20.0, capacity=1, now=self.now)
+        return QueueWait(e.position, e.ahead, e.start_at, e.finish_at, self.now,
+                         "the median of this assignment's last 3 evaluations")
+
+    def _previous(self, sub: Sub) -> Sub | None:
+        before = [s for s in self.subs.values() if s.user == sub.user
+                  and s.assignment == sub.assignment and s.id < sub.id]
+        return max(before, key=lambda s: s.id) if before else None
 
     def _view(self, sub: Sub, staff: bool) -> SubmissionView:
         state = self._state(sub)
@@ -187,11 +227,14 @@ class FakeSource:
             tests = tuple(replace(t, detail="", message="" if t.hidden else t.message)
                           for t in tests)
         a = self._asg(sub.assignment)
-        files = tuple((n, d.decode(errors="replace")) for n, d in sub.files) if staff else ()
+        previous = self._previous(sub)
         return SubmissionView(
             id=sub.id, course=self._course(), assignment_id=a.id, assignment_name=a.name,
             student_name=self.users[sub.user][0], submitted_at=sub.at, state=state,
-            tests=tests, tests_total=len(TESTS), why=self._why(sub), files=files,
+            tests=tests, tests_total=len(TESTS), why=self._why(sub), files=_text(sub.files),
+            previous_id=previous.id if previous else None,
+            previous_files=_text(previous.files) if previous else (),
+            queue=self._queue(sub, state),
         )
 
     # student pages -----------------------------------------------------------------
@@ -257,15 +300,32 @@ class FakeSource:
                        if s.user == viewer.username and s.assignment == a.id),
                       key=lambda s: s.at, reverse=True)
         history = tuple(SubmissionLink(s.id, s.at, self._state(s), self._why(s).points,
-                                       self._why(s).late) for s in mine)
+                                       self._why(s).late, outcome=self._why(s).outcome)
+                        for s in mine)
         statement = (f"<p>Implement <code>{a.name}.py</code>: compute the entropy, the "
                      "cross-entropy and the KL divergence.</p>")
         return AssignmentView(
             course=self._course(), row=self._row(viewer.username, a),
             statement_html=statement, template_files=(f"{a.name}.py",),
-            attempts_left=10 - len(mine), max_files=20, max_bytes=20_000_000,
-            history=history,
+            attempts_left=10 - len(mine), max_files=LIMITS.max_files,
+            max_bytes=LIMITS.max_bytes, history=history, size_text=LIMITS.size_text,
+            submit_rule=uploads.MAIN_RULE, limits=(LimitsLine("all tests", 10, 2, 1536),),
+            data_files=tuple(DATA),
         )
+
+    def data_file(self, viewer: Viewer, course_id: int, assignment_id: int,
+                  name: str) -> bytes:
+        self._asg(assignment_id)
+        if name not in DATA:
+            raise NotFound("file")
+        return DATA[name]
+
+    def submission_file(self, viewer: Viewer, submission_id: int, path: str) -> bytes:
+        sub = self._sub_for(viewer, submission_id, staff=False)
+        for name, data in sub.files:
+            if name == path:
+                return data
+        raise NotFound("file")
 
     def template_file(self, viewer: Viewer, course_id: int, assignment_id: int,
                       name: str) -> bytes:
@@ -277,9 +337,10 @@ class FakeSource:
     def submit(self, viewer: Viewer, course_id: int, assignment_id: int,
                files: list[tuple[str, bytes]], now: datetime) -> int:
         self._asg(assignment_id)
-        if not any(n.endswith(".py") or n.endswith(".zip") for n, _ in files):
-            raise BadInput("One .py file must define main().")
-        sub = Sub(next(self.counter), viewer.username, assignment_id, self.now, files)
+        collected = uploads.collect_files(files, LIMITS)  # the real checks and messages
+        uploads.main_file(collected)
+        sub = Sub(next(self.counter), viewer.username, assignment_id, self.now,
+                  sorted(collected.items()))
         self.subs[sub.id] = sub
         return sub.id
 
