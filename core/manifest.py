@@ -17,6 +17,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from core.competition import DEFAULT_PRECISION, DEFAULT_PUBLIC_FRACTION
 from core.manifest_fields import Fields, ManifestError, check_path
 from core.manifest_tests import (
     ArgValue,
@@ -99,6 +100,11 @@ class CompetitionSpec:
     """Optional second threshold (e.g. a state-of-the-art figure) for `extra_bonus`."""
     extra_bonus: int = 0
     """Bonus points for reaching `extra_threshold`."""
+    public_fraction: float = DEFAULT_PUBLIC_FRACTION
+    """Share of the gold items in the public part (see `core.competition.public_items`)."""
+    precision: float = DEFAULT_PRECISION
+    """Students see the public metric rounded to a multiple of this (the statement's
+    precision: 0.001 is 0.1 percentage point)."""
 
 
 @dataclass(frozen=True)
@@ -210,7 +216,7 @@ def _competition(top: Fields, kind: Kind) -> tuple[CompetitionSpec | None, int |
     table = top.table("competition")
     table.allow(
         "predictions", "gold", "metric", "higher_is_better", "threshold", "bonus", "format",
-        "extra_threshold", "extra_bonus",
+        "extra_threshold", "extra_bonus", "public_fraction", "precision",
     )
     metric = table.choice("metric", Metric)
     gold = check_path(table.string("gold"), "competition.gold")
@@ -229,6 +235,9 @@ def _competition(top: Fields, kind: Kind) -> tuple[CompetitionSpec | None, int |
         format=fmt,
         extra_threshold=extra,
         extra_bonus=table.integer("extra_bonus", 0, minimum=0),
+        public_fraction=table.number("public_fraction", DEFAULT_PUBLIC_FRACTION,
+                                     minimum=0.05, maximum=0.95),
+        precision=table.number("precision", DEFAULT_PRECISION, positive=True, maximum=0.1),
     )
     if spec.extra_bonus and extra is None:
         table.fail("extra_threshold", "is needed when extra_bonus is set")
