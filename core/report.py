@@ -247,8 +247,9 @@ class EvaluationReport:
         """What a student may see: score, public metric, per-test `TestReport.student_view`.
 
         A competition shows only its public (rounded) metric: the whole-set and private
-        figures are what label probing would read (`core.competition`). A grader failure appears as ``"system_error": true`` with the catalogue's text,
-        never our internal message.
+        figures are what label probing would read (`core.competition`). A grader failure
+        appears as ``"system_error": true`` with the catalogue's text, never our internal
+        message.
         """
         view: dict[str, Any] = {
             "assignment": self.assignment,

@@ -26,8 +26,10 @@ from api.db import (
     SubmissionFile,
     TestResult,
     User,
+    utcnow,
 )
-from core.competition import Competition
+from api.services import quotas
+from core.competition import Competition, Figures, visible_figures
 from core.counting import Attempt, counting_solution, is_eligible, score_attempt
 from core.deadlines import Deadlines, SecondPolicy, extension_for, timing
 from core.deadlines import Extension as CoreExtension
@@ -74,6 +76,7 @@ def attempt_of(session: Session, submission: Submission, *, new: bool = False) -
     return Attempt(id=submission.id, submitted_at=submission.submitted_at, finished=finished,
                    score=evaluation.score if finished else None,
                    metric=evaluation.metric if finished else None,
+                   metric_private=evaluation.metric_private if finished else None,
                    accepted=submission.accepted,
                    override=None if new else _override(session, submission.id))
 
@@ -95,7 +98,10 @@ def test_view(test: TestResult, *, staff: bool) -> schemas.TestPublic:
         weight=test.weight, time_s=test.time_s, memory_mib=test.memory_mib, message=test.message)
 
 
-def evaluation_view(evaluation: Evaluation, *, staff: bool) -> schemas.EvaluationPublic:
+def evaluation_view(evaluation: Evaluation, *, staff: bool,
+                    closed: bool = False) -> schemas.EvaluationPublic:
+    """One evaluation as the caller may see it; ``closed``: the assignment has closed for
+    the submission's author, so a competition's whole-set and private metrics show."""
     ours = evaluation.status == EvaluationStatus.SYSTEM_ERROR.value
     done = evaluation.status == EvaluationStatus.DONE.value
     message = OURS_TEXT if ours else WAIT_TEXT.get(evaluation.status, "")
@@ -105,9 +111,13 @@ def evaluation_view(evaluation: Evaluation, *, staff: bool) -> schemas.Evaluatio
     running = evaluation.status == EvaluationStatus.RUNNING.value
     tests = ([test_view(t, staff=staff) for t in evaluation.tests]
              if done or running or staff else [])
+    figures = visible_figures(
+        Figures(evaluation.metric, evaluation.metric_public, evaluation.metric_private)
+        if done else Figures(None, None, None), staff=staff, closed=closed)
     common = dict(id=evaluation.id, attempt=evaluation.attempt, kind=evaluation.kind,
                   status=evaluation.status, score=evaluation.score if done else None,
-                  metric=evaluation.metric if done else None, our_failure=ours, message=message,
+                  metric=figures.whole, metric_public=figures.public,
+                  metric_private=figures.private, our_failure=ours, message=message,
                   queued_at=evaluation.queued_at, finished_at=evaluation.finished_at)
     if staff:
         return schemas.EvaluationStaff(
@@ -130,14 +140,17 @@ def team_view(session: Session, team_uuids: str | None) -> list[schemas.TeamMemb
 
 def submission_view(
     session: Session, submission: Submission, assignment: Assignment, *, staff: bool,
-    new_files: list[str] | None = None,
+    new_files: list[str] | None = None, now: datetime | None = None,
 ) -> schemas.SubmissionPublic:
     """A submission with its current evaluation, as the caller may see it.
 
     ``new_files``: the sorted paths of a submission added in this (uncommitted)
-    transaction; the upload passes them to skip reading back what it just wrote."""
+    transaction; the upload passes them to skip reading back what it just wrote.
+    ``now`` (default: the server clock) decides whether the assignment has closed for
+    the author (a competition's hidden figures show then)."""
     new = new_files is not None
     ext = extension_s(session, assignment, submission.user_id)
+    closed = timing(deadlines_of(assignment), now or utcnow(), ext).late
     scored = score_attempt(attempt_of(session, submission, new=new), deadlines_of(assignment),
                            assignment.threshold, competition_of(assignment), ext)
     when = timing(deadlines_of(assignment), submission.submitted_at, ext)
@@ -152,7 +165,8 @@ def submission_view(
         team=team_view(session, submission.team_uuids), accepted=submission.accepted,
         max_points=when.max_points, late=when.late,
         points=scored.points if is_eligible(scored.attempt) else None,
-        evaluation=evaluation_view(evaluation, staff=staff) if evaluation else None)
+        evaluation=(evaluation_view(evaluation, staff=staff, closed=closed)
+                    if evaluation else None))
     if not staff:
         return schemas.SubmissionPublic(**common)
     history = session.scalars(select(Evaluation).where(
@@ -177,6 +191,10 @@ def assignment_state(
     counting = counting_solution(s for s in scored if is_eligible(s.attempt))
     used = len(submissions)
     left = None if assignment.max_submissions is None else max(assignment.max_submissions - used, 0)
+    window = quotas.window_for(session, assignment)
+    limits = quotas.read_limits(session, assignment, user_id, window, now or utcnow())
+    if limits.window is not None:
+        left = min(left, limits.window.left) if left is not None else limits.window.left
     status = _status(session, submissions, counting)
     shift = timedelta(seconds=ext)
     return schemas.AssignmentState(
@@ -184,6 +202,11 @@ def assignment_state(
         points=counting.points if counting else None,
         late=counting.late if counting else None, status=status,
         counted_submission_id=counting.attempt.id if counting else None, extension_s=ext,
+        window_limit=window.limit if window else None,
+        window_hours=window.hours if window else None,
+        window_used=limits.window.used if limits.window else None,
+        window_resets_at=limits.window.resets_at if limits.window else None,
+        one_pending=limits.one_pending,
         first_deadline=assignment.first_deadline + shift if ext else assignment.first_deadline,
         second_deadline=(assignment.second_deadline + shift
                          if ext and assignment.second_deadline else assignment.second_deadline))

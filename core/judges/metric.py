@@ -108,8 +108,8 @@ def judge_metric(
     """Check the predictions file, compute the metric and compare it with the threshold.
 
     With ``split``, also the public (rounded) and private metrics, and a message that
-    shows only the public one. A format problem is a WRONG_ANSWER with its own message; unusable gold data is our
-    failure (SYSTEM_ERROR, with the reason in ``detail``).
+    shows only the public one. A format problem is a WRONG_ANSWER with its own message;
+    unusable gold data is our failure (SYSTEM_ERROR, with the reason in ``detail``).
     """
     try:
         gold_labels = parse_labels(split_lines(gold, "the gold file"), "the gold file")
