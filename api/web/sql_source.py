@@ -38,7 +38,7 @@ from api.services import accounts
 from api.services.submit import submit
 from api.services.views import assignment_state, submission_view
 from api.settings import Settings
-from api.web.sql_panels import PanelPages, leaderboard
+from api.web.sql_panels import PanelPages, leaderboard, public_share
 from api.web.sql_staff import StaffPages
 from api.web.views import (
     Adjustment as AdjustmentView,
@@ -281,6 +281,7 @@ class SqlPageSource(StaffPages, PanelPages):
                     s.id, s.submitted_at, STATE.get(ev.status if ev else "queued",
                                                    EvalState.QUEUED),
                     shown.points, shown.late, s.id == state.counted_submission_id))
+            board, final = leaderboard(session, assignment, viewer.user_id, now)
             return AssignmentView(
                 course=self.link(member.course, member.role),
                 row=self._row(session, assignment, viewer.user_id, now),
@@ -289,7 +290,11 @@ class SqlPageSource(StaffPages, PanelPages):
                 attempts_left=state.submissions_left, max_files=self.settings.max_files,
                 max_bytes=self.settings.max_upload_bytes, history=tuple(history),
                 timezone=member.course.timezone,
-                leaderboard=leaderboard(session, assignment, viewer.user_id),
+                leaderboard=board, leaderboard_final=final,
+                public_share=public_share(manifest),
+                window_limit=state.window_limit, window_hours=state.window_hours,
+                window_used=state.window_used, window_resets_at=state.window_resets_at,
+                one_pending=state.one_pending,
                 metric_name=assignment.metric_name or "metric",
                 metric_threshold=assignment.metric_threshold,
             )

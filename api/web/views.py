@@ -149,6 +149,18 @@ class AssignmentView:
     leaderboard: tuple[LeaderRow, ...] = ()
     metric_name: str = ""
     metric_threshold: float | None = None
+    leaderboard_final: bool = False
+    """The leaderboard ranks by the private part (after the deadline), not the public one."""
+    public_share: str = ""
+    """The public part's share of the test set, e.g. ``"30 %"``."""
+    window_limit: int | None = None
+    """Submissions per ``window_hours`` (None: no window quota)."""
+    window_hours: int | None = None
+    window_used: int | None = None
+    window_resets_at: datetime | None = None
+    """When the next submission slot frees."""
+    one_pending: bool = False
+    """A new upload must wait for the current evaluation's result."""
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ private one ranks. The covering standing index gains the private metric, and the
 standing summaries of courses with competitions are computed again (they now keep the
 best private metric of results that reach the threshold).
 
-Revision ID: 2026_12_06_i11-competition
+Revision ID: 2026_12_06_i11_competition
 Revises: 2026_12_06_0100_semester
 Create Date: 2026-12-06
 """
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "2026_12_06_i11-competition"
+revision: str = "2026_12_06_i11_competition"
 down_revision: str | Sequence[str] | None = "2026_12_06_0100_semester"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
