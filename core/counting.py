@@ -42,12 +42,12 @@ class Attempt:
     """Assignment score in [0, 1] of the finished evaluation (tests kind)."""
     metric: float | None = None
     """Metric of the finished evaluation (competition kind), on the whole gold set."""
-    metric_private: float | None = None
-    """Its metric on the private part of the gold set (None: graded before the split)."""
     accepted: bool = False
     """Teacher-accepted: counts first, and solves the assignment."""
     override: int | None = None
     """Staff override of the points (the latest one), replacing the computed points."""
+    metric_private: float | None = None
+    """Its metric on the private part of the gold set (None: graded before the split)."""
 
 
 @dataclass(frozen=True)

@@ -54,10 +54,22 @@ def run_online() -> None:
     engine = given if given is not None else make_engine(database_url())
     try:
         with engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                # Batch mode rebuilds a table by copy, DROP and rename; with foreign keys
+                # on, the DROP deletes every row that refers to the old table (ON DELETE
+                # CASCADE): the semester revision emptied assignments, submissions and
+                # evaluations. Off while migrating (pysqlite sends PRAGMA outside any
+                # transaction, where it takes effect), checked before the commit.
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             configure(connection=connection)
             with context.begin_transaction():
                 context.run_migrations()
+                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise RuntimeError("the migration left rows with dangling foreign keys")
             connection.commit()
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
     finally:
         if given is None:
             engine.dispose()

@@ -9,6 +9,8 @@ PostgreSQL two transactions writing the same student's results at once must not 
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -257,24 +259,37 @@ def test_the_migration_summarises_existing_courses(
     engine = make_engine(url)
     try:
         with engine.begin() as conn:  # Core only: the ORM would write the missing table
-            conn.execute(insert(CourseRow).values(id=1, slug="dl", name="Deep Learning"))
-            conn.execute(insert(User).values(id=1, username="alice"))
-            conn.execute(insert(Enrollment).values(course_id=1, user_id=1, role="student"))
-            conn.execute(insert(Assignment).values(
-                id=1, course_id=1, name="a", package_name="p", package_version="v",
-                points=3, first_deadline=make.T0))
-            conn.execute(insert(Submission).values(
-                id=1, assignment_id=1, user_id=1, main_file="m.py",
-                submitted_at=make.T0 - timedelta(hours=1)))
-            conn.execute(insert(Evaluation).values(
-                id=1, submission_id=1, package_version="v", status="done", score=1.0))
-            conn.execute(update(Submission).values(current_evaluation_id=1))
+            old_row(conn, CourseRow, id=1, slug="dl", name="Deep Learning")
+            old_row(conn, User, id=1, username="alice")
+            old_row(conn, Enrollment, course_id=1, user_id=1, role="student")
+            old_row(conn, Assignment, id=1, course_id=1, name="a", package_name="p",
+                    package_version="v", points=3, first_deadline=make.T0)
+            old_row(conn, Submission, id=1, assignment_id=1, user_id=1, main_file="m.py",
+                    submitted_at=make.T0 - timedelta(hours=1))
+            old_row(conn, Evaluation, id=1, submission_id=1, package_version="v", status="done",
+                    score=1.0)
+            conn.execute(sa.table("submissions", sa.column("current_evaluation_id"))
+                         .update().values(current_evaluation_id=1))
         upgrade(engine)
         with engine.connect() as conn:
             assert stale_rows(conn, 1) == []
             assert conn.execute(select(StandingSummary.points)).scalars().all() == [3]
     finally:
         engine.dispose()
+
+
+def old_row(conn: Any, model: Any, **values: Any) -> None:
+    """Insert a row into the table as an older revision has it (the models' later columns
+    do not exist there yet): the model's Python defaults fill its other required columns."""
+    table = sa.Table(model.__tablename__, sa.MetaData(), autoload_with=conn)
+    row = dict(values)
+    for column in table.columns:
+        if column.name in row or column.nullable or column.server_default is not None:
+            continue
+        default = model.__table__.c[column.name].default
+        if default is not None:
+            row[column.name] = default.arg(None) if callable(default.arg) else default.arg
+    conn.execute(table.insert().values(**row))
 
 
 def test_an_upload_writes_no_summary(engine: Engine) -> None:
