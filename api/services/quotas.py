@@ -22,9 +22,9 @@ fast as before (``bench/ingest.py``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.db import (
@@ -86,18 +86,26 @@ def lock_uploader(session: Session, user_id: int) -> None:
 
 def read_limits(session: Session, assignment: Assignment, user_id: int,
                 window: Window | None, now: datetime) -> Limits:
-    """The student's limits on the assignment, from one query of their submissions."""
-    rows = session.execute(
-        select(Submission.submitted_at, Evaluation.status)
-        .outerjoin(Evaluation, Evaluation.id == Submission.current_evaluation_id)
-        .where(Submission.assignment_id == assignment.id, Submission.user_id == user_id)
-    ).all()
+    """The student's limits on the assignment: counts in SQL, and the receive times of
+    the submissions in the window only (a long history costs nothing)."""
+    mine = (Submission.assignment_id == assignment.id, Submission.user_id == user_id)
+    current = Evaluation.id == Submission.current_evaluation_id
+    total, pending = session.execute(
+        select(func.count(Submission.id),
+               func.count(Evaluation.id).filter(Evaluation.status.in_(PENDING)))
+        .outerjoin(Evaluation, current).where(*mine)).one()
+    used = None
+    if window is not None:
+        since = now - timedelta(hours=window.hours)
+        times = session.scalars(
+            select(Submission.submitted_at).outerjoin(Evaluation, current)
+            .where(*mine, Submission.submitted_at > since,
+                   or_(Evaluation.status.is_(None), Evaluation.status.not_in(NO_QUOTA))))
+        used = quota(window, times, now)
     competition = assignment.kind == AssignmentKind.COMPETITION.value
-    used = None if window is None else quota(
-        window, (at for at, status in rows if status not in NO_QUOTA), now)
-    return Limits(total=len(rows), max_submissions=assignment.max_submissions,
-                  pending=any(status in PENDING for _, status in rows),
-                  one_pending=one_pending(window, competition), window=used)
+    return Limits(total=total, max_submissions=assignment.max_submissions,
+                  pending=pending > 0, one_pending=one_pending(window, competition),
+                  window=used)
 
 
 def enforce(session: Session, assignment: Assignment, user_id: int, now: datetime) -> None:
