@@ -158,6 +158,11 @@ def test_window_quota_with_reset_time_and_our_failures_free(world: World) -> Non
                          headers=w.as_("alice")).json()["state"]
     assert (state["window_limit"], state["window_used"], state["submissions_left"]) == (2, 2, 0)
     assert state["window_resets_at"].startswith(f"{first + timedelta(hours=24):%Y-%m-%dT%H:%M}")
+    page = page_as(w, "alice", f"/courses/{w.ids['course']}/assignments/"
+                                f"{w.ids['numpy_entropy']}")
+    assert "At most 2 submissions per 24 hours (2 used" in page
+    assert "the next one frees" in page and "No attempts left" in page
+    assert "One evaluation at a time" in page
     # A run that ended in our error uses no quota.
     with w.sessions() as session:
         latest = session.scalar(select(func.max(Evaluation.id)))
@@ -177,6 +182,13 @@ def test_window_quota_with_reset_time_and_our_failures_free(world: World) -> Non
             submission.submitted_at -= timedelta(hours=25)
         session.commit()
     assert w.upload("alice").status_code == 201
+
+
+def page_as(w: World, who: str, path: str) -> str:
+    w.client.cookies.clear()
+    assert w.client.post("/login", data={"username": who, "password": "secret-pw"},
+                         follow_redirects=False).status_code == 303
+    return w.client.get(path).text
 
 
 # --- a competition: public figures before the deadline, private ranking after ----------
@@ -255,10 +267,7 @@ def test_leaderboard_public_before_the_deadline_and_rank_bonus_private_after(
     # errors, perfect private (99 % whole). Public ranks alice first, private bob.
     upload_and_grade(w, "alice", set(private[:20]))
     upload_and_grade(w, "bob", set(public[:10]))
-    w.client.cookies.clear()
-    assert w.client.post("/login", data={"username": "alice", "password": "secret-pw"},
-                         follow_redirects=False).status_code == 303
-    page = w.client.get(f"/courses/{w.ids['course']}/assignments/{cid}").text
+    page = page_as(w, "alice", f"/courses/{w.ids['course']}/assignments/{cid}")
     board = page[page.index('id="lb-h"'):]
     assert "Provisional" in board and "public part" in board
     assert '<tr class="me"><th scope="row">1 (you)</th><td class="num">1</td>' in board
