@@ -72,11 +72,12 @@ def attempt_of(session: Session, submission: Submission, *, new: bool = False) -
     adjustment can refer to it yet."""
     evaluation = (session.get(Evaluation, submission.current_evaluation_id)
                   if submission.current_evaluation_id else None)
-    finished = evaluation is not None and evaluation.status == EvaluationStatus.DONE.value
-    return Attempt(id=submission.id, submitted_at=submission.submitted_at, finished=finished,
-                   score=evaluation.score if finished else None,
-                   metric=evaluation.metric if finished else None,
-                   metric_private=evaluation.metric_private if finished else None,
+    done = (evaluation if evaluation is not None
+            and evaluation.status == EvaluationStatus.DONE.value else None)
+    return Attempt(id=submission.id, submitted_at=submission.submitted_at,
+                   finished=done is not None, score=done.score if done else None,
+                   metric=done.metric if done else None,
+                   metric_private=done.metric_private if done else None,
                    accepted=submission.accepted,
                    override=None if new else _override(session, submission.id))
 

@@ -65,7 +65,7 @@ def leaderboard(session: Session, assignment: Assignment, user_id: int,
         if figure is None:
             continue  # graded before the split: no public figure to show
         shown.setdefault(uid, []).append(figure)
-        if reaches(whole, competition):
+        if whole is not None and reaches(whole, competition):
             reached.setdefault(uid, []).append(figure)
     best = {uid: m for uid, ms in (reached | {u: v for u, v in shown.items()
                                                if u not in reached}).items()

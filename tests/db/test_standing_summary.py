@@ -9,14 +9,13 @@ PostgreSQL two transactions writing the same student's results at once must not 
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, delete, func, select, update
@@ -248,7 +247,6 @@ def test_the_migration_summarises_existing_courses(
 ) -> None:
     """A database with graded work, upgraded to the revision that adds the summaries, has
     them filled in: the standing is right at once, without any write."""
-    from sqlalchemy import insert
 
     from api.db import Course as CourseRow
     from api.db import Enrollment, User, make_engine, upgrade
