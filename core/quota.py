@@ -14,7 +14,8 @@ Decisions (the upload path enforces them under a per-student lock, `api.services
   same student may not upload another to the assignment. It applies where label probing
   or flooding matters: to every competition and wherever a window quota is in effect
   (:func:`one_pending`); other assignments keep accepting quick resubmissions.
-- ``max_submissions`` (a lifetime cap) is counted over every submission, failed or not.
+- ``max_submissions`` (a lifetime cap) counts the same way: every submission but those
+  whose run ended in our error (or was cancelled).
 """
 
 from __future__ import annotations

@@ -50,7 +50,8 @@ class Limits:
     """What limits one student's next upload to one assignment, at one instant."""
 
     total: int
-    """All their submissions to the assignment (``max_submissions`` counts these)."""
+    """Their submissions to the assignment that count (``max_submissions``): all but
+    those whose run ended in our error or was cancelled."""
     max_submissions: int | None
     pending: bool
     """One of their evaluations is queued or running."""
@@ -90,17 +91,17 @@ def read_limits(session: Session, assignment: Assignment, user_id: int,
     the submissions in the window only (a long history costs nothing)."""
     mine = (Submission.assignment_id == assignment.id, Submission.user_id == user_id)
     current = Evaluation.id == Submission.current_evaluation_id
+    counts = or_(Evaluation.status.is_(None), Evaluation.status.not_in(NO_QUOTA))
     total, pending = session.execute(
-        select(func.count(Submission.id),
+        select(func.count(Submission.id).filter(counts),
                func.count(Evaluation.id).filter(Evaluation.status.in_(PENDING)))
-        .outerjoin(Evaluation, current).where(*mine)).one()
+        .select_from(Submission).outerjoin(Evaluation, current).where(*mine)).one()
     used = None
     if window is not None:
         since = now - timedelta(hours=window.hours)
         times = session.scalars(
             select(Submission.submitted_at).outerjoin(Evaluation, current)
-            .where(*mine, Submission.submitted_at > since,
-                   or_(Evaluation.status.is_(None), Evaluation.status.not_in(NO_QUOTA))))
+            .where(*mine, Submission.submitted_at > since, counts))
         used = quota(window, times, now)
     competition = assignment.kind == AssignmentKind.COMPETITION.value
     return Limits(total=total, max_submissions=assignment.max_submissions,

@@ -190,10 +190,10 @@ def assignment_state(
     scored = [score_attempt(a, deadlines, assignment.threshold, competition_of(assignment), ext)
               for a in attempts]
     counting = counting_solution(s for s in scored if is_eligible(s.attempt))
-    used = len(submissions)
-    left = None if assignment.max_submissions is None else max(assignment.max_submissions - used, 0)
     window = quotas.window_for(session, assignment)
     limits = quotas.read_limits(session, assignment, user_id, window, now or utcnow())
+    used = limits.total
+    left = None if assignment.max_submissions is None else max(assignment.max_submissions - used, 0)
     if limits.window is not None:
         left = min(left, limits.window.left) if left is not None else limits.window.left
     status = _status(session, submissions, counting)

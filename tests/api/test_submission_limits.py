@@ -171,6 +171,18 @@ def test_window_quota_with_reset_time_and_our_failures_free(world: World) -> Non
     assert w.upload("alice").status_code == 201
     finish_all(w)
     assert w.upload("alice").status_code == 429
+    # Nor does it use one of max_submissions: 2 of the 3 stored count.
+    configure(w, max_submissions=3, window_limit=5)
+    assert w.upload("alice").status_code == 201
+    finish_all(w)
+    assert w.upload("alice").status_code == 409  # 3 of 3
+    with w.sessions() as session:
+        session.get(Evaluation, session.scalar(select(func.max(Evaluation.id)))).status = (
+            "system_error")
+        session.commit()
+    assert w.upload("alice").status_code == 201
+    finish_all(w)
+    configure(w, max_submissions=None)
     # The assignment's own setting overrides the course's; uploads older than the window
     # leave it.
     configure(w, window_limit=4)
