@@ -8,6 +8,7 @@ too many: `test_without_the_lock_the_check_races` shows that it does.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import Counter
@@ -163,6 +164,13 @@ def test_window_quota_with_reset_time_and_our_failures_free(world: World) -> Non
     assert "At most 2 submissions per 24 hours (2 used" in page
     assert "the next one frees" in page and "No attempts left" in page
     assert "One evaluation at a time" in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token is not None
+    form = w.client.post(
+        f"/courses/{w.ids['course']}/assignments/{w.ids['numpy_entropy']}/submit",
+        data={"csrf_token": token.group(1)}, files=[("files", ("solution.py", GOOD_MAIN))],
+        follow_redirects=False)
+    assert form.status_code == 429 and "the next one is possible from" in form.text
     # A run that ended in our error uses no quota.
     with w.sessions() as session:
         latest = session.scalar(select(func.max(Evaluation.id)))
