@@ -132,8 +132,9 @@ def public_items(count: int, fraction: float, key: bytes) -> frozenset[int]:
     """Indices (0-based) of the public part of ``count`` gold items.
 
     The items are ordered by HMAC-SHA256 of their index under ``key``; the first
-    ``round(count * fraction)`` are public, so the size is exact and the choice is
-    deterministic, and unpredictable without the key.
+    ``round(count * fraction)`` are public (at least one and never all, from two items
+    on), so the size is exact and the choice is deterministic, and unpredictable without
+    the key.
     """
     if not 0.0 <= fraction <= 1.0:
         raise ValueError(f"public fraction {fraction!r} is outside [0, 1]")
@@ -142,7 +143,8 @@ def public_items(count: int, fraction: float, key: bytes) -> frozenset[int]:
         return hmac.new(key, index.to_bytes(8, "big"), hashlib.sha256).digest()
 
     order = sorted(range(count), key=tag)
-    return frozenset(order[: round(count * fraction)])
+    size = min(max(round(count * fraction), 1), count - 1) if count >= 2 else 0
+    return frozenset(order[:size])
 
 
 def rounded(value: float, precision: float) -> float:

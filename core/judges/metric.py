@@ -135,16 +135,18 @@ def judge_metric(
 
 def split_metrics(
     predictions: Sequence[int], gold: Sequence[int], metric: str, split: Split
-) -> tuple[float, float]:
-    """(public metric rounded to the split's precision, private metric)."""
+) -> tuple[float | None, float | None]:
+    """(public metric rounded to the split's precision, private metric); None for a part
+    without items (a one-item gold set has no public part)."""
     public = public_items(len(gold), split.public_fraction, split.key)
     parts: tuple[list[int], list[int], list[int], list[int]] = ([], [], [], [])
     for index, (p, g) in enumerate(zip(predictions, gold, strict=True)):
         offset = 0 if index in public else 2
         parts[offset].append(p)
         parts[offset + 1].append(g)
-    shown = rounded(compute_metric(parts[0], parts[1], metric), split.precision)
-    return shown, compute_metric(parts[2], parts[3], metric)
+    shown = compute_metric(parts[0], parts[1], metric) if parts[1] else None
+    hidden = compute_metric(parts[2], parts[3], metric) if parts[3] else None
+    return (None if shown is None else rounded(shown, split.precision)), hidden
 
 
 def _split_verdict(
@@ -152,10 +154,11 @@ def _split_verdict(
     metric: str, higher_is_better: bool,
 ) -> Judgement:
     public, private = split_metrics(labels, gold, metric, split)
-    shown = _percent(public, split.precision)
     name, limit = metric.replace("_", " "), f"{100 * threshold:.10g} %"
     share = f"{100 * split.public_fraction:.3g} %"
-    head = f"{name} on the public part ({share} of the test set): {shown}; "
+    head = "" if public is None else (
+        f"{name} on the public part ({share} of the test set): "
+        f"{_percent(public, split.precision)}; ")
     hit = reaches(value, Competition(metric_threshold=threshold, higher_is_better=higher_is_better))
     if hit:
         judgement = Judgement.ok(value, head + f"the whole test set reaches the threshold {limit}")

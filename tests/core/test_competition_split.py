@@ -29,7 +29,8 @@ KEY = split_key("mnist_competition", GOLD)
 
 
 @pytest.mark.parametrize(("count", "fraction", "size"),
-                         [(1000, 0.3, 300), (10, 0.3, 3), (7, 0.5, 4), (1, 0.3, 0)])
+                         [(1000, 0.3, 300), (10, 0.3, 3), (7, 0.5, 4), (2, 0.3, 1),
+                          (10, 0.95, 9), (1, 0.3, 0), (0, 0.3, 0)])
 def test_public_part_has_the_exact_size_and_is_deterministic(
         count: int, fraction: float, size: int) -> None:
     public = public_items(count, fraction, KEY)
@@ -89,6 +90,13 @@ def test_judgement_carries_three_figures_and_shows_only_the_public_one() -> None
         f"accuracy on the public part (30 % of the test set): {100 * result.metric_public:.1f} %; "
         "the whole test set reaches the threshold 97 %")
     assert "97.2" not in result.message  # the whole-set figure is never shown
+
+
+def test_a_one_item_gold_set_has_no_public_part() -> None:
+    result = judge_metric("1\n", "1\n", threshold=0.5, split=SPLIT)
+    assert result.verdict is Verdict.OK and result.metric_public is None
+    assert result.metric_private == 1.0
+    assert result.message == "the whole test set reaches the threshold 50 %"
 
 
 def test_below_the_threshold_says_so_without_the_whole_figure() -> None:
