@@ -76,6 +76,15 @@ class AssignmentState(Out):
     extension_s: int
     first_deadline: datetime
     second_deadline: datetime | None
+    window_limit: int | None = None
+    """Submissions allowed per ``window_hours`` (None: no window quota)."""
+    window_hours: int | None = None
+    window_used: int | None = None
+    """Counted submissions in the current window (runs that failed on our side do not count)."""
+    window_resets_at: datetime | None = None
+    """When the next submission slot frees."""
+    one_pending: bool = False
+    """Only one evaluation may be pending: a new upload waits for the current result."""
 
 
 class AssignmentPublic(Out):
@@ -127,6 +136,12 @@ class EvaluationPublic(Out):
     status: str
     score: float | None
     metric: float | None
+    """A competition's metric on the whole test set: for a student only once the
+    assignment has closed for them (its last deadline with their extension)."""
+    metric_public: float | None = None
+    """On the public part of the test set, rounded: shown from the start."""
+    metric_private: float | None = None
+    """On the private part (it ranks): like ``metric``, only once closed."""
     our_failure: bool
     """True when grading failed on our side: never a grade, never the student's fault."""
     message: str

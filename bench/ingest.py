@@ -170,6 +170,17 @@ def upload_to_result(base: str, headers: dict[str, str], aid: int, runs: int) ->
             "max_s": round(max(times), 3)}
 
 
+def limit_submissions(database_url: str, aid: int, limit: int) -> None:
+    """Give the assignment a ``max_submissions`` (straight in the database: no API sets it)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE assignments SET max_submissions = :n WHERE id = :id"),
+                     {"n": limit, "id": aid})
+    engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=["embedded", "pg"], default="embedded")
@@ -179,6 +190,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--latency-runs", type=int, default=10)
     parser.add_argument("--api-processes", type=int, default=1)
+    parser.add_argument("--max-submissions", type=int, default=0,
+                        help="set the assignment's max_submissions (the limited upload path, "
+                             "which takes the uploader's row lock); 0: unlimited")
     args = parser.parse_args()
 
     data = Path(tempfile.mkdtemp(prefix="autograde-bench-"))
@@ -210,6 +224,9 @@ def main() -> None:
         latency = upload_to_result(base, headers, aid, args.latency_runs)
         stop(worker)
         stop(recorder)
+        if args.max_submissions:
+            limit_submissions(args.pg if args.backend == "pg" else
+                              f"sqlite:///{data / 'autograde.sqlite3'}", aid, args.max_submissions)
         url = f"{base}/api/v1/assignments/{aid}/submissions"
         load(url, headers, 100, args.concurrency)  # warm-up
         before = cpu_by_role(api.pid)
@@ -219,6 +236,7 @@ def main() -> None:
             role: round(1000 * (after[role] - before[role]) / max(1, ingest["accepted"]), 2)
             for role in before}
         print(json.dumps({"backend": args.backend, "api_processes": args.api_processes,
+                          "max_submissions": args.max_submissions or None,
                           "cpus": os.cpu_count(), "ingest": ingest,
                           "upload_to_result": latency}, indent=2))
     finally:

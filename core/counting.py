@@ -50,11 +50,13 @@ class Attempt:
     score: float | None = None
     """Assignment score in [0, 1] of the finished evaluation (tests kind)."""
     metric: float | None = None
-    """Metric of the finished evaluation (competition kind)."""
+    """Metric of the finished evaluation (competition kind), on the whole gold set."""
     accepted: bool = False
     """Teacher-accepted: counts first (it does not solve the assignment by itself)."""
     override: int | None = None
     """Staff override (the latest one), replacing the points of the assignment's kind."""
+    metric_private: float | None = None
+    """Its metric on the private part of the gold set (None: graded before the split)."""
 
 
 @dataclass(frozen=True)

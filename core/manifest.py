@@ -18,6 +18,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from core.competition import DEFAULT_PRECISION, DEFAULT_PUBLIC_FRACTION
 from core.manifest_fields import Fields, ManifestError, check_path
 from core.manifest_tests import (
     ArgValue,
@@ -103,6 +104,11 @@ class CompetitionSpec:
     extra_bonus: int = 0
     """Bonus points for a counting metric strictly better than `extra_threshold`, received by
     the first deadline (once per assignment; see `core.counting`)."""
+    public_fraction: float = DEFAULT_PUBLIC_FRACTION
+    """Share of the gold items in the public part (see `core.competition.public_items`)."""
+    precision: float = DEFAULT_PRECISION
+    """Students see the public metric rounded to a multiple of this (the statement's
+    precision: 0.001 is 0.1 percentage point)."""
 
 
 @dataclass(frozen=True)
@@ -214,7 +220,7 @@ def _competition(top: Fields, kind: Kind) -> tuple[CompetitionSpec | None, int |
     table = top.table("competition")
     table.allow(
         "predictions", "gold", "metric", "higher_is_better", "threshold", "bonus", "format",
-        "extra_threshold", "extra_bonus",
+        "extra_threshold", "extra_bonus", "public_fraction", "precision",
     )
     metric = table.choice("metric", Metric)
     gold = check_path(table.string("gold"), "competition.gold")
@@ -233,6 +239,9 @@ def _competition(top: Fields, kind: Kind) -> tuple[CompetitionSpec | None, int |
         format=fmt,
         extra_threshold=extra,
         extra_bonus=table.integer("extra_bonus", 0, minimum=0),
+        public_fraction=table.number("public_fraction", DEFAULT_PUBLIC_FRACTION,
+                                     minimum=0.05, maximum=0.95),
+        precision=table.number("precision", DEFAULT_PRECISION, positive=True, maximum=0.1),
     )
     if spec.extra_bonus and extra is None:
         table.fail("extra_threshold", "is needed when extra_bonus is set")

@@ -161,7 +161,13 @@ class EvaluationReport:
     tests: tuple[TestReport, ...] = ()
     """One entry per test, in manifest order."""
     metric: float | None = None
-    """A competition's metric (e.g. accuracy); None for test-based assignments."""
+    """A competition's metric (e.g. accuracy) on the whole gold set, which the threshold is
+    judged on; None for test-based assignments."""
+    metric_public: float | None = None
+    """A competition's metric on the public part of the gold set, rounded to the package's
+    precision: all a student sees before the assignment closes."""
+    metric_private: float | None = None
+    """A competition's metric on the private part: the ranking after the deadline."""
     system_error: str | None = None
     """Set when grading failed on our side: staff-only text; the run is never a grade."""
     device: str = "cpu"
@@ -189,6 +195,8 @@ class EvaluationReport:
             "score": self.score,
             "tests": [test.to_dict() for test in self.tests],
             "metric": self.metric,
+            "metric_public": self.metric_public,
+            "metric_private": self.metric_private,
             "system_error": self.system_error,
             "device": self.device,
             "torch_version": self.torch_version,
@@ -202,6 +210,7 @@ class EvaluationReport:
             if not isinstance(tests, list):
                 raise ValueError("report field 'tests' must be a list")
             metric = data.get("metric")
+            public, private = data.get("metric_public"), data.get("metric_private")
             system_error = data.get("system_error")
             if system_error is not None and not isinstance(system_error, str):
                 raise ValueError("report field 'system_error' must be a string or null")
@@ -211,6 +220,8 @@ class EvaluationReport:
                 score=_number(data, "score"),
                 tests=tuple(TestReport.from_dict(test) for test in tests),
                 metric=None if metric is None else _number(data, "metric"),
+                metric_public=None if public is None else _number(data, "metric_public"),
+                metric_private=None if private is None else _number(data, "metric_private"),
                 system_error=system_error,
                 device=_text(data, "device", "cpu"),
                 torch_version=_text(data, "torch_version", ""),
@@ -222,8 +233,9 @@ class EvaluationReport:
         """The documented ``autograde grade --json`` object.
 
         ``{"assignment", "version", "score", "tests": [{"name", "hidden", "verdict",
-        "score", "time_s", "memory_mib", "message"}]}``, plus ``"metric"`` when the
-        assignment is a competition and ``"system_error"`` when grading failed.
+        "score", "time_s", "memory_mib", "message"}]}``, plus ``"metric"``,
+        ``"metric_public"`` and ``"metric_private"`` when the assignment is a competition
+        and ``"system_error"`` when grading failed.
         Non-finite numbers are given as None (JSON has no inf/nan).
         """
         result: dict[str, Any] = {
@@ -232,17 +244,21 @@ class EvaluationReport:
             "score": self.score,
             "tests": [_finite_numbers(test.to_cli_dict()) for test in self.tests],
         }
-        if self.metric is not None:
-            result["metric"] = self.metric if math.isfinite(self.metric) else None
+        for key in ("metric", "metric_public", "metric_private"):
+            value = getattr(self, key)
+            if value is not None:
+                result[key] = value if math.isfinite(value) else None
         if self.system_error is not None:
             result["system_error"] = self.system_error
         return result
 
     def student_view(self) -> dict[str, Any]:
-        """What a student may see: score, metric, per-test `TestReport.student_view`.
+        """What a student may see: score, public metric, per-test `TestReport.student_view`.
 
-        A grader failure appears as ``"system_error": true`` with the catalogue's text,
-        never our internal message.
+        A competition shows only its public (rounded) metric: the whole-set and private
+        figures are what label probing would read (`core.competition`). A grader failure
+        appears as ``"system_error": true`` with the catalogue's text, never our internal
+        message.
         """
         view: dict[str, Any] = {
             "assignment": self.assignment,
@@ -250,8 +266,8 @@ class EvaluationReport:
             "tests": [test.student_view() for test in self.tests],
             "system_error": self.system_error is not None,
         }
-        if self.metric is not None:
-            view["metric"] = self.metric
+        if self.metric_public is not None:
+            view["metric_public"] = self.metric_public
         if self.system_error is not None:
             view["system_error_text"] = VERDICT_TEXT[Verdict.SYSTEM_ERROR][1]
         return view

@@ -31,7 +31,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
-from core.competition import Competition, ExtraBonus, best_metric, rank_bonuses, reaches
+from core.competition import (
+    Competition,
+    ExtraBonus,
+    best_metric,
+    rank_metric,
+    ranked_bonuses,
+    reaches,
+)
 from core.counting import (
     Attempt,
     Grading,
@@ -231,16 +238,21 @@ def grade(rules: CourseRules, passed: bool, solved_all: bool, exam_total: int | 
 def best_on_time_metric(
     assignment: AssignmentRules, attempts: Sequence[Attempt], extension_s: int
 ) -> float | None:
-    """Best metric of finished submissions received by the (extended) first deadline."""
-    assert assignment.competition is not None
+    """Best ranking metric (`core.competition.rank_metric`: the private part's) of the
+    finished submissions received by the (extended) first deadline that reach the
+    threshold on the whole set; None when there is none."""
+    competition = assignment.competition
+    assert competition is not None
     metrics = [
-        a.metric
+        ranked
         for a in attempts
         if a.finished
         and a.metric is not None
+        and reaches(a.metric, competition)
+        and (ranked := rank_metric(a.metric, a.metric_private)) is not None
         and timing(assignment.deadlines, a.submitted_at, extension_s).on_time
     ]
-    return best_metric(metrics, assignment.competition)
+    return best_metric(metrics, competition)
 
 
 def competition_bonus(
@@ -256,9 +268,9 @@ def competition_bonus(
     for student in students:
         ext = extension_for(student.extensions, assignment.id)
         metric = best_on_time_metric(assignment, student.attempts.get(assignment.id, ()), ext)
-        if metric is not None and reaches(metric, competition):
+        if metric is not None:
             best[student.student_id] = metric
-    return rank_bonuses(best, competition, assignment.rank_bonus)
+    return ranked_bonuses(best, competition, assignment.rank_bonus)
 
 
 def assignment_result(

@@ -174,8 +174,9 @@ class StandingSummary(Base):
 
     Derived data, one row per (student, assignment) with an eligible submission: the
     counting solution's points, bonus and whether it solves the assignment (with the
-    course's ``solve_score``), and the best on-time metric both ways (competitions rank
-    on it). `api.db.summary` rewrites the row
+    course's ``solve_score``), and the best on-time ranking metric both ways (competitions
+    rank on it: the private part's, of results that reach the threshold on the whole set).
+    `api.db.summary` rewrites the row
     in the same transaction as every write that can change it, so the standing statement
     (`api.db.standing`) reads ~45k of these instead of 900k submissions. Nothing that
     depends on the clock (publication, competition ranks) or on the course's pass and

@@ -14,7 +14,8 @@ rules of `core` exactly (a property test compares both on random courses):
 - bonus between the deadlines: ``floor(score * cap + 1e-6)`` with ``cap = CAST(bonus *
   num AS DOUBLE) / den``, the exact factor ``num / den`` of `core.deadlines.bonus_share`
   divided once in double precision, as Python's ``float(Fraction)`` does;
-- competitions: ``RANK()`` over the best on-time metric, bonus
+- competitions: ``RANK()`` over the best on-time private metric of results that reach the
+  threshold on the whole set, bonus
   ``rank_bonus * (n - rank + 1) / n`` in integers (`core.competition.linear_rank_bonus`).
 
 The pipeline (CTEs and subqueries): eligible submissions with their extension and latest
@@ -82,6 +83,7 @@ STANDING_INDEX = Index(
     Evaluation.status,
     Evaluation.score,
     Evaluation.metric,
+    Evaluation.metric_private,
 )
 """`summary_statement` joins submissions to their current evaluations and reads only these
 columns (a whole course at a time when summaries are rebuilt): with this covering index
@@ -312,6 +314,7 @@ def _scored_submissions(dialect: str, asg: Any, *, users: Any = None) -> Any:
             case((done, 1), else_=0).label("done"),
             Evaluation.score,
             Evaluation.metric,
+            Evaluation.metric_private,
             overrides.c.points.label("override"),
         )
         .select_from(Submission)
@@ -419,7 +422,9 @@ def _points(t: Any, dialect: str) -> Any:
             pts.label("pts"),
             bonus.label("bonus"),
             solved.label("solved"),
-            case((and_(t.done == 1, t.is_comp, on_time), t.metric)).label("on_time_metric"),
+            # `core.competition.rank_metric` of on-time results that reach the threshold.
+            case((and_(t.done == 1, t.is_comp, on_time, reaches),
+                  func.coalesce(t.metric_private, t.metric))).label("on_time_metric"),
             bonus_only.label("bonus_only"),
         ),
         dialect,
@@ -471,20 +476,17 @@ def _per_assignment(students: Any | None) -> Any:
 
 
 def _ranked(per: Any, asg: Any, dialect: str) -> Any:
-    """Rank bonus of each student who reached a competition's threshold on time."""
+    """Rank bonus of each student who reached a competition's threshold on time (the
+    summaries keep only such results' ranking metrics, so any best is qualified)."""
     p, a = per.c, asg.c
     best = case((a.higher_is_better, p.best_hi), else_=p.best_lo)
     key = case((a.higher_is_better, p.best_hi), else_=-p.best_lo)
-    reached = or_(
-        and_(a.higher_is_better, p.best_hi >= a.metric_threshold),
-        and_(not_(a.higher_is_better), p.best_lo <= a.metric_threshold),
-    )
     rank = func.rank().over(partition_by=p.aid, order_by=key.desc())
     count = func.count().over(partition_by=p.aid)
     return (
         select(p.user_id, p.aid, int_div(a.rank_bonus * (count - rank + 1), count).label("rb"))
         .select_from(per.join(asg, asg.c.aid == p.aid))
-        .where(a.is_comp, a.rank_bonus > 0, NOW_S > a.first_s, best.is_not(None), reached)
+        .where(a.is_comp, a.rank_bonus > 0, NOW_S > a.first_s, best.is_not(None))
         .cte("ranked")
     )
 

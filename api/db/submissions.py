@@ -149,6 +149,11 @@ class Evaluation(Base):
     retries: Mapped[int] = mapped_column(default=0)
     score: Mapped[float | None]
     metric: Mapped[float | None]
+    """A competition's metric on the whole gold set (the threshold is judged on it)."""
+    metric_public: Mapped[float | None]
+    """On the public part of the gold set, rounded: what a student sees before the close."""
+    metric_private: Mapped[float | None]
+    """On the private part: the rank bonus and the final leaderboard use it."""
     error: Mapped[str | None] = mapped_column(Text)
     report_json: Mapped[str | None] = mapped_column(Text)
     replaces_id: Mapped[int | None]

@@ -56,14 +56,19 @@ def run_online() -> None:
         with engine.connect() as connection:
             sqlite = connection.dialect.name == "sqlite"
             if sqlite:
-                # Batch mode drops and re-creates a table; with foreign keys on, dropping a
-                # parent (courses, assignments) would cascade-delete every child row. The
-                # pragma is ignored inside a transaction, so it is set before the first one.
+                # Batch mode rebuilds a table by copy, DROP and rename; with foreign keys
+                # on, the DROP deletes every row that refers to the old table (ON DELETE
+                # CASCADE): the semester revision emptied assignments, submissions and
+                # evaluations. Off while migrating (pysqlite sends PRAGMA outside any
+                # transaction, where it takes effect), checked before the commit.
+                # The pragma is ignored inside a transaction: committed before the first one.
                 connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
                 connection.commit()
             configure(connection=connection)
             with context.begin_transaction():
                 context.run_migrations()
+                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise RuntimeError("the migration left rows with dangling foreign keys")
             connection.commit()
             if sqlite:
                 connection.exec_driver_sql("PRAGMA foreign_keys=ON")

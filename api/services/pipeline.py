@@ -230,7 +230,10 @@ def record_outcome(
         won = _claim(session, outcome.evaluation_id, outcome.attempt, OPEN,
                      status=EvaluationStatus.DONE.value, finished_at=now, worker=outcome.worker,
                      lease_expires_at=None, score=_clamp(outcome.report.get("score")),
-                     metric=outcome.report.get("metric"), report_json=report_json, error=None)
+                     metric=outcome.report.get("metric"),
+                     metric_public=outcome.report.get("metric_public"),
+                     metric_private=outcome.report.get("metric_private"),
+                     report_json=report_json, error=None)
         if won:
             assert report is not None
             _drop_provisional(session, outcome.evaluation_id)

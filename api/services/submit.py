@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -25,24 +25,15 @@ from api.db import (
     sha256_hex,
     utcnow,
 )
-from api.services import uploads
+from api.services import quotas, uploads
 from api.services.pipeline import Job, job_for
 from api.settings import Settings
-from core.errors import BadInput, Conflict
+from core.errors import BadInput
 
 
 def limits(settings: Settings) -> uploads.Limits:
     """Upload limits from the settings."""
     return uploads.Limits(settings.max_files, settings.max_upload_bytes, settings.max_zip_ratio)
-
-
-def submissions_used(session: Session, assignment_id: int, user_id: int) -> int:
-    """How many submissions a student has made to an assignment."""
-    return session.scalar(
-        select(func.count(Submission.id)).where(
-            Submission.assignment_id == assignment_id, Submission.user_id == user_id
-        )
-    ) or 0
 
 
 def check_team(session: Session, course: Course, uuids: list[str]) -> None:
@@ -98,11 +89,6 @@ def stage(
     (flushed, uncommitted): the caller commits, then publishes the jobs. Raises on refusal
     before anything is written."""
     now = now or utcnow()  # the server clock decides lateness
-    if assignment.max_submissions is not None:
-        used = submissions_used(session, assignment.id, user.id)
-        if used >= assignment.max_submissions:
-            raise Conflict(f"you have used all {assignment.max_submissions} submissions "
-                           "of this assignment")
     files = uploads.collect_files(parts, limits(settings))
     team: list[str] = []
     if assignment.kind == AssignmentKind.COMPETITION.value:
@@ -113,6 +99,9 @@ def stage(
         assert course is not None
         team = uploads.team_uuids(files[main], course.max_team_size)
         check_team(session, course, team)
+    # After the checks of the files (no lock held while parsing), before any write:
+    # quota, one pending run and max_submissions, under the uploader's row lock.
+    quotas.enforce(session, assignment, user.id, now)
     submission = Submission(assignment_id=assignment.id, user_id=user.id, submitted_at=now,
                             main_file=main, team_uuids=" ".join(team) or None)
     # The submission and its first, current evaluation in one flush (the current one is

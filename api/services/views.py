@@ -26,8 +26,10 @@ from api.db import (
     SubmissionFile,
     TestResult,
     User,
+    utcnow,
 )
-from core.competition import Competition, ExtraBonus
+from api.services import quotas
+from core.competition import Competition, ExtraBonus, Figures, visible_figures
 from core.counting import Attempt, Grading, counting_solution, is_eligible, score_graded
 from core.deadlines import Deadlines, SecondPolicy, extension_for, timing
 from core.deadlines import Extension as CoreExtension
@@ -84,10 +86,12 @@ def attempt_of(session: Session, submission: Submission, *, new: bool = False) -
     adjustment can refer to it yet."""
     evaluation = (session.get(Evaluation, submission.current_evaluation_id)
                   if submission.current_evaluation_id else None)
-    finished = evaluation is not None and evaluation.status == EvaluationStatus.DONE.value
-    return Attempt(id=submission.id, submitted_at=submission.submitted_at, finished=finished,
-                   score=evaluation.score if finished else None,
-                   metric=evaluation.metric if finished else None,
+    done = (evaluation if evaluation is not None
+            and evaluation.status == EvaluationStatus.DONE.value else None)
+    return Attempt(id=submission.id, submitted_at=submission.submitted_at,
+                   finished=done is not None, score=done.score if done else None,
+                   metric=done.metric if done else None,
+                   metric_private=done.metric_private if done else None,
                    accepted=submission.accepted,
                    override=None if new else _override(session, submission.id))
 
@@ -109,7 +113,10 @@ def test_view(test: TestResult, *, staff: bool) -> schemas.TestPublic:
         weight=test.weight, time_s=test.time_s, memory_mib=test.memory_mib, message=test.message)
 
 
-def evaluation_view(evaluation: Evaluation, *, staff: bool) -> schemas.EvaluationPublic:
+def evaluation_view(evaluation: Evaluation, *, staff: bool,
+                    closed: bool = False) -> schemas.EvaluationPublic:
+    """One evaluation as the caller may see it; ``closed``: the assignment has closed for
+    the submission's author, so a competition's whole-set and private metrics show."""
     ours = evaluation.status == EvaluationStatus.SYSTEM_ERROR.value
     done = evaluation.status == EvaluationStatus.DONE.value
     message = OURS_TEXT if ours else WAIT_TEXT.get(evaluation.status, "")
@@ -121,9 +128,13 @@ def evaluation_view(evaluation: Evaluation, *, staff: bool) -> schemas.Evaluatio
     tests = ([test_view(t, staff=staff) for t in evaluation.tests
               if done or staff or shown_while_running(t.hidden)]
              if done or running or staff else [])
+    figures = visible_figures(
+        Figures(evaluation.metric, evaluation.metric_public, evaluation.metric_private)
+        if done else Figures(None, None, None), staff=staff, closed=closed)
     common = dict(id=evaluation.id, attempt=evaluation.attempt, kind=evaluation.kind,
                   status=evaluation.status, score=evaluation.score if done else None,
-                  metric=evaluation.metric if done else None, our_failure=ours, message=message,
+                  metric=figures.whole, metric_public=figures.public,
+                  metric_private=figures.private, our_failure=ours, message=message,
                   queued_at=evaluation.queued_at, finished_at=evaluation.finished_at)
     if staff:
         return schemas.EvaluationStaff(
@@ -146,14 +157,17 @@ def team_view(session: Session, team_uuids: str | None) -> list[schemas.TeamMemb
 
 def submission_view(
     session: Session, submission: Submission, assignment: Assignment, *, staff: bool,
-    new_files: list[str] | None = None,
+    new_files: list[str] | None = None, now: datetime | None = None,
 ) -> schemas.SubmissionPublic:
     """A submission with its current evaluation, as the caller may see it.
 
     ``new_files``: the sorted paths of a submission added in this (uncommitted)
-    transaction; the upload passes them to skip reading back what it just wrote."""
+    transaction; the upload passes them to skip reading back what it just wrote.
+    ``now`` (default: the server clock) decides whether the assignment has closed for
+    the author (a competition's hidden figures show then)."""
     new = new_files is not None
     ext = extension_s(session, assignment, submission.user_id)
+    closed = timing(deadlines_of(assignment), now or utcnow(), ext).late
     scored = score_graded(attempt_of(session, submission, new=new), grading_of(assignment), ext)
     when = timing(deadlines_of(assignment), submission.submitted_at, ext)
     evaluation = (session.get(Evaluation, submission.current_evaluation_id)
@@ -167,7 +181,8 @@ def submission_view(
         team=team_view(session, submission.team_uuids), accepted=submission.accepted,
         max_points=when.max_points, late=when.late,
         points=scored.points if is_eligible(scored.attempt) else None,
-        evaluation=evaluation_view(evaluation, staff=staff) if evaluation else None)
+        evaluation=(evaluation_view(evaluation, staff=staff, closed=closed)
+                    if evaluation else None))
     if not staff:
         return schemas.SubmissionPublic(**common)
     history = session.scalars(select(Evaluation).where(
@@ -189,8 +204,12 @@ def assignment_state(
     grading = grading_of(assignment)
     scored = [score_graded(a, grading, ext) for a in attempts]
     counting = counting_solution(s for s in scored if is_eligible(s.attempt))
-    used = len(submissions)
+    window = quotas.window_for(session, assignment)
+    limits = quotas.read_limits(session, assignment, user_id, window, now or utcnow())
+    used = limits.total
     left = None if assignment.max_submissions is None else max(assignment.max_submissions - used, 0)
+    if limits.window is not None:
+        left = min(left, limits.window.left) if left is not None else limits.window.left
     status = _status(session, submissions, counting)
     shift = timedelta(seconds=ext)
     return schemas.AssignmentState(
@@ -198,6 +217,11 @@ def assignment_state(
         points=counting.points if counting else None,
         late=counting.late if counting else None, status=status,
         counted_submission_id=counting.attempt.id if counting else None, extension_s=ext,
+        window_limit=window.limit if window else None,
+        window_hours=window.hours if window else None,
+        window_used=limits.window.used if limits.window else None,
+        window_resets_at=limits.window.resets_at if limits.window else None,
+        one_pending=limits.one_pending,
         first_deadline=assignment.first_deadline + shift if ext else assignment.first_deadline,
         second_deadline=(assignment.second_deadline + shift
                          if ext and assignment.second_deadline else assignment.second_deadline))

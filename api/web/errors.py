@@ -12,6 +12,7 @@ from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from api.errors import TooManyRequests
 from api.web.deps import BadCsrf, LoginRequired
 from api.web.render import NOT_FOR_YOUR_ROLE, error_page
 from core.errors import BadInput, Conflict, Forbidden, InvalidSetting, NotFound
@@ -44,6 +45,10 @@ class PageRoute(APIRoute):
                 return error_page(request, 400)
             except Conflict as exc:
                 return error_page(request, 409, str(exc))
+            except TooManyRequests as exc:
+                page = error_page(request, 429, str(exc))
+                page.headers["Retry-After"] = str(exc.retry_after_s)
+                return page
             except HTTPException:
                 raise
             except Exception:  # a bug: logged with its traceback, an HTML 500 for the person

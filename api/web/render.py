@@ -68,6 +68,8 @@ ERRORS: dict[int, tuple[str, str]] = {
     ),
     409: ("That cannot be done now", "Someone changed this in the meantime; reload the page."),
     413: ("The upload is too large", "See the assignment page for the limits on files."),
+    429: ("Not now", "See above when it is possible again; the assignment page shows your "
+          "submission limit."),
     500: (
         "Something went wrong on our side",
         "It is not your fault. Try again in a minute; if it persists, tell the course staff.",

@@ -38,7 +38,7 @@ from api.services.submit import submit
 from api.services.views import assignment_state, submission_view
 from api.settings import Settings
 from api.web.sql_manage import ManagePages
-from api.web.sql_panels import PanelPages, leaderboard
+from api.web.sql_panels import PanelPages, leaderboard, public_share
 from api.web.sql_staff import StaffPages
 from api.web.sql_student import (
     StudentPages,
@@ -284,6 +284,7 @@ class SqlPageSource(StaffPages, PanelPages, ManagePages, StudentPages):
                     shown.points, shown.late, s.id == state.counted_submission_id,
                     badge(ev, assignment, shown.late
                           or shown.max_points < assignment.points)))
+            board, final = leaderboard(session, assignment, viewer.user_id, now)
             return AssignmentView(
                 course=self.link(member.course, member.role),
                 row=self._row(session, assignment, viewer.user_id, now),
@@ -292,7 +293,11 @@ class SqlPageSource(StaffPages, PanelPages, ManagePages, StudentPages):
                 attempts_left=state.submissions_left, max_files=self.settings.max_files,
                 max_bytes=self.settings.max_upload_bytes, history=tuple(history),
                 timezone=member.course.timezone,
-                leaderboard=leaderboard(session, assignment, viewer.user_id),
+                leaderboard=board, leaderboard_final=final,
+                public_share=public_share(manifest),
+                window_limit=state.window_limit, window_hours=state.window_hours,
+                window_used=state.window_used, window_resets_at=state.window_resets_at,
+                one_pending=state.one_pending,
                 metric_name=assignment.metric_name or "metric",
                 metric_threshold=assignment.metric_threshold,
                 size_text=submit_limits(self.settings).size_text,

@@ -165,6 +165,18 @@ class AssignmentView:
     limits: tuple[LimitsLine, ...] = ()
     data_files: tuple[str, ...] = ()  # public data files, downloadable
     upload_error: str = ""  # a refused upload, shown on the form
+    leaderboard_final: bool = False
+    """The leaderboard ranks by the private part (after the deadline), not the public one."""
+    public_share: str = ""
+    """The public part's share of the test set, e.g. ``"30 %"``."""
+    window_limit: int | None = None
+    """Submissions per ``window_hours`` (None: no window quota)."""
+    window_hours: int | None = None
+    window_used: int | None = None
+    window_resets_at: datetime | None = None
+    """When the next submission slot frees."""
+    one_pending: bool = False
+    """A new upload must wait for the current evaluation's result."""
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,13 @@ class Judgement:
     message: str = ""
     """Student-facing explanation ("" when OK)."""
     metric: float | None = None
-    """A competition's metric value, when one was computed."""
+    """A competition's metric value, when one was computed (on the whole gold set)."""
     detail: str = ""
     """Staff-only information (e.g. why gold data is unusable)."""
+    metric_public: float | None = None
+    """A competition with a split: the metric on its public part, rounded."""
+    metric_private: float | None = None
+    """A competition with a split: the metric on its private part."""
 
     @classmethod
     def ok(cls, metric: float | None = None, message: str = "") -> Judgement:

@@ -6,14 +6,21 @@ this order: a UTF-8 byte order mark, bytes that are not UTF-8, CRLF (or CR) line
 line count different from the gold's (both counts given), then the first line that is not
 an integer (its number and content given). The metric is then compared with the threshold
 exactly as `core.competition.reaches` does.
+
+With a `Split` (every graded competition), the message shows only the metric on the
+public part, rounded to the split's precision, and whether the whole set reaches the
+threshold; the whole-set and private metrics travel in the `Judgement` for the trusted
+side (`core.competition` says who sees what).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 
-from core.competition import Competition, reaches
+from core.competition import Competition, public_items, reaches, rounded
 from core.judges.judgement import Judgement
 from core.verdicts import Verdict
 
@@ -21,6 +28,18 @@ _BOM = b"\xef\xbb\xbf"
 _LABEL = re.compile(r"^[+-]?[0-9]{1,18}$")
 METRICS = ("accuracy", "error_rate")
 """The metric names `compute_metric` knows."""
+
+
+@dataclass(frozen=True)
+class Split:
+    """How a competition's gold items are split (see `core.competition.public_items`)."""
+
+    key: bytes
+    """The package's secret split key (`core.competition.split_key`)."""
+    public_fraction: float
+    """Share of the items in the public part."""
+    precision: float
+    """The public metric is rounded to a multiple of this."""
 
 
 class LabelsError(ValueError):
@@ -96,11 +115,13 @@ def judge_metric(
     threshold: float,
     metric: str = "accuracy",
     higher_is_better: bool = True,
+    split: Split | None = None,
 ) -> Judgement:
     """Check the predictions file, compute the metric and compare it with the threshold.
 
-    A format problem is a WRONG_ANSWER with its own message; unusable gold data is our
-    failure (SYSTEM_ERROR, with the reason in ``detail``).
+    With ``split``, also the public (rounded) and private metrics, and a message that
+    shows only the public one. A format problem is a WRONG_ANSWER with its own message;
+    unusable gold data is our failure (SYSTEM_ERROR, with the reason in ``detail``).
     """
     try:
         gold_labels = parse_labels(split_lines(gold, "the gold file"), "the gold file")
@@ -113,7 +134,54 @@ def judge_metric(
     except LabelsError as error:
         return Judgement.wrong(str(error))
     value = compute_metric(labels, gold_labels, metric)
-    return _verdict(value, threshold, metric, higher_is_better)
+    if split is None:
+        return _verdict(value, threshold, metric, higher_is_better)
+    return _split_verdict(labels, gold_labels, value, split, threshold, metric, higher_is_better)
+
+
+def split_metrics(
+    predictions: Sequence[int], gold: Sequence[int], metric: str, split: Split
+) -> tuple[float | None, float | None]:
+    """(public metric rounded to the split's precision, private metric); None for a part
+    without items (a one-item gold set has no public part)."""
+    public = public_items(len(gold), split.public_fraction, split.key)
+    parts: tuple[list[int], list[int], list[int], list[int]] = ([], [], [], [])
+    for index, (p, g) in enumerate(zip(predictions, gold, strict=True)):
+        offset = 0 if index in public else 2
+        parts[offset].append(p)
+        parts[offset + 1].append(g)
+    shown = compute_metric(parts[0], parts[1], metric) if parts[1] else None
+    hidden = compute_metric(parts[2], parts[3], metric) if parts[3] else None
+    return (None if shown is None else rounded(shown, split.precision)), hidden
+
+
+def _split_verdict(
+    labels: Sequence[int], gold: Sequence[int], value: float, split: Split, threshold: float,
+    metric: str, higher_is_better: bool,
+) -> Judgement:
+    public, private = split_metrics(labels, gold, metric, split)
+    name, limit = metric.replace("_", " "), f"{100 * threshold:.10g} %"
+    share = f"{100 * split.public_fraction:.3g} %"
+    head = "" if public is None else (
+        f"{name} on the public part ({share} of the test set): "
+        f"{_percent(public, split.precision)}; ")
+    hit = reaches(value, Competition(metric_threshold=threshold, higher_is_better=higher_is_better))
+    if hit:
+        judgement = Judgement.ok(value, head + f"the whole test set reaches the threshold {limit}")
+    else:
+        direction = "at least" if higher_is_better else "at most"
+        judgement = Judgement.wrong(
+            head + f"the whole test set does not reach the threshold ({direction} {limit})", value
+        )
+    return Judgement(judgement.verdict, judgement.score, judgement.message, value,
+                     metric_public=public, metric_private=private)
+
+
+def _percent(value: float, precision: float) -> str:
+    """``value`` as a percentage with as many decimals as ``precision`` has."""
+    exponent = Decimal(repr(round(100 * precision, 10))).normalize().as_tuple().exponent
+    decimals = max(0, -exponent) if isinstance(exponent, int) else 0
+    return f"{100 * value:.{decimals}f} %"
 
 
 def _verdict(value: float, threshold: float, metric: str, higher_is_better: bool) -> Judgement:

@@ -72,6 +72,7 @@ class Sub:
     status: str | None  # the current evaluation's status; None: no evaluation
     score: float | None
     metric: float | None
+    metric_private: float | None  # on the private part; None: graded before the split
     old_done_score: float | None  # an earlier done attempt, superseded by the current one
     overrides: list[tuple[int, int]]  # (seconds offset of created_at, points)
 
@@ -130,6 +131,7 @@ def submissions(draw: st.DrawFn, sid: int, user: int, asg: dict[str, Any], conte
         status=status,
         score=draw(st.sampled_from(SCORES) | st.floats(0, 1)) if done else None,
         metric=draw(st.sampled_from([None, *METRICS])) if done else None,
+        metric_private=draw(st.sampled_from([None, *METRICS])) if done else None,
         old_done_score=draw(st.none() | st.just(1.0)) if status else None,
         overrides=draw(
             st.lists(st.tuples(st.integers(0, 3), st.integers(0, 10)), max_size=2)
@@ -260,6 +262,7 @@ def core_result(case: Case) -> list[Any]:
                     s.metric,
                     s.accepted,
                     latest_override(s),
+                    s.metric_private,
                 )
             )
         records.append(
@@ -372,6 +375,7 @@ def insert_submissions(conn: Any, subs: list[Sub]) -> None:
                     "status": "done",
                     "score": s.old_done_score,
                     "metric": 0.95,
+                    "metric_private": 0.9,
                 }
             )
         if s.status is not None:
@@ -384,6 +388,7 @@ def insert_submissions(conn: Any, subs: list[Sub]) -> None:
                     "status": s.status,
                     "score": s.score,
                     "metric": s.metric,
+                    "metric_private": s.metric_private,
                 }
             )
             current.append({"sid": s.id, "eid": 2 * s.id})
@@ -506,7 +511,7 @@ def fixed_sub(sid: int, aid: int, at_s: int, score: float | None = 1.0, *,
               metric: float | None = None, user: int = 1,
               overrides: list[tuple[int, int]] | None = None) -> Sub:
     """A done submission of ``user``."""
-    return Sub(sid, user, aid, instant(at_s), False, "done", score, metric, None,
+    return Sub(sid, user, aid, instant(at_s), False, "done", score, metric, None, None,
                overrides or [])
 
 

@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, delete, func, select, update
@@ -312,6 +313,20 @@ def test_the_migration_summarises_existing_courses(
             assert conn.execute(select(StandingSummary.points)).scalars().all() == [3]
     finally:
         engine.dispose()
+
+
+def old_row(conn: Any, model: Any, **values: Any) -> None:
+    """Insert a row into the table as an older revision has it (the models' later columns
+    do not exist there yet): the model's Python defaults fill its other required columns."""
+    table = sa.Table(model.__tablename__, sa.MetaData(), autoload_with=conn)
+    row = dict(values)
+    for column in table.columns:
+        if column.name in row or column.nullable or column.server_default is not None:
+            continue
+        default = model.__table__.c[column.name].default
+        if default is not None:
+            row[column.name] = default.arg(None) if callable(default.arg) else default.arg
+    conn.execute(table.insert().values(**row))
 
 
 def test_an_upload_writes_no_summary(engine: Engine) -> None:

@@ -189,7 +189,8 @@ def test_competition_leaderboard_is_anonymous(world: World) -> None:
             session.add(sub)
             session.flush()
             ev = Evaluation(submission_id=sub.id, package_version="v1", status="done",
-                            score=1.0, metric=metric)
+                            score=1.0, metric=metric, metric_public=metric,
+                            metric_private=metric - 0.01)
             session.add(ev)
             session.flush()
             sub.current_evaluation_id = ev.id
@@ -201,6 +202,7 @@ def test_competition_leaderboard_is_anonymous(world: World) -> None:
     assert '<tr class="me"><th scope="row">2 (you)</th><td class="num">0.93</td>' in board
     assert "0.97" in board and "0.85" in board and "not reached" in board
     assert "bob" not in board and "carol" not in board
+    assert "public part" in board and "Provisional" in board
 
 
 def test_staff_actions_are_audited_with_their_reasons(world: World) -> None:

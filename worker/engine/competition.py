@@ -3,7 +3,9 @@
 The student submits one predictions file (matched by the manifest's pattern) and the
 training code (kept, never executed). The gold file lives in the package's private/
 folder, read here on the trusted side only. One test named `predictions` carries the
-verdict; the report's `metric` carries the figure the ranking uses.
+verdict; the report carries the metric on the whole gold set (the threshold), on its public
+part (rounded: what a student sees before the close) and on its private part (the ranking);
+see `core.competition`. The split's secret key never leaves this process.
 """
 
 from __future__ import annotations
@@ -41,22 +43,26 @@ def grade_competition(package: Package, files: Mapping[str, bytes], *, device: s
     manifest = package.manifest
     gold_path = package.directory / manifest.competition.gold
     try:
-        gold = gold_path.read_text(encoding="utf-8")
+        gold = gold_path.read_bytes()
     except OSError as error:
         return EvaluationReport(assignment=manifest.name, version=package.version, score=0.0,
                                 system_error=f"cannot read gold data {gold_path}: {error}",
                                 device=device, torch_version=torch_version)
     text, problem = _predictions(package, files)
-    metric: float | None = None
+    metric = public = private = None
     if text is None:
         test = TestReport(name=TEST_NAME, hidden=False, verdict=Verdict.RUNTIME_ERROR,
                           score=0.0, message=problem)
     else:
-        judgement, metric = spec.judge_competition(manifest.competition, text, gold)
+        judgement = spec.judge_competition(manifest.competition, text, gold,
+                                           package_name=manifest.name)
+        metric, public, private = (judgement.metric, judgement.metric_public,
+                                   judgement.metric_private)
         test = TestReport(name=TEST_NAME, hidden=False, verdict=judgement.verdict,
                           score=judgement.score, message=judgement.message,
                           detail=judgement.detail)
     fault = test.detail or "judge failed" if test.verdict is Verdict.SYSTEM_ERROR else None
     return EvaluationReport(assignment=manifest.name, version=package.version,
                             score=0.0 if fault else test.score, tests=(test,), metric=metric,
-                            system_error=fault, device=device, torch_version=torch_version)
+                            metric_public=public, metric_private=private, system_error=fault,
+                            device=device, torch_version=torch_version)

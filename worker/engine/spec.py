@@ -66,13 +66,18 @@ def judge(test: TestSpec, expected: Any, actual: Any) -> Any:
 
 
 def judge_competition(
-    competition: CompetitionSpec, predictions: str, gold: str
-) -> tuple[Any, float | None]:
-    """(Judgement, metric) of a predictions file against the gold file."""
+    competition: CompetitionSpec, predictions: str, gold: bytes, *, package_name: str
+) -> Any:
+    """The Judgement of a predictions file against the gold file, with the whole-set,
+    public and private metrics (the split's key is derived from the gold data here, on
+    the trusted side; `core.competition`)."""
     from core import judges
+    from core.competition import split_key
+    from core.judges.metric import Split
 
-    judgement = judges.judge_metric(
+    split = Split(key=split_key(package_name, gold), public_fraction=competition.public_fraction,
+                  precision=competition.precision)
+    return judges.judge_metric(
         predictions, gold, threshold=competition.threshold, metric=str(competition.metric),
-        higher_is_better=competition.higher_is_better,
+        higher_is_better=competition.higher_is_better, split=split,
     )
-    return judgement, judgement.metric

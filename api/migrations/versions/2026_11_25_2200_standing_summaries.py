@@ -47,6 +47,9 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_standing_summaries_course_id_user_id"), "standing_summaries",
                     ["course_id", "user_id"], unique=False)
+    # The rows of existing courses are computed by the last revision that changes what
+    # the summaries read (see the newest revision that calls `rebuild`): `rebuild` runs today's
+    # statement, which reads columns that later revisions add.
 
 
 def downgrade() -> None:

@@ -3,7 +3,8 @@
 Acceptance no longer solves an assignment (issue 11): the summary row stores ``solved``
 (with the course's ``solve_score``), and its bonus is the counting solution's (reduced
 between the deadlines; a competition's extra bonus). Every course's rows are computed
-again here, so the standing is right at once.
+again by the newest revision that calls `rebuild` (it runs today's statement, which reads
+columns that later revisions add).
 
 Revision ID: 2026_12_06_i11_rules
 Revises: 2026_12_06_0100_semester
@@ -28,11 +29,6 @@ def upgrade() -> None:
     with op.batch_alter_table("standing_summaries") as batch:
         batch.alter_column("accepted", new_column_name="solved", existing_type=sa.Boolean(),
                            existing_nullable=False)
-    from api.db.summary import rebuild
-
-    connection = op.get_bind()
-    for (course_id,) in connection.execute(sa.text("SELECT id FROM courses")):
-        rebuild(connection, course_id)
 
 
 def downgrade() -> None:
