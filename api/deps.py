@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from api.db import ApiToken, Assignment, Course, Enrollment, Role, Submission, User, utcnow
 from api.errors import Unauthorized
 from api.security import CSRF_HEADER, SESSION_COOKIE, password_fingerprint, token_hash
+from api.services.accounts import session_alive
 from api.settings import Settings
 from core.errors import Forbidden, NotFound
 
@@ -91,7 +92,9 @@ def current_principal(request: Request, session: SessionDep) -> Principal:
     signer = request.app.state.signer
     data = signer.load(cookie) if cookie else None
     user = session.get(User, data.user_id) if data else None
-    if data is None or user is None or password_fingerprint(user.password_hash) != data.fingerprint:
+    if (data is None or user is None
+            or password_fingerprint(user.password_hash) != data.fingerprint
+            or not session_alive(session, user.id, data.session_id)):
         raise Unauthorized("please log in")
     if request.method not in SAFE_METHODS and not signer.check_csrf(
         data.session_id, request.headers.get(CSRF_HEADER)

@@ -1,4 +1,4 @@
-"""Accounts: login with throttling, API tokens, roster import from CSV."""
+"""Accounts: login with throttling, browser sessions, API tokens, roster import from CSV."""
 
 from __future__ import annotations
 
@@ -7,30 +7,78 @@ import io
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from api.db import ApiToken, AuditLog, Course, Enrollment, Role, User, utcnow
+from api.db.service_models import UserSession
 from api.errors import TooManyRequests, Unauthorized
-from api.security import LoginThrottle, hash_password, new_token, token_hash, verify_password
+from api.security import PasswordChecks, hash_password, new_session_id, new_token, token_hash
+from api.services.throttle import DbLoginThrottle
 from core.errors import BadInput, NotFound
 
 ROSTER_COLUMNS = ("username", "email", "display_name", "role", "uuid", "password")
 
 
-def authenticate(
-    session: Session, throttle: LoginThrottle, username: str, password: str, client: str
+def _find_user(sessions: sessionmaker[Session], username: str) -> User | None:
+    with sessions() as session:
+        user = session.scalar(select(User).where(User.username == username.strip()))
+        if user is not None:
+            session.expunge(user)
+        return user
+
+
+async def authenticate(
+    sessions: sessionmaker[Session], throttle: DbLoginThrottle, checks: PasswordChecks,
+    username: str, password: str, client: str,
 ) -> User:
-    """The user with these credentials; throttled after repeated failures."""
-    wait = throttle.retry_after(username, client)
+    """The user with these credentials (detached); throttled by (account, address).
+
+    No database connection is held while the password is checked or while it waits for a
+    free checker (`PasswordChecks`): the throttle and the lookup use their own short
+    transactions."""
+    wait = await run_in_threadpool(throttle.begin, username, client)
     if wait:
         raise TooManyRequests(f"too many failed logins; try again in {wait} s", wait)
-    user = session.scalar(select(User).where(User.username == username.strip()))
-    if not verify_password(user.password_hash if user else None, password) or user is None:
-        throttle.failed(username, client)
+    try:
+        user = await run_in_threadpool(_find_user, sessions, username)
+        ok = await checks.verify(user.password_hash if user else None, password)
+    except BaseException:
+        await run_in_threadpool(throttle.release, username, client)
+        raise
+    if not ok or user is None:
+        await run_in_threadpool(throttle.failed, username, client)
         raise Unauthorized("wrong username or password")
-    throttle.succeeded(username)
+    await run_in_threadpool(throttle.succeeded, username, client)
     return user
+
+
+def start_session(sessions: sessionmaker[Session], user: User, client: str,
+                  max_age_s: int) -> str:
+    """A new server-side browser session of ``user``; returns its secret id."""
+    secret = new_session_id()
+    with sessions() as session:
+        session.add(UserSession(id_hash=token_hash(secret), user_id=user.id, client=client[:100],
+                                expires_at=utcnow() + timedelta(seconds=max_age_s)))
+        session.commit()
+    return secret
+
+
+def session_alive(session: Session, user_id: int, session_id: str) -> bool:
+    """True while the session is neither revoked nor expired."""
+    found = session.scalar(select(UserSession.id).where(
+        UserSession.id_hash == token_hash(session_id), UserSession.user_id == user_id,
+        UserSession.revoked_at.is_(None), UserSession.expires_at > utcnow()))
+    return found is not None
+
+
+def end_session(session: Session, session_id: str) -> None:
+    """Revoke a browser session: every copy of its cookie stops working."""
+    session.execute(update(UserSession).where(
+        UserSession.id_hash == token_hash(session_id), UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow()))
+    session.commit()
 
 
 def create_token(

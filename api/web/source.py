@@ -32,10 +32,11 @@ class PageSource(Protocol):
 
     # accounts
     def viewer(self, request: Request) -> Viewer | None: ...
-    def login(
+    async def login(
         self, request: Request, username: str, password: str
     ) -> tuple[str, str] | None:
-        """Check the password; return the session cookie (name, value), or None."""
+        """Check the password; return the session cookie (name, value), or None
+        (`api.errors.TooManyRequests` when the caller must wait)."""
         ...
     def logout(self, request: Request) -> str:
         """End the session; return the name of the cookie to clear."""

@@ -15,6 +15,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from api.db import (
@@ -31,7 +32,7 @@ from api.db import (
     load_blob,
 )
 from api.deps import Membership, membership
-from api.errors import TooManyRequests, Unauthorized
+from api.errors import Unauthorized
 from api.queue import dispatch_all
 from api.security import SESSION_COOKIE, password_fingerprint
 from api.services import accounts
@@ -136,26 +137,33 @@ class SqlPageSource(StaffPages, PanelPages):
             return None
         with self.sessions() as session:
             user = session.get(User, data.user_id)
-            if user is None or password_fingerprint(user.password_hash) != data.fingerprint:
+            if (user is None or password_fingerprint(user.password_hash) != data.fingerprint
+                    or not accounts.session_alive(session, user.id, data.session_id)):
                 return None
             return Viewer(user.id, user.display_name or user.username, user.username,
                           csrf_token=self.state.signer.csrf_token(data.session_id),
                           is_admin=user.is_admin)
 
-    def login(self, request: Request, username: str, password: str) -> tuple[str, str] | None:
+    async def login(self, request: Request, username: str,
+                    password: str) -> tuple[str, str] | None:
         client = request.client.host if request.client else "unknown"
-        with self.sessions() as session:
-            try:
-                user = accounts.authenticate(session, self.state.throttle, username, password,
-                                             client)
-            except Unauthorized:
-                return None
-            except TooManyRequests as exc:
-                raise BadInput(str(exc)) from None
-            return SESSION_COOKIE, self.state.signer.dump(user.id, user.password_hash)
+        try:
+            user = await accounts.authenticate(self.sessions, self.state.throttle,
+                                               self.state.password_checks, username, password,
+                                               client)
+        except Unauthorized:
+            return None
+        session_id = await run_in_threadpool(accounts.start_session, self.sessions, user,
+                                             client, self.settings.session_max_age_s)
+        return SESSION_COOKIE, self.state.signer.dump(user.id, user.password_hash, session_id)
 
     def logout(self, request: Request) -> str:
-        return SESSION_COOKIE  # signed and stateless: clearing the cookie ends the session
+        cookie = request.cookies.get(SESSION_COOKIE)
+        data = self.state.signer.load(cookie) if cookie else None
+        if data is not None:
+            with self.sessions() as session:
+                accounts.end_session(session, data.session_id)  # every copy of the cookie
+        return SESSION_COOKIE
 
     # helpers -----------------------------------------------------------------------
     def _member(self, session: Session, viewer: Viewer, course_id: int) -> Membership:

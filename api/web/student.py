@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hmac
 import mimetypes
+import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile
@@ -10,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
+from api.errors import TooManyRequests
 from api.web import present
 from api.web.deps import CurrentViewer, FormViewer, Now, Source, optional_viewer
 from api.web.errors import PageRoute
@@ -18,6 +21,9 @@ from core.errors import BadInput, NotFound
 
 router = APIRouter(route_class=PageRoute)
 
+LOGIN_COOKIE = "autograde_login"
+LOGIN_FORM_S = 3600
+"""How long a sign-in form stays usable."""
 STATIC_FILES = {p.name for p in STATIC_DIR.iterdir() if p.is_file()}
 
 
@@ -37,31 +43,63 @@ def _safe_next(target: str) -> str:
     return target if safe else "/"
 
 
+def _login_page(request: Request, status_code: int = 200, error: str = "",
+                username: str = "", next: str = "/",
+                headers: dict[str, str] | None = None) -> Response:
+    """The sign-in form with a fresh login CSRF token (a cookie and the same hidden field:
+    another site cannot read the cookie, so it cannot sign a visitor in as someone else)."""
+    token = secrets.token_urlsafe(24)
+    response = page(request, "login.html", status_code=status_code, next=_safe_next(next),
+                    error=error, username=username, login_token=token)
+    response.set_cookie(LOGIN_COOKIE, token, max_age=LOGIN_FORM_S, expires=LOGIN_FORM_S,
+                        httponly=True, samesite="strict", path="/login",
+                        secure=_cookie_secure(request))
+    response.headers.update(headers or {})
+    return response
+
+
+def _cookie_secure(request: Request) -> bool:
+    settings = getattr(request.app.state, "settings", None)
+    return bool(getattr(settings, "cookie_secure", False)) or request.url.scheme == "https"
+
+
 @router.get("/login")
 def login_form(request: Request, source: Source, next: str = "/") -> Response:
     if optional_viewer(request, source) is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
-    return page(request, "login.html", next=_safe_next(next), error="")
+    return _login_page(request, next=next)
 
 
 @router.post("/login")
-def login(
+async def login(
     request: Request, source: Source,
     username: Annotated[str, Form()], password: Annotated[str, Form()],
-    next: Annotated[str, Form()] = "/",
+    next: Annotated[str, Form()] = "/", csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    cookie = source.login(request, username, password)
+    expected = request.cookies.get(LOGIN_COOKIE, "")
+    if not expected or not hmac.compare_digest(expected, csrf_token):
+        return _login_page(request, 403, "The sign-in form expired or came from another "
+                           "site. Please sign in again.", username, next)
+    try:
+        cookie = await source.login(request, username, password)
+    except TooManyRequests as exc:
+        return _login_page(
+            request, 429, f"Too many failed sign-ins for this account from your network. "
+            f"Please wait {exc.retry_after_s} seconds and try again.", username, next,
+            {"Retry-After": str(exc.retry_after_s)})
     if cookie is None:
-        return page(
-            request, "login.html", status_code=401, next=_safe_next(next),
-            error="Wrong user name or password.", username=username,
-        )
+        return _login_page(request, 401, "Wrong user name or password.", username, next)
+    max_age = _session_max_age(request)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(
-        cookie[0], cookie[1], httponly=True, samesite="lax",
-        secure=request.url.scheme == "https",
-    )
+    response.set_cookie(cookie[0], cookie[1], max_age=max_age, expires=max_age, httponly=True,
+                        samesite="lax", secure=_cookie_secure(request), path="/")
+    response.delete_cookie(LOGIN_COOKIE, path="/login")
     return response
+
+
+def _session_max_age(request: Request) -> int:
+    settings = getattr(request.app.state, "settings", None)
+    return int(getattr(settings, "session_max_age_s", 14 * 24 * 3600))
 
 
 @router.post("/logout")

@@ -101,7 +101,8 @@ class FakeSource:
             return None
         return Viewer(self.ids[user], self.users[user][0], user, csrf_token=f"csrf-{user}")
 
-    def login(self, request: Request, username: str, password: str) -> tuple[str, str] | None:
+    async def login(self, request: Request, username: str,
+                    password: str) -> tuple[str, str] | None:
         ok = username in self.users and hmac.compare_digest(password, "secret")
         return (COOKIE, username) if ok else None
 
