@@ -107,6 +107,8 @@ def list_tokens(principal: Reader, session: SessionDep) -> list[schemas.TokenPub
                responses=errors_of(401, 403, 404, 422))
 def revoke_token(token_id: int, principal: PrincipalDep,
                  session: SessionDep) -> schemas.TokenPublic:
-    """Revoke one of the caller's tokens."""
-    return schemas.TokenPublic.model_validate(
-        accounts.revoke_token(session, principal.user, token_id))
+    """Revoke one of the caller's tokens (a read-only token only itself)."""
+    may_manage = principal.session_id is not None or bool({"submit", "staff"} & principal.scopes)
+    return schemas.TokenPublic.model_validate(accounts.revoke_token(
+        session, principal.user, token_id, may_manage=may_manage,
+        own_token_id=principal.token_id))

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, Request
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from api import schemas
+from api.bounds import check_text
 from api.db import Submission
-from api.deps import CurrentAssignment, CurrentSubmission, SessionDep, SettingsDep, Submitter
+from api.deps import (
+    CurrentAssignment,
+    CurrentSubmission,
+    SessionDep,
+    SettingsDep,
+    SubmitAssignment,
+    Submitter,
+)
+from api.errors import InvalidInput, errors_of
 from api.queue import dispatch_all
+from api.services.idempotency import HEADER, checked_key, once, remember
 from api.services.submit import stage
 from api.services.views import submission_view
 from core.errors import BadInput, Forbidden
@@ -19,43 +28,70 @@ from core.errors import BadInput, Forbidden
 router = APIRouter(tags=["submissions"])
 
 
-async def _read_parts(files: list[UploadFile], cap: int) -> list[tuple[str, bytes]]:
-    parts = []
-    total = 0
-    for upload in files:
-        content = await upload.read(cap + 1 - total)
-        total += len(content)
-        if total > cap:
-            raise BadInput(f"the files are too large: at most {cap // 2**20} MB in total")
-        parts.append((upload.filename or "", content))
+async def _read_parts(request: Request, cap: int, max_files: int) -> list[tuple[str, bytes]]:
+    """The uploaded files, read only now: after the caller and the assignment were checked
+    (the route declares no body parameter, so nothing was read before its dependencies)."""
+    async with request.form(max_files=max_files + 1, max_fields=10) as form:
+        files = [v for k, v in form.multi_items() if k == "files"]
+        if not files or not all(isinstance(f, UploadFile) for f in files):
+            raise InvalidInput("files", "send the solution as multipart form field 'files'")
+        parts = []
+        total = 0
+        for upload in files:
+            assert isinstance(upload, UploadFile)
+            check_text("files", upload.filename or "")
+            content = await upload.read(cap + 1 - total)
+            total += len(content)
+            if total > cap:
+                raise BadInput(f"the files are too large: at most {cap // 2**20} MB in total")
+            parts.append((upload.filename or "", content))
     return parts
 
 
+UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["files"],
+    "properties": {"files": {"type": "array", "description": "the solution's files, or one .zip",
+                             "items": {"type": "string", "format": "binary"}}}}}}},
+    "parameters": [{"name": HEADER, "in": "header", "required": False,
+                    "description": "names this upload: a retry with the same key returns the "
+                                   "first submission instead of storing a second",
+                    "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:~+/=-]{8,200}$"}}]}
+
+
 @router.post("/assignments/{assignment_id}/submissions",
-             response_model=schemas.SubmissionPublic, status_code=201)
+             response_model=schemas.SubmissionPublic, status_code=201,
+             openapi_extra=UPLOAD_BODY, responses=errors_of(400, 409))
 async def create_submission(
-    access: CurrentAssignment,
+    access: SubmitAssignment,
     principal: Submitter,
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    files: Annotated[list[UploadFile], File(description="the solution's files, or one .zip")],
 ) -> schemas.SubmissionPublic:
     """Upload a solution (multipart ``files``: several files or one zip). The server's clock
-    decides lateness; grading runs in the background."""
+    decides lateness; grading runs in the background. With an ``Idempotency-Key`` header a
+    retried upload returns the first submission instead of storing a second one."""
     if principal.user.id != access.member.user.id:  # pragma: no cover - same principal
         raise Forbidden("submit as yourself")
-    parts = await _read_parts(files, settings.max_upload_bytes)
+    key = checked_key(request.headers.get(HEADER))
+    parts = await _read_parts(request, settings.max_upload_bytes, settings.max_files)
+    user, assignment = principal.user, access.assignment
 
-    def accept() -> schemas.SubmissionPublic:  # blocking I/O: off the event loop
-        staged = stage(session, principal.user, access.assignment, parts, settings)
+    def create() -> schemas.SubmissionPublic:
+        staged = stage(session, user, assignment, parts, settings)
+        if key is not None:
+            remember(session, user.id, assignment.id, key, staged.submission.id)
         # The reply is built in the same transaction, from what was just written (one
         # query, for extensions), then the rows are committed and only then published.
-        shown = submission_view(session, staged.submission, access.assignment, staff=False,
+        shown = submission_view(session, staged.submission, assignment, staff=False,
                                 new_files=staged.files)
         session.commit()
         dispatch_all(request.app.state.dispatcher, staged.jobs)
         return shown
+
+    def accept() -> schemas.SubmissionPublic:  # blocking I/O: off the event loop
+        return once(session, user.id, assignment.id, key, create,
+                    lambda first: submission_view(session, first, assignment, staff=False))
 
     return await run_in_threadpool(accept)
 

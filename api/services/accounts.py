@@ -16,7 +16,7 @@ from api.db.service_models import UserSession
 from api.errors import TooManyRequests, Unauthorized
 from api.security import PasswordChecks, hash_password, new_session_id, new_token, token_hash
 from api.services.throttle import DbLoginThrottle
-from core.errors import BadInput, NotFound
+from core.errors import BadInput, Forbidden, NotFound
 
 ROSTER_COLUMNS = ("username", "email", "display_name", "role", "uuid", "password")
 
@@ -99,11 +99,16 @@ def create_token(
     return row, plain
 
 
-def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
-    """Revoke one of the user's own tokens."""
+def revoke_token(session: Session, user: User, token_id: int, *, may_manage: bool,
+                 own_token_id: int | None = None) -> ApiToken:
+    """Revoke one of the user's own tokens. Only a credential that may manage the account
+    (a browser session, a token with the ``submit`` or ``staff`` scope) revokes other
+    tokens; any token may revoke itself (logging out)."""
     row = session.get(ApiToken, token_id)
     if row is None or row.user_id != user.id:
         raise NotFound("no such token")
+    if not may_manage and row.id != own_token_id:
+        raise Forbidden("a read-only token cannot revoke other tokens")
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         session.add(AuditLog.record("token.revoke", actor_id=user.id, object_type="api_token",

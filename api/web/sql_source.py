@@ -36,7 +36,8 @@ from api.errors import Unauthorized
 from api.queue import dispatch_all
 from api.security import SESSION_COOKIE, password_fingerprint
 from api.services import accounts
-from api.services.submit import submit
+from api.services.idempotency import checked_key, once, remember
+from api.services.submit import stage
 from api.services.views import assignment_state, submission_view
 from api.settings import Settings
 from api.web.sql_panels import PanelPages, leaderboard
@@ -315,16 +316,25 @@ class SqlPageSource(StaffPages, PanelPages):
             return (self.package_dir(assignment) / manifest.template).read_bytes()
 
     def submit(self, viewer: Viewer, course_id: int, assignment_id: int,
-               files: list[tuple[str, bytes]], now: datetime) -> int:
+               files: list[tuple[str, bytes]], now: datetime,
+               idempotency_key: str | None = None) -> int:
         with self.sessions() as session:
             member, assignment = self._assignment(session, viewer, course_id, assignment_id, now)
             total = sum(len(data) for _, data in files)
             if total > self.settings.max_upload_bytes:
                 raise BadInput(f"the files are too large: at most "
                                f"{self.settings.max_upload_bytes // 2**20} MB in total")
-            submission, jobs = submit(session, member.user, assignment, files, self.settings)
-            self.dispatch(jobs)
-            return submission.id
+            key, user = checked_key(idempotency_key), member.user
+
+            def create() -> int:
+                staged = stage(session, user, assignment, files, self.settings)
+                if key is not None:
+                    remember(session, user.id, assignment.id, key, staged.submission.id)
+                session.commit()
+                self.dispatch(staged.jobs)
+                return staged.submission.id
+
+            return once(session, user.id, assignment.id, key, create, lambda first: first.id)
 
     def submission(self, viewer: Viewer, submission_id: int, staff: bool) -> SubmissionView:
         with self.sessions() as session:

@@ -133,7 +133,8 @@ def assignment(
     viewer: CurrentViewer, source: Source, now: Now,
 ) -> Response:
     view = source.assignment(viewer, course_id, assignment_id, now)
-    return page(request, "assignment.html", view=view, now=now)
+    return page(request, "assignment.html", view=view, now=now,
+                upload_key=secrets.token_urlsafe(24))
 
 
 @router.get("/courses/{course_id}/assignments/{assignment_id}/template/{name}")
@@ -152,6 +153,7 @@ async def submit(
     request: Request, course_id: int, assignment_id: int,
     viewer: FormViewer, source: Source, now: Now,
     files: Annotated[list[UploadFile], File()],
+    idempotency_key: Annotated[str, Form()] = "",
 ) -> Response:
     settings = getattr(request.app.state, "settings", None)
     cap = getattr(settings, "max_upload_bytes", 20 * 2**20)
@@ -166,7 +168,7 @@ async def submit(
     if not uploads:
         return error_page(request, 400, "Choose at least one file to upload.")
     submission_id = await run_in_threadpool(  # database work off the event loop
-        source.submit, viewer, course_id, assignment_id, uploads, now)
+        source.submit, viewer, course_id, assignment_id, uploads, now, idempotency_key or None)
     return RedirectResponse(f"/submissions/{submission_id}", status_code=303)
 
 

@@ -87,6 +87,7 @@ class FakeSource:
             Asg(3, "mnist_layers_activations", "MNIST layers", 2, 1, now + timedelta(days=9)),
         ]
         self.subs: dict[int, Sub] = {}
+        self.upload_keys: dict[str, int] = {}
         self.counter = itertools.count(1)
         self.exam: dict[str, tuple[float | None, float]] = {}
         self.extensions: dict[tuple[str, int], datetime] = {}
@@ -272,12 +273,17 @@ class FakeSource:
         return b"def main(args):\n    return 0.0, 0.0, 0.0\n"
 
     def submit(self, viewer: Viewer, course_id: int, assignment_id: int,
-               files: list[tuple[str, bytes]], now: datetime) -> int:
+               files: list[tuple[str, bytes]], now: datetime,
+               idempotency_key: str | None = None) -> int:
         self._asg(assignment_id)
+        if idempotency_key in self.upload_keys:
+            return self.upload_keys[idempotency_key]
         if not any(n.endswith(".py") or n.endswith(".zip") for n, _ in files):
             raise BadInput("One .py file must define main().")
         sub = Sub(next(self.counter), viewer.username, assignment_id, self.now, files)
         self.subs[sub.id] = sub
+        if idempotency_key is not None:
+            self.upload_keys[idempotency_key] = sub.id
         return sub.id
 
     def _sub_for(self, viewer: Viewer, submission_id: int, staff: bool) -> Sub:
@@ -407,8 +413,8 @@ class FakeSource:
             self.ids[username] = len(self.ids) + 1
         return f"{len(lines)} users added or updated."
 
-    def queue_panel(self, viewer: Viewer, now: datetime) -> QueuePanel:
-        self._staff(viewer, 1)
+    def queue_panel(self, viewer: Viewer, course_id: int, now: datetime) -> QueuePanel:
+        self._staff(viewer, course_id)
         return QueuePanel(1, 1, 0, now - timedelta(seconds=42),
                           (("cpu@host", "cpu", now - timedelta(seconds=5)),), now)
 
