@@ -35,6 +35,11 @@ def in_range(value: int) -> bool:
     return INT_MIN <= value <= INT_MAX
 
 
+def has_control(text: str) -> bool:
+    """True when ``text`` holds a control character other than tab, newline, return."""
+    return _CONTROL.search(text) is not None
+
+
 def check_text(field: str, value: str) -> None:
     """Refuse control characters in text (422 naming the field)."""
     if _CONTROL.search(value):

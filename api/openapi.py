@@ -3,7 +3,8 @@
 Derived from each route's dependencies, so routes added later are described too: a route
 that authenticates lists 401 and 403 (scope, CSRF) and the two schemes; a path parameter
 adds 404; parameters or a body add 422; an unsafe method adds 403 (another site's
-``Origin``) and 413 (the body limit). Routes add their own (409, 429...) with
+``Origin``), 413 (the body limit), and 400 and 409 (the services' `BadInput` and
+`Conflict`, which any write may meet). Routes add their own (409, 429...) with
 `api.errors.errors_of`. Every 422 has the service's error body, not FastAPI's default.
 """
 
@@ -14,7 +15,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 
 from api.bounds import params_of
 from api.errors import ERROR_TEXT, ErrorBody
@@ -38,7 +39,7 @@ def _calls(dependant: Dependant) -> set[str]:
     return names
 
 
-def _statuses(route: APIRoute, method: str) -> set[int]:
+def _statuses(route: RouteContext, method: str) -> set[int]:
     dependant = route.dependant
     statuses: set[int] = set()
     if "current_principal" in _calls(dependant):
@@ -48,12 +49,14 @@ def _statuses(route: APIRoute, method: str) -> set[int]:
     if (params_of(dependant, "query_params") or params_of(dependant, "body_params")
             or route.openapi_extra):
         statuses.add(422)
+    if params_of(dependant, "query_params"):
+        statuses.add(400)
     if method in ("post", "put", "patch", "delete"):
-        statuses |= {403, 413}
+        statuses |= {400, 403, 409, 413}  # any write may meet bad input or the state
     return statuses
 
 
-def _describe(route: APIRoute, method: str, operation: dict[str, Any]) -> None:
+def _describe(route: RouteContext, method: str, operation: dict[str, Any]) -> None:
     responses = operation.setdefault("responses", {})
     for status in sorted(_statuses(route, method)):
         responses.setdefault(str(status), {"description": ERROR_TEXT[status]})
@@ -80,11 +83,11 @@ def install_openapi(app: FastAPI) -> None:
         schemas["ErrorBody"] = ErrorBody.model_json_schema(
             ref_template="#/components/schemas/{model}")
         schemas["ErrorBody"].pop("$defs", None)
-        for route in app.routes:
-            if not isinstance(route, APIRoute) or not route.include_in_schema:
+        for route in iter_route_contexts(app.routes):
+            if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:
                 continue
             item = document["paths"].get(route.path_format, {})
-            for method in route.methods:
+            for method in route.methods or ():
                 operation = item.get(method.lower())
                 if operation is not None:
                     _describe(route, method.lower(), operation)

@@ -6,11 +6,13 @@ import csv
 import io
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from api.bounds import has_control
 from api.db import ApiToken, AuditLog, Course, Enrollment, Role, User, utcnow
 from api.db.service_models import UserSession
 from api.errors import TooManyRequests, Unauthorized
@@ -128,7 +130,29 @@ def import_roster(
 ) -> tuple[int, int, list[User]]:
     """Create or update users from CSV (header: username[,email,display_name,role,uuid,
     password]) and enrol them; returns (created, enrolled, users). All or nothing."""
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text, newline=None))  # \r, \r\n and \n end lines
+    try:
+        return _import_rows(session, course, reader, actor_id=actor_id)
+    except csv.Error as error:
+        raise BadInput(f"the CSV cannot be read (line {reader.line_num}): {error}") from None
+
+
+ROSTER_LENGTHS = {"username": 100, "email": 254, "display_name": 200, "role": 20,
+                  "uuid": 36, "password": 1000}
+
+
+def _check_row(line: int, row: dict[str | None, Any]) -> None:
+    for column, limit in ROSTER_LENGTHS.items():
+        value = row.get(column) or ""
+        if has_control(value):
+            raise BadInput(f"line {line}: the {column} contains a control character")
+        if len(value.strip()) > limit:
+            raise BadInput(f"line {line}: the {column} is longer than {limit} characters")
+
+
+def _import_rows(
+    session: Session, course: Course, reader: csv.DictReader[str], *, actor_id: int
+) -> tuple[int, int, list[User]]:
     if reader.fieldnames is None or "username" not in reader.fieldnames:
         raise BadInput("the CSV needs a header line with at least a 'username' column")
     unknown = set(reader.fieldnames) - set(ROSTER_COLUMNS)
@@ -139,6 +163,7 @@ def import_roster(
     users = []
     seen: set[str] = set()
     for line, row in enumerate(reader, start=2):
+        _check_row(line, row)
         username = (row.get("username") or "").strip()
         if username in seen:
             raise BadInput(f"line {line}: {username!r} appears twice")
