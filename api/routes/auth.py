@@ -53,14 +53,16 @@ async def login(body: schemas.LoginCreate, request: Request, response: Response,
 
 @router.post("/auth/logout", response_model=schemas.Message,
              responses=errors_of(400, 401, 403))
-def logout(response: Response, principal: PrincipalDep, session: SessionDep) -> schemas.Message:
+def logout(response: Response, principal: PrincipalDep, session: SessionDep,
+           settings: SettingsDep) -> schemas.Message:
     """End the browser session (with its CSRF token): every copy of its cookie stops
     working. API tokens are revoked with ``DELETE /auth/tokens/{id}``."""
     if principal.session_id is None:
         raise BadInput("this ends a browser session; revoke a token with "
                        "DELETE /api/v1/auth/tokens/{id}")
     accounts.end_session(session, principal.session_id)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=settings.cookie_secure,
+                           httponly=True, samesite="lax")
     return schemas.Message(message="logged out")
 
 

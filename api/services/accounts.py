@@ -130,7 +130,7 @@ def import_roster(
 ) -> tuple[int, int, list[User]]:
     """Create or update users from CSV (header: username[,email,display_name,role,uuid,
     password]) and enrol them; returns (created, enrolled, users). All or nothing."""
-    reader = csv.DictReader(io.StringIO(text, newline=None))  # \r, \r\n and \n end lines
+    reader = csv.DictReader(io.StringIO(text, newline=None), strict=True)  # \r, \r\n, \n
     try:
         return _import_rows(session, course, reader, actor_id=actor_id)
     except csv.Error as error:

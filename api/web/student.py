@@ -93,7 +93,8 @@ async def login(
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(cookie[0], cookie[1], max_age=max_age, expires=max_age, httponly=True,
                         samesite="lax", secure=_cookie_secure(request), path="/")
-    response.delete_cookie(LOGIN_COOKIE, path="/login")
+    response.delete_cookie(LOGIN_COOKIE, path="/login", secure=_cookie_secure(request),
+                           httponly=True, samesite="strict")
     return response
 
 
@@ -105,7 +106,8 @@ def _session_max_age(request: Request) -> int:
 @router.post("/logout")
 def logout(request: Request, viewer: FormViewer, source: Source) -> Response:
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(source.logout(request), path="/")
+    response.delete_cookie(source.logout(request), path="/", secure=_cookie_secure(request),
+                           httponly=True, samesite="lax")
     return response
 
 
