@@ -16,13 +16,16 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+T = TypeVar("T")
 TOKEN_PREFIX = "ag_"
 SESSION_COOKIE = "autograde_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -105,22 +108,36 @@ class SessionSigner:
         return bool(token) and hmac.compare_digest(self.csrf_token(session_id), token or "")
 
 
+def half_the_cores() -> int:
+    """How many argon2 checks run at once: half the CPU cores (at least one), leaving the
+    rest to every other request while a burst of logins is checked."""
+    return max(1, (os.cpu_count() or 2) // 2)
+
+
 class PasswordChecks:
-    """Runs argon2 checks in their own threads, at most one per CPU core at once.
+    """Runs logins' work in threads of their own: argon2 checks at most `half_the_cores`
+    at once, and the throttle's bookkeeping at most ``bookkeepers`` at once.
 
-    A login waits for a free checker on the event loop, holding no database connection and
-    no thread of the server's pool, so a burst of logins queues here while every other
-    request goes on."""
+    A login waits for a free thread on the event loop, holding no database connection and
+    no thread of the server's pool, so a burst of logins queues here (using at most
+    ``bookkeepers`` pooled connections) while every other request goes on."""
 
-    def __init__(self, workers: int | None = None) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1,
+    def __init__(self, workers: int | None = None, bookkeepers: int = 4) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=workers or half_the_cores(),
                                         thread_name_prefix="argon2")
+        self._books = ThreadPoolExecutor(max_workers=bookkeepers,
+                                         thread_name_prefix="login-books")
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
         """`verify_password` in a checker thread."""
         return await asyncio.wrap_future(self._pool.submit(verify_password, password_hash,
                                                            password))
 
+    async def book(self, work: Callable[..., T], *args: Any) -> T:
+        """``work(*args)`` (short database work of a login) in a bookkeeping thread."""
+        return await asyncio.wrap_future(self._books.submit(work, *args))
+
     def close(self) -> None:
-        """Stop the checker threads."""
+        """Stop the threads."""
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._books.shutdown(wait=False, cancel_futures=True)

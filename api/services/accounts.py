@@ -39,20 +39,21 @@ async def authenticate(
 
     No database connection is held while the password is checked or while it waits for a
     free checker (`PasswordChecks`): the throttle and the lookup use their own short
-    transactions."""
-    wait = await run_in_threadpool(throttle.begin, username, client)
+    transactions, in the checks' few bookkeeping threads (a burst of logins never takes
+    more than those few pooled connections)."""
+    wait = await checks.book(throttle.begin, username, client)
     if wait:
         raise TooManyRequests(f"too many failed logins; try again in {wait} s", wait)
     try:
-        user = await run_in_threadpool(_find_user, sessions, username)
+        user = await checks.book(_find_user, sessions, username)
         ok = await checks.verify(user.password_hash if user else None, password)
     except BaseException:
-        await run_in_threadpool(throttle.release, username, client)
+        await checks.book(throttle.release, username, client)
         raise
     if not ok or user is None:
-        await run_in_threadpool(throttle.failed, username, client)
+        await checks.book(throttle.failed, username, client)
         raise Unauthorized("wrong username or password")
-    await run_in_threadpool(throttle.succeeded, username, client)
+    await checks.book(throttle.succeeded, username, client)
     return user
 
 
