@@ -22,9 +22,9 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _login(request: Request, username: str, password: str):  # noqa: ANN202 - a coroutine
+async def _login(request: Request, username: str, password: str) -> User:
     state = request.app.state
-    return accounts.authenticate(state.sessionmaker, state.throttle, state.password_checks,
+    return await accounts.authenticate(state.sessionmaker, state.throttle, state.password_checks,
                                  username, password, _client(request))
 
 

@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
 
 from api.bounds import has_control
 from api.db import ApiToken, AuditLog, Course, Enrollment, Role, User, utcnow

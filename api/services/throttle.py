@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import case, update
+from sqlalchemy import CursorResult, case, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -34,7 +35,7 @@ def login_delay_s(failures: int, free: int, cap_s: int) -> int:
     then 15 s, doubling with each further failure, at most ``cap_s``."""
     if failures < free:
         return 0
-    return min(cap_s, FIRST_DELAY_S * 2 ** min(failures - free, 20))
+    return int(min(cap_s, FIRST_DELAY_S * 2 ** min(failures - free, 20)))
 
 
 class DbLoginThrottle:
@@ -69,13 +70,13 @@ class DbLoginThrottle:
             known = (rows[pair].known_until or now) > now
             if not known and rows[address].next_at > now:
                 return _seconds(rows[address].next_at - now)
-            taken = session.execute(
+            taken = cast(CursorResult[Any], session.execute(
                 update(LoginThrottle)
                 .where(LoginThrottle.key == pair, LoginThrottle.next_at <= now)
                 .values(next_at=now + timedelta(seconds=HOLD_S), failures=case(
                     (LoginThrottle.next_at < now - timedelta(seconds=self.window_s), 0),
                     else_=LoginThrottle.failures))
-                .execution_options(synchronize_session=False)).rowcount
+                .execution_options(synchronize_session=False))).rowcount
             session.commit()
             if taken:
                 return 0
