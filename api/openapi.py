@@ -2,7 +2,7 @@
 
 Derived from each route's dependencies, so routes added later are described too: a route
 that authenticates lists 401 and 403 (scope, CSRF) and the two schemes; a path parameter
-adds 404; parameters or a body add 422; an unsafe method adds 403 (another site's
+adds 404; every route may answer 422 (the app-wide input bounds); an unsafe method adds 403 (another site's
 ``Origin``), 413 (the body limit), and 400 and 409 (the services' `BadInput` and
 `Conflict`, which any write may meet). Routes add their own (409, 429...) with
 `api.errors.errors_of`. Every 422 has the service's error body, not FastAPI's default.
@@ -41,14 +41,11 @@ def _calls(dependant: Dependant) -> set[str]:
 
 def _statuses(route: RouteContext, method: str) -> set[int]:
     dependant = route.dependant
-    statuses: set[int] = set()
+    statuses: set[int] = {422}  # `api.bounds.bounded_input` checks every route's query
     if "current_principal" in _calls(dependant):
         statuses |= {401, 403}
     if params_of(dependant, "path_params"):
-        statuses |= {404, 422}
-    if (params_of(dependant, "query_params") or params_of(dependant, "body_params")
-            or route.openapi_extra):
-        statuses.add(422)
+        statuses.add(404)
     if params_of(dependant, "query_params"):
         statuses.add(400)
     if method in ("post", "put", "patch", "delete"):

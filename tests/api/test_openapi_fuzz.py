@@ -57,3 +57,24 @@ def fuzz(world: World, who: str) -> list[str]:
 def test_api_keeps_its_document(world: World, who: str) -> None:
     failures = fuzz(world, who)
     assert failures == [], "\n\n".join(failures)
+
+
+def test_the_document_declares_security_and_errors(world: World) -> None:
+    document = world.client.get("/api/v1/openapi.json").json()
+    assert set(document["components"]["securitySchemes"]) == {"bearer", "session"}
+    operations = [(path, method, op) for path, item in document["paths"].items()
+                  for method, op in item.items()]
+    for path, method, op in operations:
+        errors = {code for code in op["responses"] if code.startswith("4")}
+        if path not in ("/api/v1/auth/login", "/api/v1/auth/tokens") or method == "get":
+            assert op["security"] == [{"bearer": []}, {"session": []}], (method, path)
+            assert {"401", "403"} <= errors, (method, path)
+        if "{" in path:
+            assert "404" in errors, (method, path)
+        if method in ("post", "put", "delete"):
+            assert {"403", "413", "422"} <= errors, (method, path)
+        for code in errors:
+            schema = op["responses"][code]["content"]["application/json"]["schema"]
+            assert schema == {"$ref": "#/components/schemas/ErrorBody"}
+    login = document["paths"]["/api/v1/auth/login"]["post"]["responses"]
+    assert "429" in login
