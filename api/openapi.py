@@ -2,8 +2,8 @@
 
 Derived from each route's dependencies, so routes added later are described too: a route
 that authenticates lists 401 and 403 (scope, CSRF) and the two schemes; a path parameter
-adds 404; every route may answer 422 (the app-wide input bounds); an unsafe method adds 403 (another site's
-``Origin``), 413 (the body limit), and 400 and 409 (the services' `BadInput` and
+adds 404; every route may answer 422 (the app-wide input bounds); an unsafe method adds
+403 (another site's ``Origin``), 413 (the body limit), and 400 and 409 (the services' `BadInput` and
 `Conflict`, which any write may meet). Routes add their own (409, 429...) with
 `api.errors.errors_of`. Every 422 has the service's error body, not FastAPI's default.
 """

@@ -15,8 +15,6 @@ from typing import Any
 from markdown_it import MarkdownIt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
 
 from api.db import (
     Adjustment,
@@ -32,14 +30,12 @@ from api.db import (
     load_blob,
 )
 from api.deps import Membership, membership
-from api.errors import Unauthorized
 from api.queue import dispatch_all
-from api.security import SESSION_COOKIE, password_fingerprint
-from api.services import accounts
 from api.services.idempotency import checked_key, once, remember
 from api.services.submit import stage
 from api.services.views import assignment_state, submission_view
 from api.settings import Settings
+from api.web.sql_accounts import AccountPages
 from api.web.sql_panels import PanelPages, leaderboard
 from api.web.sql_staff import StaffPages
 from api.web.views import (
@@ -115,7 +111,7 @@ def verdict_texts(verdict: str) -> tuple[str, str]:
     return v.short_text, v.long_text
 
 
-class SqlPageSource(StaffPages, PanelPages):
+class SqlPageSource(AccountPages, StaffPages, PanelPages):
     """Pages over the database, with the app's settings, signer, throttle and dispatcher."""
 
     def __init__(self, sessions: sessionmaker[Session], settings: Settings, app_state: Any):
@@ -129,42 +125,6 @@ class SqlPageSource(StaffPages, PanelPages):
 
     def dispatch(self, jobs: list[Any]) -> None:
         dispatch_all(self.state.dispatcher, jobs)
-
-    # accounts ----------------------------------------------------------------------
-    def viewer(self, request: Request) -> Viewer | None:
-        cookie = request.cookies.get(SESSION_COOKIE)
-        data = self.state.signer.load(cookie) if cookie else None
-        if data is None:
-            return None
-        with self.sessions() as session:
-            user = session.get(User, data.user_id)
-            if (user is None or password_fingerprint(user.password_hash) != data.fingerprint
-                    or not accounts.session_alive(session, user.id, data.session_id)):
-                return None
-            return Viewer(user.id, user.display_name or user.username, user.username,
-                          csrf_token=self.state.signer.csrf_token(data.session_id),
-                          is_admin=user.is_admin)
-
-    async def login(self, request: Request, username: str,
-                    password: str) -> tuple[str, str] | None:
-        client = request.client.host if request.client else "unknown"
-        try:
-            user = await accounts.authenticate(self.sessions, self.state.throttle,
-                                               self.state.password_checks, username, password,
-                                               client)
-        except Unauthorized:
-            return None
-        session_id = await run_in_threadpool(accounts.start_session, self.sessions, user,
-                                             client, self.settings.session_max_age_s)
-        return SESSION_COOKIE, self.state.signer.dump(user.id, user.password_hash, session_id)
-
-    def logout(self, request: Request) -> str:
-        cookie = request.cookies.get(SESSION_COOKIE)
-        data = self.state.signer.load(cookie) if cookie else None
-        if data is not None:
-            with self.sessions() as session:
-                accounts.end_session(session, data.session_id)  # every copy of the cookie
-        return SESSION_COOKIE
 
     # helpers -----------------------------------------------------------------------
     def _member(self, session: Session, viewer: Viewer, course_id: int) -> Membership:
