@@ -4,8 +4,9 @@ a server-side session per login, logout that revokes it."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
@@ -13,16 +14,18 @@ from api.db import User
 from api.errors import Unauthorized
 from api.security import SESSION_COOKIE, password_fingerprint
 from api.services import accounts
+from api.settings import Settings
 from api.web.views import Viewer
-
-if TYPE_CHECKING:
-    from api.web.sql_source import SqlPageSource
 
 
 class AccountPages:
     """The accounts part of `PageSource`."""
 
-    def viewer(self: SqlPageSource, request: Request) -> Viewer | None:
+    sessions: sessionmaker[Session]
+    settings: Settings
+    state: Any
+
+    def viewer(self, request: Request) -> Viewer | None:
         cookie = request.cookies.get(SESSION_COOKIE)
         data = self.state.signer.load(cookie) if cookie else None
         if data is None:
@@ -36,7 +39,7 @@ class AccountPages:
                           csrf_token=self.state.signer.csrf_token(data.session_id),
                           is_admin=user.is_admin)
 
-    async def login(self: SqlPageSource, request: Request, username: str,
+    async def login(self, request: Request, username: str,
                     password: str) -> tuple[str, str] | None:
         client = request.client.host if request.client else "unknown"
         try:
@@ -49,7 +52,7 @@ class AccountPages:
                                              client, self.settings.session_max_age_s)
         return SESSION_COOKIE, self.state.signer.dump(user.id, user.password_hash, session_id)
 
-    def logout(self: SqlPageSource, request: Request) -> str:
+    def logout(self, request: Request) -> str:
         cookie = request.cookies.get(SESSION_COOKIE)
         data = self.state.signer.load(cookie) if cookie else None
         if data is not None:
