@@ -52,7 +52,8 @@ def create_app(
         lifespan=lifespan,
         dependencies=[Depends(bounded_input)],
     )
-    app.add_middleware(Guard, max_body_bytes=body_limit(settings.max_upload_bytes))
+    app.add_middleware(Guard, max_body_bytes=body_limit(settings.max_upload_bytes),
+                       trusted_origins=tuple(settings.trusted_origins))
     install_openapi(app)
     app.state.settings = settings
     app.state.engine = engine

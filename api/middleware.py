@@ -61,14 +61,15 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def _foreign_origin(scope: Scope) -> str | None:
-    """The ``Origin`` (or ``Referer``) of an unsafe request when it is another site's."""
+def _foreign_origin(scope: Scope, trusted: frozenset[str]) -> str | None:
+    """The ``Origin`` (or ``Referer``) of an unsafe request when it is another site's: not
+    the ``Host`` (or a proxy's ``X-Forwarded-Host``) and not a trusted origin's host."""
     origin = _header(scope, b"origin") or _header(scope, b"referer")
     if origin is None:
         return None
-    host = _header(scope, b"host") or ""
-    parts = urlsplit(origin)
-    return None if origin != "null" and parts.netloc and parts.netloc == host else origin
+    ours = {_header(scope, b"host"), _header(scope, b"x-forwarded-host")} | trusted
+    netloc = urlsplit(origin).netloc
+    return None if origin != "null" and netloc and netloc in ours else origin
 
 
 def _has_credentials(scope: Scope) -> bool:
@@ -79,9 +80,11 @@ def _has_credentials(scope: Scope) -> bool:
 class Guard:
     """The outermost layer of the app (inside Starlette's own error middleware)."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int,
+                 trusted_origins: tuple[str, ...] = ()) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.trusted = frozenset(urlsplit(o).netloc or o for o in trusted_origins)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -115,7 +118,7 @@ class Guard:
         length = _header(scope, b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
             return 413, "too_large", self._limit_message()
-        foreign = _foreign_origin(scope)
+        foreign = _foreign_origin(scope, self.trusted)
         if foreign is not None:
             return 403, "forbidden", f"requests from another site ({foreign[:100]}) are refused"
         content_type = _header(scope, b"content-type") or ""

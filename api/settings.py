@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     demo: bool = True
     """Create a demo course and accounts on first start (embedded mode)."""
 
+    trusted_origins: list[str] = []
+    """Origins (``https://grader.example.org``) whose pages may POST here besides the
+    request's own ``Host``/``X-Forwarded-Host`` (a proxy that rewrites both)."""
+
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:
         if self.environment == "production":

@@ -72,11 +72,29 @@ def test_requests_from_another_site_are_refused(world: World, origin: str) -> No
     c.cookies.clear()
 
 
-def test_same_site_origin_is_accepted(world: World) -> None:
-    response = world.client.post("/api/v1/auth/login", json=GOOD,
-                                 headers={"Origin": "http://testserver"})
+@pytest.mark.parametrize("headers", [
+    {"Origin": "http://testserver"},
+    {"Origin": "https://grader.example", "X-Forwarded-Host": "grader.example"},
+    {"Referer": "http://testserver/login"},
+])
+def test_same_site_origin_is_accepted(world: World, headers: dict[str, str]) -> None:
+    response = world.client.post("/api/v1/auth/login", json=GOOD, headers=headers)
     assert response.status_code == 200
     world.client.cookies.clear()
+
+
+def test_a_trusted_origin_is_accepted(tmp_path, template_world) -> None:
+    world = make_world(tmp_path, template=template_world,
+                       trusted_origins=["https://grader.example"])
+    try:
+        ok = world.client.post("/api/v1/auth/login", json=GOOD,
+                               headers={"Origin": "https://grader.example"})
+        other = world.client.post("/api/v1/auth/login", json=GOOD,
+                                  headers={"Origin": "https://evil.example"})
+        assert ok.status_code == 200 and other.status_code == 403
+    finally:
+        world.client.close()
+        world.engine.dispose()
 
 
 def test_web_login_needs_its_form_token(world: World) -> None:
