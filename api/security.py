@@ -105,7 +105,8 @@ class SessionSigner:
 
     def check_csrf(self, session_id: str, token: str | None) -> bool:
         """Constant-time comparison of a submitted CSRF token."""
-        return bool(token) and hmac.compare_digest(self.csrf_token(session_id), token or "")
+        return bool(token) and hmac.compare_digest(self.csrf_token(session_id).encode(),
+                                                   (token or "").encode())
 
 
 def half_the_cores() -> int:

@@ -3,12 +3,11 @@ re-grade sets, gradebook export."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from api import schemas
 from api.db import Adjustment, Assignment, Evaluation, Extension, Submission
@@ -23,6 +22,7 @@ from api.deps import (
     membership,
     staff_only,
 )
+from api.errors import InvalidInput, errors_of
 from api.queue import dispatch_all
 from api.services import accounts, pipeline, regrade, staff
 from api.services.standings import gradebook_csv
@@ -32,12 +32,23 @@ from core.errors import BadInput, Conflict, NotFound
 router = APIRouter(tags=["staff"])
 
 
-@router.post("/courses/{course_id}/roster", response_model=schemas.RosterResult)
+ROSTER_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"],
+    "properties": {"file": {"type": "string", "format": "binary",
+                            "description": "CSV roster"}}}}}}}
+
+
+@router.post("/courses/{course_id}/roster", response_model=schemas.RosterResult,
+             openapi_extra=ROSTER_BODY, responses=errors_of(400))
 async def import_roster(member: CourseStaff, session: SessionDep,
-                        file: Annotated[UploadFile, File(description="CSV roster")]
-                        ) -> schemas.RosterResult:
-    """Create and enrol users from CSV: ``username[,email,display_name,role,uuid,password]``."""
-    data = await file.read(5 * 2**20 + 1)
+                        request: Request) -> schemas.RosterResult:
+    """Create and enrol users from CSV: ``username[,email,display_name,role,uuid,password]``.
+    The body is read only after the caller was checked (no body parameter)."""
+    async with request.form(max_files=2, max_fields=5) as form:
+        file = form.get("file")
+        if not isinstance(file, UploadFile):
+            raise InvalidInput("file", "send the roster as multipart form field 'file'")
+        data = await file.read(5 * 2**20 + 1)
     if len(data) > 5 * 2**20:
         raise BadInput("the roster is larger than 5 MB")
     try:

@@ -7,14 +7,15 @@ import mimetypes
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, Form
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile as StarletteUpload
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from api.errors import TooManyRequests
 from api.web import present
-from api.web.deps import CurrentViewer, FormViewer, Now, Source, optional_viewer
+from api.web.deps import CurrentViewer, FormViewer, Now, Source, check_csrf, optional_viewer
 from api.web.errors import PageRoute
 from api.web.render import STATIC_DIR, error_page, page
 from core.errors import BadInput, NotFound
@@ -77,7 +78,7 @@ async def login(
     next: Annotated[str, Form()] = "/", csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     expected = request.cookies.get(LOGIN_COOKIE, "")
-    if not expected or not hmac.compare_digest(expected, csrf_token):
+    if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
         return _login_page(request, 403, "The sign-in form expired or came from another "
                            "site. Please sign in again.", username, next)
     try:
@@ -153,24 +154,31 @@ def template_file(
 @router.post("/courses/{course_id}/assignments/{assignment_id}/submit")
 async def submit(
     request: Request, course_id: int, assignment_id: int,
-    viewer: FormViewer, source: Source, now: Now,
-    files: Annotated[list[UploadFile], File()],
-    idempotency_key: Annotated[str, Form()] = "",
+    viewer: CurrentViewer, source: Source, now: Now,
 ) -> Response:
+    """The upload form. Its body is read only after the session was checked (no body
+    parameter), then the form's CSRF token."""
     settings = getattr(request.app.state, "settings", None)
     cap = getattr(settings, "max_upload_bytes", 20 * 2**20)
-    uploads, total = [], 0
-    for upload in files:
-        data = await upload.read(cap + 1 - total)  # never more than the limit in memory
-        total += len(data)
-        if total > cap:
-            raise BadInput(f"The files are too large: at most {cap // 2**20} MB in total.")
-        if upload.filename:
-            uploads.append((upload.filename, data))
+    async with request.form(max_files=getattr(settings, "max_files", 20) + 1,
+                            max_fields=10) as form:
+        check_csrf(viewer, form.get("csrf_token"))
+        key = form.get("idempotency_key")
+        uploads, total = [], 0
+        for upload in form.getlist("files"):
+            if not isinstance(upload, StarletteUpload):
+                continue
+            data = await upload.read(cap + 1 - total)  # never more than the limit in memory
+            total += len(data)
+            if total > cap:
+                raise BadInput(f"The files are too large: at most {cap // 2**20} MB in total.")
+            if upload.filename:
+                uploads.append((upload.filename, data))
     if not uploads:
         return error_page(request, 400, "Choose at least one file to upload.")
     submission_id = await run_in_threadpool(  # database work off the event loop
-        source.submit, viewer, course_id, assignment_id, uploads, now, idempotency_key or None)
+        source.submit, viewer, course_id, assignment_id, uploads, now,
+        key if isinstance(key, str) and key else None)
     return RedirectResponse(f"/submissions/{submission_id}", status_code=303)
 
 

@@ -132,3 +132,16 @@ def test_a_200_mb_login_body_is_refused(world: World) -> None:
                                  headers={"Content-Length": str(200 * 2**20),
                                           "Content-Type": "application/json"})
     assert declared.status_code == 413
+
+
+def test_the_web_upload_form_checks_the_session_before_reading(world: World) -> None:
+    app = Counted(world.client.app)
+    path = f"/courses/{world.ids['course']}/assignments/{world.ids['numpy_entropy']}/submit"
+    with serve(app) as (host, port):
+        head = (f"POST {path} HTTP/1.1\r\nHost: {host}\r\n"
+                "Content-Type: multipart/form-data; boundary=b\r\n"
+                "Cookie: autograde_session=forged.cookie.value\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n")
+        status, _ = stream(host, port, head, body(50 * 2**20))
+    assert status == 303  # to the sign-in page
+    assert app.read < 2 * CHUNK

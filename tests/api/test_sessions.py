@@ -138,3 +138,16 @@ def test_cookies_are_secure_and_expire_when_configured(tmp_path, template_world)
     finally:
         world.client.close()
         world.engine.dispose()
+
+
+def test_a_csrf_token_with_odd_characters_is_refused_not_a_500(world: World) -> None:
+    c = world.client
+    login(c)
+    path = f"/api/v1/courses/{world.ids['course']}/adjustments"
+    refused = c.post(path, json={}, headers={"X-CSRF-Token": "\u00e9t\u00e9".encode()})
+    assert refused.status_code == 403
+    c.cookies.clear()
+    form = TestClient(c.app, follow_redirects=False)
+    form.get("/login")
+    page = form.post("/login", data={**GOOD, "csrf_token": "\u00e9t\u00e9"})
+    assert page.status_code == 403
