@@ -6,13 +6,16 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
 
+from api.bounds import bounded_input
 from api.db import make_engine, make_sessionmaker
 from api.errors import install_error_handlers
+from api.middleware import Guard, body_limit
+from api.openapi import install_openapi
 from api.queue import Dispatcher, NullDispatcher
-from api.security import SessionSigner
+from api.security import PasswordChecks, SessionSigner
 from api.services.courses import PackageInfo
 from api.services.throttle import DbLoginThrottle
 from api.settings import Settings
@@ -39,6 +42,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        app.state.password_checks.close()
         engine.dispose()
 
     app = FastAPI(
@@ -49,14 +53,19 @@ def create_app(
         docs_url="/api/v1/docs",
         redoc_url=None,
         lifespan=lifespan,
+        dependencies=[Depends(bounded_input)],
     )
+    app.add_middleware(Guard, max_body_bytes=body_limit(settings.max_upload_bytes),
+                       trusted_origins=tuple(settings.trusted_origins))
+    install_openapi(app)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.dispatcher = dispatcher or NullDispatcher()
     app.state.signer = SessionSigner(settings.secret_key, settings.session_max_age_s)
     app.state.throttle = DbLoginThrottle(app.state.sessionmaker, settings.login_max_failures,
-                                         settings.login_window_s)
+                                         settings.login_window_s, settings.session_max_age_s)
+    app.state.password_checks = PasswordChecks()
     app.state.packages = packages or list
     install_error_handlers(app)
     for module in (auth, courses, submissions, staff, manage):

@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from api.db import ApiToken, Assignment, Course, Enrollment, Role, Submission, User, utcnow
 from api.errors import Unauthorized
 from api.security import CSRF_HEADER, SESSION_COOKIE, password_fingerprint, token_hash
+from api.services.accounts import session_alive
 from api.settings import Settings
 from core.errors import Forbidden, NotFound
 
@@ -62,6 +63,8 @@ class Principal:
     scopes: frozenset[str]
     session_id: str | None = None
     """Set when authenticated by the session cookie (then CSRF applies)."""
+    token_id: int | None = None
+    """Set when authenticated by an API token."""
 
 
 def _from_token(session: Session, token: str) -> Principal:
@@ -76,7 +79,7 @@ def _from_token(session: Session, token: str) -> Principal:
     if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=5):
         row.last_used_at = now
         session.commit()
-    return Principal(user, row.scope_set)
+    return Principal(user, row.scope_set, token_id=row.id)
 
 
 def current_principal(request: Request, session: SessionDep) -> Principal:
@@ -91,7 +94,9 @@ def current_principal(request: Request, session: SessionDep) -> Principal:
     signer = request.app.state.signer
     data = signer.load(cookie) if cookie else None
     user = session.get(User, data.user_id) if data else None
-    if data is None or user is None or password_fingerprint(user.password_hash) != data.fingerprint:
+    if (data is None or user is None
+            or password_fingerprint(user.password_hash) != data.fingerprint
+            or not session_alive(session, user.id, data.session_id)):
         raise Unauthorized("please log in")
     if request.method not in SAFE_METHODS and not signer.check_csrf(
         data.session_id, request.headers.get(CSRF_HEADER)
@@ -127,9 +132,18 @@ class Membership:
     user: User
     role: str
     """``student``, ``assistant``, ``teacher``; admins count as ``teacher``."""
+    staff_scope: bool = True
+    """False when the caller's credential lacks the ``staff`` scope: a teacher's read-only
+    token sees the course as a student does."""
 
     @property
     def is_staff(self) -> bool:
+        """Staff of the course, acting with a staff-scoped credential."""
+        return self.role in STAFF_ROLES and self.staff_scope
+
+    @property
+    def is_staff_role(self) -> bool:
+        """Staff of the course, whatever the credential."""
         return self.role in STAFF_ROLES
 
 
@@ -137,15 +151,17 @@ def _enrolled(user: User):  # noqa: ANN202 - an SQL condition
     return (Enrollment.course_id == Course.id) & (Enrollment.user_id == user.id)
 
 
-def _member(course: Course, user: User, role: str | None) -> Membership:
+def _member(course: Course, user: User, role: str | None,
+            scopes: frozenset[str] = ALL_SCOPES) -> Membership:
     if user.is_admin:
         role = Role.TEACHER.value
     if role is None:
         raise NotFound("no such course")
-    return Membership(course, user, role)
+    return Membership(course, user, role, "staff" in scopes)
 
 
-def membership(session: Session, user: User, course_id: int) -> Membership:
+def membership(session: Session, user: User, course_id: int,
+               scopes: frozenset[str] = ALL_SCOPES) -> Membership:
     """The caller's role in a course, or 404 when they are not in it."""
     found = session.execute(
         select(Course, Enrollment.role).outerjoin(Enrollment, _enrolled(user))
@@ -154,24 +170,25 @@ def membership(session: Session, user: User, course_id: int) -> Membership:
     if found is None:
         raise NotFound("no such course")
     course, role = found
-    return _member(course, user, role)
+    return _member(course, user, role, scopes)
 
 
 def staff_only(member: Membership, principal: Principal) -> Membership:
     """Refuse unless the caller is staff of the course with a staff-scoped credential."""
-    if not member.is_staff:
+    if not member.is_staff_role:
         raise Forbidden("only the course's teachers and assistants may do this")
-    if "staff" not in principal.scopes:
+    if "staff" not in principal.scopes or not member.is_staff:
         raise Forbidden("this API token lacks the 'staff' scope")
     return member
 
 
 def course_member(course_id: int, principal: Reader, session: SessionDep) -> Membership:
-    return membership(session, principal.user, course_id)
+    return membership(session, principal.user, course_id, principal.scopes)
 
 
 def course_staff(course_id: int, principal: Reader, session: SessionDep) -> Membership:
-    return staff_only(membership(session, principal.user, course_id), principal)
+    return staff_only(membership(session, principal.user, course_id, principal.scopes),
+                      principal)
 
 
 CourseMember = Annotated[Membership, Depends(course_member)]
@@ -195,7 +212,7 @@ def _assignment(session: Session, principal: Principal, assignment_id: int) -> A
     if found is None:
         raise NotFound("no such assignment")
     assignment, course, role = found
-    member = _member(course, principal.user, role)
+    member = _member(course, principal.user, role, principal.scopes)
     if not member.is_staff and not assignment.shown_to_students(utcnow()):
         raise NotFound("no such assignment")
     return AssignmentAccess(assignment, member)
@@ -215,7 +232,15 @@ def assignment_staff(
     return access
 
 
+def assignment_submitter(
+    assignment_id: int, principal: Submitter, session: SessionDep
+) -> AssignmentAccess:
+    """The assignment a caller submits to: the ``submit`` scope is enough (no ``read``)."""
+    return _assignment(session, principal, assignment_id)
+
+
 CurrentAssignment = Annotated[AssignmentAccess, Depends(assignment_member)]
+SubmitAssignment = Annotated[AssignmentAccess, Depends(assignment_submitter)]
 StaffAssignment = Annotated[AssignmentAccess, Depends(assignment_staff)]
 
 

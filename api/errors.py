@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core.errors import AutogradeError, BadInput, Conflict, Forbidden, InvalidSetting, NotFound
@@ -34,7 +35,41 @@ class TooManyRequests(AutogradeError):
         self.retry_after_s = retry_after_s
 
 
+class InvalidInput(BadInput):
+    """A value outside what the service stores (an integer beyond the database's range,
+    control characters in text); answered 422 naming the field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorBody(BaseModel):
+    """The one error body of the API."""
+
+    error: ErrorDetail
+
+
+ERROR_TEXT = {400: "Bad input", 401: "No valid credentials", 403: "Not allowed",
+              404: "No such object (or not yours)", 409: "Conflict with the current state",
+              413: "The request body is too large", 422: "Invalid request",
+              429: "Too many attempts; see Retry-After"}
+
+
+def errors_of(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the error statuses a route answers."""
+    return {status: {"model": ErrorBody, "description": ERROR_TEXT[status]}
+            for status in statuses}
+
+
 STATUS: list[tuple[type[AutogradeError], int, str]] = [
+    (InvalidInput, 422, "invalid_input"),
     (Unauthorized, 401, "unauthorized"),
     (TooManyRequests, 429, "too_many_requests"),
     (NotFound, 404, "not_found"),
@@ -81,6 +116,8 @@ def install_error_handlers(app: FastAPI) -> None:
         if isinstance(error, TooManyRequests):
             headers["Retry-After"] = str(error.retry_after_s)
         field = getattr(error, "field", None)
+        if isinstance(error, InvalidInput):
+            message = str(error)
         return JSONResponse(error_body(code, str(message) if not field else str(error), field),
                             status_code=status, headers=headers)
 
@@ -95,7 +132,8 @@ def install_error_handlers(app: FastAPI) -> None:
         if status == 405 and not request.url.path.startswith("/api/"):
             # only the pages' GET catch-all matched: there is no such address at all
             status, detail = 404, "Not Found"
-        code = {404: "not_found", 405: "method_not_allowed"}.get(status, "http_error")
+        code = {404: "not_found", 405: "method_not_allowed",
+                413: "too_large"}.get(status, "http_error")
         return JSONResponse(error_body(code, detail), status_code=status,
                             headers=getattr(error, "headers", None) if status != 404 else None)
 

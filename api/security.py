@@ -1,27 +1,31 @@
-"""Credentials: argon2 password hashes, API tokens, signed session cookies, CSRF tokens,
-and login throttling.
+"""Credentials: argon2 password hashes, API tokens, signed session cookies and CSRF tokens.
 
 API tokens are shown once (``ag_<random>``) and stored as their SHA-256: a token has 256 bits
 of entropy, so a fast hash is enough and lets a lookup be one indexed equality.
 The session cookie is signed (itsdangerous) and carries the user id, a random session id
-and a fingerprint of the password hash, so changing the password ends every session.
-The CSRF token of a session is an HMAC of its session id.
+and a fingerprint of the password hash, so changing the password ends every session; the
+session id names a `UserSession` row (by its SHA-256), so logout ends the session for
+every copy of the cookie. The CSRF token of a session is an HMAC of its session id.
+Password checks run in a few threads of their own (`PasswordChecks`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import os
 import secrets
-import threading
-import time
-from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+T = TypeVar("T")
 TOKEN_PREFIX = "ag_"
 SESSION_COOKIE = "autograde_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -55,6 +59,11 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def new_session_id() -> str:
+    """The secret id of a fresh browser session (the database keeps its `token_hash`)."""
+    return secrets.token_urlsafe(32)
+
+
 def password_fingerprint(password_hash: str | None) -> str:
     """A short digest of the password hash, so a password change invalidates sessions."""
     return hashlib.sha256((password_hash or "").encode()).hexdigest()[:16]
@@ -77,10 +86,9 @@ class SessionSigner:
         self._secret = secret_key.encode()
         self.max_age_s = max_age_s
 
-    def dump(self, user_id: int, password_hash: str | None) -> str:
-        """A cookie value for a fresh session of ``user_id``."""
-        payload = {"u": user_id, "s": secrets.token_urlsafe(16),
-                   "p": password_fingerprint(password_hash)}
+    def dump(self, user_id: int, password_hash: str | None, session_id: str) -> str:
+        """A cookie value for the session ``session_id`` (see `new_session_id`) of ``user_id``."""
+        payload = {"u": user_id, "s": session_id, "p": password_fingerprint(password_hash)}
         return self._serializer.dumps(payload)
 
     def load(self, cookie: str) -> SessionData | None:
@@ -97,48 +105,40 @@ class SessionSigner:
 
     def check_csrf(self, session_id: str, token: str | None) -> bool:
         """Constant-time comparison of a submitted CSRF token."""
-        return bool(token) and hmac.compare_digest(self.csrf_token(session_id), token or "")
+        return bool(token) and hmac.compare_digest(self.csrf_token(session_id).encode(),
+                                                   (token or "").encode())
 
 
-class LoginThrottle:
-    """Refuses logins after too many recent failures for one username or one client address.
+def half_the_cores() -> int:
+    """How many argon2 checks run at once: half the CPU cores (at least one), leaving the
+    rest to every other request while a burst of logins is checked."""
+    return max(1, (os.cpu_count() or 2) // 2)
 
-    Kept in process memory (for one process, and tests); the app uses
-    `api.services.throttle.DbLoginThrottle`, the same rules shared by every API process.
-    """
 
-    def __init__(self, max_failures: int, window_s: int) -> None:
-        self.max_failures = max_failures
-        self.window_s = window_s
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+class PasswordChecks:
+    """Runs logins' work in threads of their own: argon2 checks at most `half_the_cores`
+    at once, and the throttle's bookkeeping at most ``bookkeepers`` at once.
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures.setdefault(key, deque())
-        while times and times[0] <= now - self.window_s:
-            times.popleft()
-        return times
+    A login waits for a free thread on the event loop, holding no database connection and
+    no thread of the server's pool, so a burst of logins queues here (using at most
+    ``bookkeepers`` pooled connections) while every other request goes on."""
 
-    def retry_after(self, username: str, client: str, now: float | None = None) -> int:
-        """Seconds to wait before another try; 0 when a try is allowed."""
-        now = time.monotonic() if now is None else now
-        waits = []
-        with self._lock:
-            for key, limit in ((f"u:{username.lower()}", self.max_failures),
-                               (f"c:{client}", self.max_failures * 4)):
-                times = self._recent(key, now)
-                if len(times) >= limit:
-                    waits.append(int(times[0] + self.window_s - now) + 1)
-        return max(waits, default=0)
+    def __init__(self, workers: int | None = None, bookkeepers: int = 4) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=workers or half_the_cores(),
+                                        thread_name_prefix="argon2")
+        self._books = ThreadPoolExecutor(max_workers=bookkeepers,
+                                         thread_name_prefix="login-books")
 
-    def failed(self, username: str, client: str, now: float | None = None) -> None:
-        """Count a failed login."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            self._recent(f"u:{username.lower()}", now).append(now)
-            self._recent(f"c:{client}", now).append(now)
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        """`verify_password` in a checker thread."""
+        return await asyncio.wrap_future(self._pool.submit(verify_password, password_hash,
+                                                           password))
 
-    def succeeded(self, username: str) -> None:
-        """Forget the username's failures after a good login."""
-        with self._lock:
-            self._failures.pop(f"u:{username.lower()}", None)
+    async def book(self, work: Callable[..., T], *args: Any) -> T:
+        """``work(*args)`` (short database work of a login) in a bookkeeping thread."""
+        return await asyncio.wrap_future(self._books.submit(work, *args))
+
+    def close(self) -> None:
+        """Stop the threads."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._books.shutdown(wait=False, cancel_futures=True)

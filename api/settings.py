@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     """Re-queues after a worker stopped answering (expired lease) that do not spend the
     student's retries; beyond this, an expired lease counts as a retry."""
 
+    trusted_origins: list[str] = []
+    """Origins (``https://grader.example.org``) whose pages may POST here besides the
+    request's own ``Host``/``X-Forwarded-Host`` (a proxy that rewrites both)."""
+
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:
         if self.environment == "production":

@@ -117,6 +117,7 @@ def sql_client(args: argparse.Namespace, data_dir: Path,
         utcnow,
     )
     from api.security import SESSION_COOKIE
+    from api.services.accounts import start_session
     from api.settings import Settings
 
     settings = Settings(environment="test", data_dir=data_dir, demo=False,
@@ -163,7 +164,11 @@ def sql_client(args: argparse.Namespace, data_dir: Path,
     if not any(getattr(r, "path", "") == "/courses/{course_id}" for r in app.routes):
         app.include_router(router)
     client = TestClient(app)
-    cookie = app.state.signer.dump(args.students + 1, "x")
+    with app.state.sessionmaker() as db:  # a server-side session of the teacher
+        teacher = db.get(User, args.students + 1)
+        db.expunge(teacher)
+    session_id = start_session(app.state.sessionmaker, teacher, "bench", 3600)
+    cookie = app.state.signer.dump(teacher.id, teacher.password_hash, session_id)
     client.cookies.set(SESSION_COOKIE, cookie)
     print(f"[sql] generated {len(subs)} submissions on {engine.dialect.name}")
     return client, 1

@@ -8,6 +8,7 @@ slug and an assignment's name and resolves them with the listing endpoints.
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -148,10 +149,22 @@ class ApiClient:
 
     # submissions --------------------------------------------------------------------------
 
-    def submit(self, assignment_id: int, parts: list[Part]) -> Json:
-        """Upload a solution's files (or one zip); the new submission."""
+    def submit(self, assignment_id: int, parts: list[Part], *, tries: int = 3) -> Json:
+        """Upload a solution's files (or one zip); the new submission.
+
+        The upload carries a fresh ``Idempotency-Key``; when the connection fails before an
+        answer came, it is sent again with the same key (``tries`` in all), so an upload the
+        server did store is answered with that submission instead of a second one."""
         files = [("files", (name, content, "application/octet-stream")) for name, content in parts]
-        return self.request("POST", f"/assignments/{assignment_id}/submissions", files=files)
+        headers = {"Idempotency-Key": uuid.uuid4().hex}
+        for attempt in range(1, tries + 1):
+            try:
+                return self.request("POST", f"/assignments/{assignment_id}/submissions",
+                                    files=files, headers=headers)
+            except ServerUnreachable:
+                if attempt == tries:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def submission(self, submission_id: int) -> Json:
         """One submission with its current evaluation and test results."""

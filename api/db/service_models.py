@@ -1,5 +1,6 @@
 """Tables the service adds: staff re-grade sets (`RegradeSet`, `RegradeItem`) and login
-throttling (`LoginFailure`).
+throttling (`LoginThrottle`), browser sessions (`UserSession`) and upload idempotency keys
+(`IdempotencyKey`).
 
 A re-grade runs a whole set of new evaluations in the background (kind ``regrade``, not
 current), shows staff the differences, and is then applied (every item's evaluation becomes
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.db.base import Base, utcnow
@@ -62,14 +63,51 @@ class RegradeItem(Base):
     __table_args__ = (UniqueConstraint("regrade_set_id", "submission_id"),)
 
 
-class LoginFailure(Base):
-    """One failed login, by username or client address (``u:<name>`` / ``c:<address>``);
-    kept in the database so that every API process sees the same count."""
+class LoginThrottle(Base):
+    """Login throttling state of one key: an (account, address) pair ``p:<name>\\n<address>``
+    or an address ``c:<address>``; kept in the database so every API process sees it.
 
-    __tablename__ = "login_failures"
+    ``next_at`` is when the key may try again: a check in flight holds it briefly (so
+    parallel guesses are checked one at a time), a failure moves it by a delay that grows
+    with ``failures``, a success clears the failures. ``known_until``: the account logged in
+    from this address (the address-wide throttle then does not apply to it)."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    next_at: Mapped[datetime] = mapped_column(default=utcnow)
+    known_until: Mapped[datetime | None]
+
+
+class UserSession(Base):
+    """A browser session: the cookie names it (signed), the row makes it revocable.
+
+    Only the SHA-256 of the session's secret id is stored."""
+
+    __tablename__ = "user_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(200))
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    id_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    client: Mapped[str] = mapped_column(String(100), default="")
 
-    __table_args__ = (Index(None, "key", "at"),)
+
+class IdempotencyKey(Base):
+    """An upload's ``Idempotency-Key``: a retried upload with the same key gets the first
+    submission back instead of storing a second one."""
+
+    __tablename__ = "idempotency_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200))
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("user_id", "key"),)

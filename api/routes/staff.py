@@ -194,8 +194,8 @@ def _regrade_for_staff(session: SessionDep, principal: PrincipalDep, regrade_id:
     row = session.get(RegradeSet, regrade_id)
     if row is None:
         raise NotFound("no such re-grade")
-    member = membership(session, principal.user, row.course_id)
-    if not member.is_staff:
+    member = membership(session, principal.user, row.course_id, principal.scopes)
+    if not member.is_staff_role:
         raise NotFound("no such re-grade")
     staff_only(member, principal)
     return row

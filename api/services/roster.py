@@ -23,6 +23,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.bounds import has_control
 from api.db import AuditLog, Course, Enrollment, Role, User
 from api.security import hash_password
 from core.errors import BadInput, Conflict
@@ -89,8 +90,30 @@ def decode(data: bytes) -> str:
         raise BadInput("the roster must be UTF-8 text") from error
 
 
+LENGTHS = {"username": 100, "email": 254, "display_name": 200, "role": 20, "uuid": 36,
+           "password": 1000}
+"""The longest value each column may hold (the database's column sizes)."""
+
+
+def _check_values(number: int, values: dict[str, str]) -> None:
+    for column, value in values.items():
+        if has_control(value):
+            raise BadInput(f"line {number}: the {column} contains a control character")
+        if len(value) > LENGTHS.get(column, 1000):
+            raise BadInput(f"line {number}: the {column} is longer than "
+                           f"{LENGTHS.get(column, 1000)} characters")
+
+
 def _rows(text: str) -> list[tuple[int, dict[str, str]]]:
-    reader = csv.DictReader(io.StringIO(text.strip() + "\n"))
+    try:
+        return _read_rows(text)
+    except csv.Error as error:
+        raise BadInput(f"the CSV cannot be read: {error}") from None
+
+
+def _read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
+    # newline=None: a bare CR ends a line as CRLF and LF do (old spreadsheet exports)
+    reader = csv.DictReader(io.StringIO(text.strip() + "\n", newline=None), strict=True)
     header = [name.strip() for name in reader.fieldnames or []]
     if "username" not in header:
         raise BadInput("the CSV needs a header line with at least a 'username' column")
@@ -105,6 +128,7 @@ def _rows(text: str) -> list[tuple[int, dict[str, str]]]:
         if None in row:
             raise BadInput(f"line {number}: more values than columns")
         values = {key: (value or "").strip() for key, value in row.items()}
+        _check_values(number, values)
         username = values.get("username", "")
         if not username:
             raise BadInput(f"line {number}: empty username")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import re
 import stat
+import unicodedata
 import uuid
 import zipfile
 from collections.abc import Awaitable, Sequence
@@ -57,11 +58,20 @@ def size_text(n_bytes: int) -> str:
     return f"{n_bytes / 2**20:.3g} MiB"
 
 
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                          "\u2066\u2067\u2068\u2069")
+"""Characters that reorder text on screen: a name with them shows staff another name."""
+
+
 def clean_name(name: str, *, allow_dirs: bool) -> str:
-    """A safe relative POSIX path, or `BadInput` saying why not."""
+    """A safe relative POSIX path in Unicode NFC, or `BadInput` saying why not."""
+    name = unicodedata.normalize("NFC", name)
+    if any(ch in BIDI_CONTROLS for ch in name):
+        raise BadInput(f"file name {name.encode('unicode_escape').decode()[:80]!r} contains "
+                       "a text-direction control character; rename the file")
     if not name or len(name) > NAME_MAX:
         raise BadInput(f"file name {name[:60]!r} must have 1 to {NAME_MAX} characters")
-    if any(ord(ch) < 32 for ch in name) or "\\" in name:
+    if any(ord(ch) < 32 or 0x7f <= ord(ch) < 0xa0 for ch in name) or "\\" in name:
         raise BadInput(f"file name {name[:60]!r} contains a control character or a backslash")
     if not is_printable(name):
         raise BadInput(f"file name {name[:60]!r} contains a control or direction character")
@@ -233,3 +243,11 @@ async def read_parts(files: Sequence[UploadPart], limits: Limits) -> list[tuple[
         if upload.filename:
             parts.append((upload.filename, content))
     return parts
+
+
+def unreadable_form(detail: str, limits: Limits) -> BadInput:
+    """The refusal of a multipart body the parser gave up on (e.g. more files than the
+    parser was allowed to read)."""
+    if "too many files" in detail.lower():
+        return BadInput(f"too many files: at most {limits.max_files} per submission")
+    return BadInput(f"the upload could not be read: {detail}")

@@ -52,10 +52,16 @@ def current_viewer(
 CurrentViewer = Annotated[Viewer, Depends(current_viewer)]
 
 
+def check_csrf(viewer: Viewer, csrf_token: object) -> None:
+    """Refuse a form whose CSRF token is not the viewer's session's."""
+    if (not viewer.csrf_token or not isinstance(csrf_token, str)
+            or not hmac.compare_digest(csrf_token.encode(), viewer.csrf_token.encode())):
+        raise BadCsrf()
+
+
 def checked_viewer(viewer: CurrentViewer, csrf_token: Annotated[str, Form()] = "") -> Viewer:
     """The viewer of a form POST whose CSRF token matches their session's."""
-    if not viewer.csrf_token or not hmac.compare_digest(csrf_token, viewer.csrf_token):
-        raise BadCsrf()
+    check_csrf(viewer, csrf_token)
     return viewer
 
 

@@ -39,10 +39,11 @@ class PageSource(Protocol):
 
     # accounts
     def viewer(self, request: Request) -> Viewer | None: ...
-    def login(
+    async def login(
         self, request: Request, username: str, password: str
     ) -> tuple[str, str] | None:
-        """Check the password; return the session cookie (name, value), or None."""
+        """Check the password; return the session cookie (name, value), or None
+        (`api.errors.TooManyRequests` when the caller must wait)."""
         ...
     def logout(self, request: Request) -> str:
         """End the session; return the name of the cookie to clear."""
@@ -68,8 +69,10 @@ class PageSource(Protocol):
         ...
     def submit(
         self, viewer: Viewer, course_id: int, assignment_id: int,
-        files: list[tuple[str, bytes]], now: datetime,
-    ) -> int: ...
+        files: list[tuple[str, bytes]], now: datetime, idempotency_key: str | None = None,
+    ) -> int:
+        """Store a submission; the same ``idempotency_key`` again returns the first one."""
+        ...
     def submission(self, viewer: Viewer, submission_id: int, staff: bool) -> SubmissionView: ...
 
     # staff
@@ -98,7 +101,9 @@ class PageSource(Protocol):
         self, viewer: Viewer, course_id: int, assignment_id: int, user_id: int,
         until: datetime, reason: str,
     ) -> None: ...
-    def queue_panel(self, viewer: Viewer, now: datetime) -> QueuePanel: ...
+    def queue_panel(self, viewer: Viewer, course_id: int, now: datetime) -> QueuePanel:
+        """The grading queue as far as one course's jobs go (its staff only)."""
+        ...
     def stats(self, viewer: Viewer, course_id: int, assignment_id: int) -> AssignmentStats: ...
 
     # course set-up (teachers; assistants enrol students)

@@ -17,9 +17,7 @@ from api.db import (
     EvaluationStatus,
     Submission,
     TestResult,
-    User,
 )
-from api.services import accounts
 from api.services.views import competition_of, deadlines_of, extension_s
 from api.web.views import AssignmentStats, LeaderRow, QueuePanel, Viewer
 from core.competition import best_metric, rank_metric, ranks, reaches
@@ -89,18 +87,21 @@ def public_share(manifest: Manifest | None) -> str:
 class PanelPages:
     """Queue panel and statistics (a mixin of `SqlPageSource`)."""
 
-    def queue_panel(self: SqlPageSource, viewer: Viewer, now: datetime) -> QueuePanel:
+    def queue_panel(self: SqlPageSource, viewer: Viewer, course_id: int,
+                    now: datetime) -> QueuePanel:
         with self.sessions() as session:
-            if not viewer.is_admin and not accounts.is_staff_anywhere(
-                    session, session.get(User, viewer.user_id)):
-                raise NotFound("no such page")
+            self._staff(session, viewer, course_id)  # another course's jobs are not shown
+            mine = select(Submission.id).join(Assignment, Assignment.id
+                                              == Submission.assignment_id).where(
+                Assignment.course_id == course_id)
+            of_course = Evaluation.submission_id.in_(mine)
             counts = dict(session.execute(select(Evaluation.status, func.count(Evaluation.id))
-                                          .group_by(Evaluation.status)).all())
+                                          .where(of_course).group_by(Evaluation.status)).all())
             oldest = session.scalar(select(func.min(Evaluation.queued_at)).where(
-                Evaluation.status == "queued"))
+                Evaluation.status == "queued", of_course))
             workers = session.execute(
                 select(Evaluation.worker, func.max(Evaluation.started_at))
-                .where(Evaluation.worker.is_not(None),
+                .where(Evaluation.worker.is_not(None), of_course,
                        Evaluation.started_at >= now - timedelta(days=1))
                 .group_by(Evaluation.worker)).all()
             return QueuePanel(counts.get("queued", 0), counts.get("running", 0),

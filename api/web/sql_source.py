@@ -15,7 +15,6 @@ from typing import Any
 from markdown_it import MarkdownIt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.requests import Request
 
 from api.db import (
     Adjustment,
@@ -29,14 +28,13 @@ from api.db import (
     User,
 )
 from api.deps import Membership, membership
-from api.errors import TooManyRequests, Unauthorized
 from api.queue import dispatch_all
-from api.security import SESSION_COOKIE, password_fingerprint
-from api.services import accounts
+from api.services.idempotency import checked_key, once, remember
 from api.services.submit import limits as submit_limits
-from api.services.submit import submit
+from api.services.submit import stage
 from api.services.views import assignment_state, submission_view
 from api.settings import Settings
+from api.web.sql_accounts import AccountPages
 from api.web.sql_manage import ManagePages
 from api.web.sql_panels import PanelPages, leaderboard, public_share
 from api.web.sql_staff import StaffPages
@@ -114,7 +112,7 @@ def verdict_texts(verdict: str) -> tuple[str, str]:
     return v.short_text, v.long_text
 
 
-class SqlPageSource(StaffPages, PanelPages, ManagePages, StudentPages):
+class SqlPageSource(AccountPages, StaffPages, PanelPages, ManagePages, StudentPages):
     """Pages over the database, with the app's settings, signer, throttle and dispatcher."""
 
     def __init__(self, sessions: sessionmaker[Session], settings: Settings, app_state: Any):
@@ -128,35 +126,6 @@ class SqlPageSource(StaffPages, PanelPages, ManagePages, StudentPages):
 
     def dispatch(self, jobs: list[Any]) -> None:
         dispatch_all(self.state.dispatcher, jobs)
-
-    # accounts ----------------------------------------------------------------------
-    def viewer(self, request: Request) -> Viewer | None:
-        cookie = request.cookies.get(SESSION_COOKIE)
-        data = self.state.signer.load(cookie) if cookie else None
-        if data is None:
-            return None
-        with self.sessions() as session:
-            user = session.get(User, data.user_id)
-            if user is None or password_fingerprint(user.password_hash) != data.fingerprint:
-                return None
-            return Viewer(user.id, user.display_name or user.username, user.username,
-                          csrf_token=self.state.signer.csrf_token(data.session_id),
-                          is_admin=user.is_admin)
-
-    def login(self, request: Request, username: str, password: str) -> tuple[str, str] | None:
-        client = request.client.host if request.client else "unknown"
-        with self.sessions() as session:
-            try:
-                user = accounts.authenticate(session, self.state.throttle, username, password,
-                                             client)
-            except Unauthorized:
-                return None
-            except TooManyRequests as exc:
-                raise BadInput(str(exc)) from None
-            return SESSION_COOKIE, self.state.signer.dump(user.id, user.password_hash)
-
-    def logout(self, request: Request) -> str:
-        return SESSION_COOKIE  # signed and stateless: clearing the cookie ends the session
 
     # helpers -----------------------------------------------------------------------
     def _member(self, session: Session, viewer: Viewer, course_id: int) -> Membership:
@@ -319,12 +288,24 @@ class SqlPageSource(StaffPages, PanelPages, ManagePages, StudentPages):
             return (self.package_dir(assignment) / manifest.template).read_bytes()
 
     def submit(self, viewer: Viewer, course_id: int, assignment_id: int,
-               files: list[tuple[str, bytes]], now: datetime) -> int:
+               files: list[tuple[str, bytes]], now: datetime,
+               idempotency_key: str | None = None) -> int:
         with self.sessions() as session:
             member, assignment = self._assignment(session, viewer, course_id, assignment_id, now)
-            submission, jobs = submit(session, member.user, assignment, files, self.settings)
-            self.dispatch(jobs)
-            return submission.id
+            upload = submit_limits(self.settings)
+            if sum(len(data) for _, data in files) > upload.max_bytes:
+                raise BadInput(upload.too_large)
+            key, user = checked_key(idempotency_key), member.user
+
+            def create() -> int:
+                staged = stage(session, user, assignment, files, self.settings)
+                if key is not None:
+                    remember(session, user.id, assignment.id, key, staged.submission.id)
+                session.commit()
+                self.dispatch(staged.jobs)
+                return staged.submission.id
+
+            return once(session, user.id, assignment.id, key, create, lambda first: first.id)
 
     def submission_access(self, session: Session, viewer: Viewer, submission_id: int,
                           staff: bool) -> tuple[Submission, Assignment, Membership]:

@@ -180,7 +180,8 @@ def extension_save(
 def queue(
     request: Request, course_id: int, viewer: CurrentViewer, source: Source, now: Now
 ) -> Response:
-    return page(request, "queue.html", panel=source.queue_panel(viewer, now), course_id=course_id)
+    return page(request, "queue.html", panel=source.queue_panel(viewer, course_id, now),
+                course_id=course_id)
 
 
 @router.get("/assignments/{assignment_id}/stats")

@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
+import hmac
 import mimetypes
+import secrets
 from dataclasses import replace
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, Form
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile as StarletteUpload
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
+from api.errors import TooManyRequests
 from api.services import uploads
 from api.services.submit import limits
 from api.web import present
-from api.web.deps import CurrentViewer, FormViewer, Now, Source, optional_viewer
+from api.web.deps import CurrentViewer, FormViewer, Now, Source, check_csrf, optional_viewer
 from api.web.errors import PageRoute
 from api.web.render import STATIC_DIR, page
 from core.errors import BadInput, Conflict, NotFound
 
 router = APIRouter(route_class=PageRoute)
 
+LOGIN_COOKIE = "autograde_login"
+LOGIN_FORM_S = 3600
+"""How long a sign-in form stays usable."""
 STATIC_FILES = {p.name for p in STATIC_DIR.iterdir() if p.is_file()}
 
 
@@ -41,37 +49,71 @@ def _safe_next(target: str) -> str:
     return target if safe else "/"
 
 
+def _login_page(request: Request, status_code: int = 200, error: str = "",
+                username: str = "", next: str = "/",
+                headers: dict[str, str] | None = None) -> Response:
+    """The sign-in form with a fresh login CSRF token (a cookie and the same hidden field:
+    another site cannot read the cookie, so it cannot sign a visitor in as someone else)."""
+    token = secrets.token_urlsafe(24)
+    response = page(request, "login.html", status_code=status_code, next=_safe_next(next),
+                    error=error, username=username, login_token=token)
+    response.set_cookie(LOGIN_COOKIE, token, max_age=LOGIN_FORM_S, expires=LOGIN_FORM_S,
+                        httponly=True, samesite="strict", path="/login",
+                        secure=_cookie_secure(request))
+    response.headers.update(headers or {})
+    return response
+
+
+def _cookie_secure(request: Request) -> bool:
+    settings = getattr(request.app.state, "settings", None)
+    return bool(getattr(settings, "cookie_secure", False)) or request.url.scheme == "https"
+
+
 @router.get("/login")
 def login_form(request: Request, source: Source, next: str = "/") -> Response:
     if optional_viewer(request, source) is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
-    return page(request, "login.html", next=_safe_next(next), error="")
+    return _login_page(request, next=next)
 
 
 @router.post("/login")
-def login(
+async def login(
     request: Request, source: Source,
     username: Annotated[str, Form()], password: Annotated[str, Form()],
-    next: Annotated[str, Form()] = "/",
+    next: Annotated[str, Form()] = "/", csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    cookie = source.login(request, username, password)
+    expected = request.cookies.get(LOGIN_COOKIE, "")
+    if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
+        return _login_page(request, 403, "The sign-in form expired or came from another "
+                           "site. Please sign in again.", username, next)
+    try:
+        cookie = await source.login(request, username, password)
+    except TooManyRequests as exc:
+        return _login_page(
+            request, 429, f"Too many failed sign-ins for this account from your network. "
+            f"Please wait {exc.retry_after_s} seconds and try again.", username, next,
+            {"Retry-After": str(exc.retry_after_s)})
     if cookie is None:
-        return page(
-            request, "login.html", status_code=401, next=_safe_next(next),
-            error="Wrong user name or password.", username=username,
-        )
+        return _login_page(request, 401, "Wrong user name or password.", username, next)
+    max_age = _session_max_age(request)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(
-        cookie[0], cookie[1], httponly=True, samesite="lax",
-        secure=request.url.scheme == "https",
-    )
+    response.set_cookie(cookie[0], cookie[1], max_age=max_age, expires=max_age, httponly=True,
+                        samesite="lax", secure=_cookie_secure(request), path="/")
+    response.delete_cookie(LOGIN_COOKIE, path="/login", secure=_cookie_secure(request),
+                           httponly=True, samesite="strict")
     return response
+
+
+def _session_max_age(request: Request) -> int:
+    settings = getattr(request.app.state, "settings", None)
+    return int(getattr(settings, "session_max_age_s", 14 * 24 * 3600))
 
 
 @router.post("/logout")
 def logout(request: Request, viewer: FormViewer, source: Source) -> Response:
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(source.logout(request), path="/")
+    response.delete_cookie(source.logout(request), path="/", secure=_cookie_secure(request),
+                           httponly=True, samesite="lax")
     return response
 
 
@@ -99,7 +141,8 @@ def assignment(
     viewer: CurrentViewer, source: Source, now: Now,
 ) -> Response:
     view = source.assignment(viewer, course_id, assignment_id, now)
-    return page(request, "assignment.html", view=view, now=now)
+    return page(request, "assignment.html", view=view, now=now,
+                upload_key=secrets.token_urlsafe(24))
 
 
 def download(data: bytes, path: str) -> Response:
@@ -132,18 +175,28 @@ def upload_limits(request: Request) -> uploads.Limits:
 @router.post("/courses/{course_id}/assignments/{assignment_id}/submit")
 async def submit(
     request: Request, course_id: int, assignment_id: int,
-    viewer: FormViewer, source: Source, now: Now,
-    files: Annotated[list[UploadFile | str] | None, File()] = None,
+    viewer: CurrentViewer, source: Source, now: Now,
 ) -> Response:
-    """Accept an upload; a refusal re-renders the assignment page with the reason on the
-    form (the browser keeps the chosen files when app.js sent the form)."""
+    """Accept an upload. Its body is read only after the session was checked (no body
+    parameter), then the form's CSRF token; a refusal re-renders the assignment page with
+    the reason on the form (the browser keeps the chosen files when app.js sent the form)."""
+    upload = upload_limits(request)
     try:
-        chosen = [f for f in files or () if not isinstance(f, str)]  # "": no file chosen
-        parts = await uploads.read_parts(chosen, upload_limits(request))
+        try:
+            async with request.form(max_files=upload.max_files + 1, max_fields=10) as form:
+                check_csrf(viewer, form.get("csrf_token"))
+                key = form.get("idempotency_key")
+                chosen = [f for f in form.getlist("files") if isinstance(f, StarletteUpload)]
+                parts = await uploads.read_parts(chosen, upload)  # never above the limit
+        except HTTPException as error:  # the parser gave up (more files than it may read)
+            if error.status_code != 400:  # the body limit's 413 stays what it is
+                raise
+            raise uploads.unreadable_form(str(error.detail), upload) from None
         if not parts:
             raise BadInput("choose at least one file to upload")
         submission_id = await run_in_threadpool(  # database work off the event loop
-            source.submit, viewer, course_id, assignment_id, parts, now)
+            source.submit, viewer, course_id, assignment_id, parts, now,
+            key if isinstance(key, str) and key else None)
     except (BadInput, Conflict) as refusal:
         view = source.assignment(viewer, course_id, assignment_id, now)
         return page(request, "assignment.html", view=replace(view, upload_error=str(refusal)),

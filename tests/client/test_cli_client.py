@@ -363,7 +363,7 @@ def test_results_table_and_json_follow_what_the_api_shows(service: Service, tmp_
     body = json.loads(cli("results", str(submission), "--json").stdout)
     hidden = next(t for t in body["evaluation"]["tests"] if t["hidden"])
     assert hidden["time_s"] is None and hidden["message"] == "Hidden test passed."
-    login(service, "teacher")
+    login(service, "teacher", "--staff")
     staff = json.loads(cli("results", str(submission), "--json").stdout)
     hidden = next(t for t in staff["evaluation"]["tests"] if t["hidden"])
     assert hidden["time_s"] == 0.75 and hidden["detail"] == "SECRET detail"
@@ -406,7 +406,7 @@ def test_standings_of_a_student_are_their_own(service: Service, tmp_path: Path) 
 
 def test_standings_of_staff_cover_every_student(service: Service, tmp_path: Path) -> None:
     graded_submissions(service, tmp_path)
-    login(service, "teacher")
+    login(service, "teacher", "--staff")
     rows = json.loads(cli("standings", "dl", "--json").stdout)
     assert sorted(user_of(r) for r in rows) == [service.ids["alice"], service.ids["bob"]]
     out = cli("standings", "dl", "--csv").stdout
@@ -424,7 +424,7 @@ def test_standings_of_staff_cover_every_student(service: Service, tmp_path: Path
 
 def test_standings_rows_name_the_student(service: Service, tmp_path: Path) -> None:
     graded_submissions(service, tmp_path)
-    login(service, "teacher")
+    login(service, "teacher", "--staff")
     rows = json.loads(cli("standings", "dl", "--json").stdout)
     assert sorted(r["username"] for r in rows) == ["alice", "bob"]
     assert cli("standings", "dl").stdout.splitlines()[0].split()[0] == "username"

@@ -32,3 +32,14 @@ def client(source: FakeSource) -> TestClient:
 def login(client: TestClient, user: str) -> TestClient:
     client.cookies.set(COOKIE, user)
     return client
+
+
+def login_form(client: TestClient, data: dict[str, str]):  # noqa: ANN201 - an httpx response
+    """POST the sign-in form as a browser does: the form's login CSRF token first."""
+    import re
+
+    client.cookies.clear()  # a signed-in browser is sent on from the form
+    page = client.get("/login").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token is not None
+    return client.post("/login", data={**data, "csrf_token": token.group(1)})

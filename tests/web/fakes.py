@@ -104,6 +104,7 @@ class FakeSource:
             Asg(3, "mnist_layers_activations", "MNIST layers", 2, 1, now + timedelta(days=9)),
         ]
         self.subs: dict[int, Sub] = {}
+        self.upload_keys: dict[str, int] = {}
         self.counter = itertools.count(1)
         self.exam: dict[str, tuple[float | None, float]] = {}
         self.extensions: dict[tuple[str, int], datetime] = {}
@@ -118,7 +119,8 @@ class FakeSource:
             return None
         return Viewer(self.ids[user], self.users[user][0], user, csrf_token=f"csrf-{user}")
 
-    def login(self, request: Request, username: str, password: str) -> tuple[str, str] | None:
+    async def login(self, request: Request, username: str,
+                    password: str) -> tuple[str, str] | None:
         ok = username in self.users and hmac.compare_digest(password, "secret")
         return (COOKIE, username) if ok else None
 
@@ -335,13 +337,18 @@ class FakeSource:
         return b"def main(args):\n    return 0.0, 0.0, 0.0\n"
 
     def submit(self, viewer: Viewer, course_id: int, assignment_id: int,
-               files: list[tuple[str, bytes]], now: datetime) -> int:
+               files: list[tuple[str, bytes]], now: datetime,
+               idempotency_key: str | None = None) -> int:
         self._asg(assignment_id)
+        if idempotency_key in self.upload_keys:
+            return self.upload_keys[idempotency_key]
         collected = uploads.collect_files(files, LIMITS)  # the real checks and messages
         uploads.main_file(collected)
         sub = Sub(next(self.counter), viewer.username, assignment_id, self.now,
                   sorted(collected.items()))
         self.subs[sub.id] = sub
+        if idempotency_key is not None:
+            self.upload_keys[idempotency_key] = sub.id
         return sub.id
 
     def _sub_for(self, viewer: Viewer, submission_id: int, staff: bool) -> Sub:
@@ -484,8 +491,8 @@ class FakeSource:
             self.ids.setdefault(x.username, len(self.ids) + 1)
         return f"{len(shown.lines)} users added or updated."
 
-    def queue_panel(self, viewer: Viewer, now: datetime) -> QueuePanel:
-        self._staff(viewer, 1)
+    def queue_panel(self, viewer: Viewer, course_id: int, now: datetime) -> QueuePanel:
+        self._staff(viewer, course_id)
         return QueuePanel(1, 1, 0, now - timedelta(seconds=42),
                           (("cpu@host", "cpu", now - timedelta(seconds=5)),), now)
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import login
+from tests.web.conftest import login, login_form
 from tests.web.fakes import FakeSource
 
 PY = ("numpy_entropy.py", b"def main(args):\n    return 0.96, 1.07, 0.11\n", "text/x-python")
@@ -38,11 +38,10 @@ def test_anonymous_is_sent_to_login(client: TestClient) -> None:
 
 
 def test_login_rejects_wrong_password_and_accepts_right(client: TestClient) -> None:
-    r = client.post("/login", data={"username": "alice", "password": "nope"})
+    r = login_form(client, {"username": "alice", "password": "nope"})
     assert r.status_code == 401 and "Wrong user name or password" in r.text
     for evil in ("//evil.example", "/\\evil.example", "https://evil.example"):
-        r = client.post("/login", data={"username": "alice", "password": "secret",
-                                        "next": evil})
+        r = login_form(client, {"username": "alice", "password": "secret", "next": evil})
         assert r.status_code == 303 and r.headers["location"] == "/"
     assert "httponly" in r.headers["set-cookie"].lower()
 

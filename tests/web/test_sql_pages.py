@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from api.services import pipeline
 from tests.api.helpers import GOOD_MAIN, World, make_world
+from tests.web.conftest import login_form
 from worker.contract import Outcome, Progress, Started
 
 
@@ -35,7 +36,7 @@ def world(tmp_path: Path) -> Iterator[World]:
 
 def sign_in(w: World, who: str) -> str:
     w.client.cookies.clear()
-    r = w.client.post("/login", data={"username": who, "password": "secret-pw"})
+    r = login_form(w.client, {"username": who, "password": "secret-pw"})
     assert r.status_code == 303, r.text
     page = w.client.get("/").text
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)

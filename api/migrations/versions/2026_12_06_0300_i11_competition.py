@@ -6,7 +6,7 @@ standing summaries of every course are computed again (they now keep the best pr
 metric of the results that reach the threshold).
 
 Revision ID: 2026_12_06_i11_competition
-Revises: 2026_12_06_i14_pipeline
+Revises: 2026_12_06_i14_http
 Create Date: 2026-12-06
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "2026_12_06_i11_competition"
-down_revision: str | Sequence[str] | None = "2026_12_06_i14_pipeline"
+down_revision: str | Sequence[str] | None = "2026_12_06_i14_http"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
