@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
@@ -43,6 +43,36 @@ def in_zone(when: datetime, zone: str) -> str:
     """The time in the given zone, e.g. `2026-11-30 22:00 CET`."""
     local = when.astimezone(ZoneInfo(zone))
     return local.strftime("%Y-%m-%d %H:%M %Z")
+
+
+def plural(count: float, word: str, many: str = "") -> str:
+    """`1 point`, `2 points`, `1.5 points`, `0 people` (``many`` for irregular plurals): the
+    one place that agrees a noun with its number."""
+    text = fmt_points(float(count))
+    return f"{text} {word if count == 1 else (many or word + 's')}"
+
+
+def article(word: str) -> str:
+    """`a teacher`, `an assistant`."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+
+
+def duration(span: timedelta) -> str:
+    """A positive span in words: `2 days 3 h`, `5 h 10 min`, `45 min`, `30 s`."""
+    seconds = max(0, int(span.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{plural(days, 'day')}" + (f" {hours} h" if hours else "")
+    if hours:
+        return f"{hours} h" + (f" {minutes} min" if minutes else "")
+    return f"{minutes} min" if minutes else f"{secs} s"
+
+
+def seconds_span(seconds: float) -> str:
+    """`duration` of a number of seconds."""
+    return duration(timedelta(seconds=seconds))
 
 
 def countdown(when: datetime, now: datetime) -> str:

@@ -25,6 +25,10 @@ _env.filters["in_zone"] = present.in_zone
 _env.globals["countdown"] = present.countdown
 _env.globals["highlight"] = present.highlight
 _env.globals["gradebook_cells"] = present.gradebook_cells
+_env.globals["plural"] = present.plural
+_env.filters["article"] = present.article
+_env.filters["duration"] = present.duration
+_env.filters["seconds_span"] = present.seconds_span
 
 
 def _iso(when: datetime) -> str:

@@ -38,7 +38,9 @@ from api.services import accounts
 from api.services.submit import submit
 from api.services.views import assignment_state, submission_view
 from api.settings import Settings
+from api.web.sql_audit import AuditPages
 from api.web.sql_manage import ManagePages
+from api.web.sql_overview import OverviewPages
 from api.web.sql_panels import PanelPages, leaderboard
 from api.web.sql_staff import StaffPages
 from api.web.views import (
@@ -68,7 +70,7 @@ from core.verdicts import Verdict
 
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
 STATE = {"queued": EvalState.QUEUED, "running": EvalState.RUNNING, "done": EvalState.DONE,
-         "system_error": EvalState.SYSTEM_ERROR}
+         "system_error": EvalState.SYSTEM_ERROR, "cancelled": EvalState.CANCELLED}
 GRADE = {1: "1", 2: "2", 3: "3", 4: "not passed"}
 
 
@@ -115,7 +117,7 @@ def verdict_texts(verdict: str) -> tuple[str, str]:
     return v.short_text, v.long_text
 
 
-class SqlPageSource(StaffPages, PanelPages, ManagePages):
+class SqlPageSource(StaffPages, PanelPages, ManagePages, AuditPages, OverviewPages):
     """Pages over the database, with the app's settings, signer, throttle and dispatcher."""
 
     def __init__(self, sessions: sessionmaker[Session], settings: Settings, app_state: Any):

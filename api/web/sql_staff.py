@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections import defaultdict
 from datetime import datetime
 from functools import lru_cache
@@ -36,7 +37,6 @@ from api.web.views import (
     GradebookView,
     RegradeChange,
     RegradeView,
-    SubmissionView,
     Viewer,
 )
 from core.counting import Attempt, counting_solution, is_eligible, score_attempt
@@ -69,6 +69,15 @@ def _body(model: type[Any], **fields: Any) -> Any:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
                              for e in exc.errors())
         raise BadInput(problems) from None
+
+
+def extension_for_user(session: Session, course_id: int, user_id: int,
+                       assignment_id: int) -> int:
+    """A student's extra seconds on one assignment (`core.deadlines.extension_for`)."""
+    exts = [CoreExtension(e.extra_seconds, e.assignment_id) for e in session.scalars(
+        select(Extension).where(Extension.course_id == course_id,
+                                Extension.user_id == user_id))]
+    return extension_for(exts, assignment_id)
 
 
 def _int_points(value: float | None, what: str = "Points") -> int:
@@ -175,11 +184,9 @@ class StaffPages:
             a = session.get(Assignment, assignment_id)
             if a is None or a.course_id != course_id:
                 raise NotFound("no such assignment")
-            exts = [CoreExtension(e.extra_seconds, e.assignment_id) for e in session.scalars(
-                select(Extension).where(Extension.course_id == course_id,
-                                        Extension.user_id == user_id))]
             attempts = self._attempts(session, [(user_id, a.id)]).get((user_id, a.id), [])
-            best = self._counted(a, attempts, extension_for(exts, a.id))
+            best = self._counted(a, attempts,
+                                 extension_for_user(session, course_id, user_id, a.id))
             if best is not None:
                 return best.attempt.id
             newest = session.scalar(select(Submission.id).where(
@@ -241,18 +248,6 @@ class StaffPages:
                              "" if s.exam_points is None else s.exam_points, s.community,
                              "" if s.exam_total is None else s.exam_total, s.grade or ""])
         return out.getvalue()
-
-    def student_submissions(self: SqlPageSource, viewer: Viewer, course_id: int,
-                            user_id: int) -> tuple[str, list[SubmissionView]]:
-        with self.sessions() as session:
-            member = self._staff(session, viewer, course_id)
-            user = staff.student_of(session, member.course, user_id)
-            subs = session.execute(select(Submission, Assignment).join(
-                Assignment, Assignment.id == Submission.assignment_id).where(
-                Assignment.course_id == course_id, Submission.user_id == user_id)
-                .order_by(Submission.submitted_at.desc())).all()
-            return (user.display_name or user.username,
-                    [self.submission_page(session, s, a, member, True) for s, a in subs])
 
     # actions -----------------------------------------------------------------------
     def _course_of_submission(self: SqlPageSource, session: Session, viewer: Viewer,
@@ -326,21 +321,22 @@ class StaffPages:
                                len(items), tuple(changes))
 
     def regrade_start(self: SqlPageSource, viewer: Viewer, course_id: int,
-                      assignment_id: int) -> None:
+                      assignment_id: int, reason: str) -> None:
         with self.sessions() as session:
             _, a, row = self._regrade_row(session, viewer, course_id, assignment_id)
             if row is not None and row.status == "open":
                 raise Conflict("a regrade of this assignment is open: apply or discard it first")
-            _, jobs = regrade.start_regrade(session, a, self.settings, author_id=viewer.user_id)
+            _, jobs = regrade.start_regrade(session, a, self.settings, author_id=viewer.user_id,
+                                            reason=reason)
             self.dispatch(jobs)
 
     def regrade_finish(self: SqlPageSource, viewer: Viewer, course_id: int,
-                       assignment_id: int, apply: bool) -> None:
+                       assignment_id: int, apply: bool, reason: str) -> None:
         with self.sessions() as session:
             _, _, row = self._regrade_row(session, viewer, course_id, assignment_id)
             if row is None:
                 raise Conflict("there is no regrade to apply or discard")
-            regrade.close(session, row, apply=apply, author_id=viewer.user_id)
+            regrade.close(session, row, apply=apply, author_id=viewer.user_id, reason=reason)
 
     def set_exam(self: SqlPageSource, viewer: Viewer, course_id: int, user_id: int,
                  exam_points: float | None, community: float | None, reason: str) -> None:
@@ -350,7 +346,7 @@ class StaffPages:
                 points = _int_points(exam_points, "Exam points")
                 if points < 0:
                     raise BadInput("Exam points must be >= 0.")
-                body = _body(schemas.ExamCreate, user_id=user_id, points=points)
+                body = _body(schemas.ExamCreate, user_id=user_id, points=points, reason=reason)
                 staff.set_exam(session, member.course, body, viewer.user_id)
             if community is not None:
                 points = _int_points(community, "Community points")
@@ -366,7 +362,9 @@ class StaffPages:
             a = session.get(Assignment, assignment_id)
             if a is None or a.course_id != course_id:
                 raise NotFound("no such assignment")
-            extra = int((until - a.first_deadline).total_seconds())
+            # Rounded up: a deadline stored with seconds or microseconds must not turn the
+            # entered 23:59 into 23:58:59.5 (shown as 23:58).
+            extra = math.ceil((until - a.first_deadline).total_seconds())
             if extra <= 0:
                 raise BadInput("The new deadline must be after the assignment's first deadline.")
             staff.add_extension(session, member.course, _body(schemas.ExtensionCreate,

@@ -30,6 +30,7 @@ class EvalState(StrEnum):
     RUNNING = "running"
     DONE = "done"
     SYSTEM_ERROR = "system_error"
+    CANCELLED = "cancelled"  # by staff: never a grade
 
 
 @dataclass(frozen=True)
@@ -235,7 +236,7 @@ class SubmissionView:
     @property
     def finished(self) -> bool:
         """True when nothing more will change without a staff action."""
-        return self.state in (EvalState.DONE, EvalState.SYSTEM_ERROR)
+        return self.state in (EvalState.DONE, EvalState.SYSTEM_ERROR, EvalState.CANCELLED)
 
 
 @dataclass(frozen=True)

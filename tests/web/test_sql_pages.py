@@ -149,14 +149,14 @@ def test_staff_flow_over_the_service(world: World) -> None:
     assert r.status_code == 303, r.text
     assert "cell-o" in w.client.get(f"/courses/{cid}/staff/gradebook").text
     r = w.client.post(f"/courses/{cid}/staff/assignments/{w.ids['numpy_entropy']}/regrade",
-                      data={"csrf_token": tcsrf, "action": "start"})
+                      data={"csrf_token": tcsrf, "action": "start", "reason": "new tests"})
     assert r.status_code == 303, r.text
     url = f"/courses/{cid}/staff/assignments/{w.ids['numpy_entropy']}/regrade"
     assert 'data-state="running"' in w.client.get(url).text
     record(w, WRONG, 1 / 3)
     ready = w.client.get(url).text
     assert 'data-state="ready"' in ready and "Apply these changes" in ready
-    w.client.post(url, data={"csrf_token": tcsrf, "action": "apply"})
+    w.client.post(url, data={"csrf_token": tcsrf, "action": "apply", "reason": "checked"})
     assert 'data-state="applied"' in w.client.get(url).text
     for path in ("exam", "extensions", "roster", "queue",
                  f"assignments/{w.ids['numpy_entropy']}/stats",
