@@ -160,7 +160,7 @@ class AuditPages:
                             key=lambda p: p[1].casefold())
             assignments = tuple(session.execute(
                 select(Assignment.id, Assignment.name).where(Assignment.course_id == course_id)
-                .order_by(Assignment.first_deadline, Assignment.id)).tuples().all())
+                .order_by(Assignment.first_deadline, Assignment.id)).all())
             return AuditView(
                 self.link(member.course, member.role), entries(session, course_id, rows),
                 wanted, rows[-1].id if more else None, tuple(students), assignments,

@@ -79,7 +79,7 @@ def item_lines(session: Session, course_id: int, user_id: int) -> tuple[ItemLine
     """A student's itemised points from staff: overrides and bonus (with their reasons),
     community points, and the exam points with the reason recorded when they were set."""
     titles = dict(session.execute(select(Assignment.id, Assignment.name).where(
-        Assignment.course_id == course_id)).tuples().all())
+        Assignment.course_id == course_id)).all())
     adjustments = session.scalars(select(Adjustment).where(
         Adjustment.course_id == course_id, Adjustment.user_id == user_id)).all()
     community = session.scalars(select(CommunityPoints).where(
@@ -118,7 +118,7 @@ def _summaries(session: Session, course_id: int, assignments: list[Assignment],
         .join(Evaluation, Evaluation.submission_id == Submission.id)
         .join(Assignment, Assignment.id == Submission.assignment_id)
         .where(Assignment.course_id == course_id, Evaluation.status.in_(OPEN))
-        .group_by(Submission.assignment_id)).tuples().all())
+        .group_by(Submission.assignment_id)).all())
     out = []
     for a in assignments:
         students, subs = counts.get(a.id, (0, 0))
@@ -166,7 +166,7 @@ class OverviewPages:
             submitted = {(u, a) for u, a in session.execute(
                 select(Submission.user_id, Submission.assignment_id).distinct()
                 .join(Assignment, Assignment.id == Submission.assignment_id)
-                .where(Assignment.course_id == course_id)).tuples().all()}
+                .where(Assignment.course_id == course_id)).all()}
             results: dict[int, list[tuple[int, bool]]] = defaultdict(list)
             for s in standings:
                 for r in s.assignments:
@@ -261,7 +261,7 @@ class OverviewPages:
                 .where(Enrollment.course_id == course_id, Enrollment.role == "student")).all()
             assignments = session.execute(
                 select(Assignment.id, Assignment.name).where(Assignment.course_id == course_id)
-                .order_by(Assignment.first_deadline, Assignment.id)).tuples().all()
+                .order_by(Assignment.first_deadline, Assignment.id)).all()
             return ExtensionsView(
                 self.link(member.course, member.role), rules_of(member.course),
                 tuple(sorted(((u, d or n) for u, d, n in students),

@@ -244,7 +244,7 @@ def test_staff_actions_are_audited_with_their_reasons(world: World) -> None:
     token = re.search(r'name="token" value="([0-9a-f]+)"', r.text).group(1)
     r = w.client.post(f"{base}/roster", data={"csrf_token": tcsrf, "csv_text": roster,
                                               "token": token})
-    assert r.status_code == 303 and "1%20new%20accounts" in r.headers["location"]
+    assert r.status_code == 303 and "1%20new%20account%2C" in r.headers["location"]
     with w.sessions() as session:
         actions = {(a.action, json.loads(a.detail_json).get("reason"))
                    for a in session.scalars(select(AuditLog))}
@@ -253,4 +253,5 @@ def test_staff_actions_are_audited_with_their_reasons(world: World) -> None:
         assert len(session.scalars(select(Evaluation)).all()) == 2
     assert ("submission.rerun", "worker had a bad disk") in actions
     assert ("community.add", "forum answers") in actions
+    assert ("exam.set", "forum answers") in actions
     assert ("extension.add", "illness") in actions
