@@ -7,6 +7,7 @@ These functions format; they never decide points, lateness or grades (those come
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -17,6 +18,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
 from api.web.views import Column, CourseRules, GradebookRow, GradebookView, Standing
+from core.pace import behind_pace
 from core.standing import CourseRules as CoreRules
 from core.standing import totals
 
@@ -162,13 +164,25 @@ def gradebook_cells(row: GradebookRow, course_id: int, columns: tuple[Column, ..
         if cell.submission_id is None and not cell.submitted:
             parts.append('<td class="e">–</td>')
             continue
-        classes = " ".join(name for name, on in (("cell-l", cell.late), ("cell-o", cell.overridden),
-                                                 ("cell-a", cell.accepted)) if on)
+        on = [m for m in MARKS if getattr(cell, m[0])]
+        classes = " ".join(m[1] for m in on)
         target = (f"submissions/{int(cell.submission_id)}" if cell.submission_id is not None
                   else f"students/{int(row.user_id)}/assignments/{int(column.id)}")
-        parts.append(f'<td class="{classes}"><a href="{base}{target}">'
-                     f"{escape(fmt_points(cell.points))}</a></td>")
+        shown = "" if cell.points is None and cell.evaluating else fmt_points(cell.points)
+        parts.append(f'<td class="{classes}"><a href="{base}{target}">{shown}'
+                     f"{''.join(m[2] for m in on)}</a></td>")
     return Markup("".join(parts))
+
+
+# A gradebook cell's marks: (Cell field, CSS class, the mark: a letter for the eye, words
+# for screen readers). Colour is never the only cue.
+MARKS = tuple((field, css, f'<span class="mk" aria-hidden="true">{letter}</span>'
+                           f'<span class="sr"> {words}</span>')
+              for field, css, letter, words in (
+                  ("evaluating", "cell-r", "…", "evaluating"),
+                  ("late", "cell-l", "L", "late"),
+                  ("overridden", "cell-o", "O", "overridden"),
+                  ("accepted", "cell-a", "A", "accepted")))
 
 
 def exam_needed(standing: Standing, rules: CourseRules) -> list[tuple[str, int]]:
@@ -210,10 +224,8 @@ def arrange(view: GradebookView, q: str, sort: str, desc: bool, only: str) -> Gr
     if q:
         needle = q.casefold()
         rows = [r for r in rows if needle in r.name.casefold() or needle in r.uuid]
-    if only == "passed":
-        rows = [r for r in rows if r.standing.passed]
-    elif only == "failing":
-        rows = [r for r in rows if not r.standing.passed]
+    if only:
+        rows = list(filter(row_filter(view, only), rows))
     valid = sort in SORT_KEYS or (
         sort.startswith("a") and sort[1:].isdigit() and int(sort[1:]) < len(view.columns)
     )
@@ -223,4 +235,29 @@ def arrange(view: GradebookView, q: str, sort: str, desc: bool, only: str) -> Gr
     return GradebookView(
         course=view.course, rules=view.rules, columns=view.columns, rows=tuple(rows),
         total_students=view.total_students, q=q, sort=sort, descending=desc, only=only,
+        now=view.now,
     )
+
+
+FILTERS = (("", "everyone"), ("passed", "passed practicals"), ("failing", "not passed yet"),
+           ("at_risk", "at risk: below the pace to the pass line"),
+           ("missing", "missing a past assignment"))
+
+
+def row_filter(view: GradebookView, only: str) -> Callable[[GradebookRow], bool]:
+    """The gradebook's "show" filter, as a test of one row (the pace from `core.pace`)."""
+    if only == "passed":
+        return lambda r: r.standing.passed
+    if only == "failing":
+        return lambda r: not r.standing.passed
+    past = [i for i, c in enumerate(view.columns)
+            if view.now is not None and c.deadline is not None and c.deadline < view.now
+            and c.published]
+    if only == "at_risk":
+        due = sum(view.columns[i].points_max for i in past)
+        offered = sum(c.points_max for c in view.columns if c.published)
+        return lambda r: behind_pace(r.standing.non_bonus, view.rules.pass_points, due, offered)
+    if only == "missing":
+        return lambda r: any(r.cells[i].submission_id is None and not r.cells[i].submitted
+                             for i in past)
+    return lambda r: True

@@ -10,7 +10,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from api.web import present
+from api.web import charts, present
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
@@ -26,6 +26,7 @@ _env.globals["countdown"] = present.countdown
 _env.globals["highlight"] = present.highlight
 _env.globals["gradebook_cells"] = present.gradebook_cells
 _env.globals["plural"] = present.plural
+_env.globals["bar_chart"] = charts.bar_chart
 _env.filters["article"] = present.article
 _env.filters["duration"] = present.duration
 _env.filters["seconds_span"] = present.seconds_span

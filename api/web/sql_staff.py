@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from api import schemas
@@ -71,6 +71,26 @@ def _body(model: type[Any], **fields: Any) -> Any:
         raise BadInput(problems) from None
 
 
+def evaluating_pairs(session: Session, course_id: int) -> dict[int, bool]:
+    """(student, assignment) pairs (`pair_key`) with a queued or running evaluation, each
+    with whether the pair also has a finished submission (else nothing counts yet)."""
+    pairs = session.execute(
+        select(Submission.user_id, Submission.assignment_id).distinct()
+        .join(Evaluation, Evaluation.submission_id == Submission.id)
+        .join(Assignment, Assignment.id == Submission.assignment_id)
+        .where(Assignment.course_id == course_id,
+               Evaluation.status.in_(("queued", "running")),
+               Evaluation.kind == "normal")).all()
+    if not pairs:
+        return {}
+    done = {pair_key(uid, aid) for uid, aid in session.execute(
+        select(Submission.user_id, Submission.assignment_id).distinct()
+        .join(Evaluation, Evaluation.id == Submission.current_evaluation_id)
+        .where(tuple_(Submission.user_id, Submission.assignment_id).in_(
+            [tuple(p) for p in pairs]), Evaluation.status == "done")).all()}
+    return {pair_key(uid, aid): pair_key(uid, aid) in done for uid, aid in pairs}
+
+
 def extension_for_user(session: Session, course_id: int, user_id: int,
                        assignment_id: int) -> int:
     """A student's extra seconds on one assignment (`core.deadlines.extension_for`)."""
@@ -119,11 +139,11 @@ class StaffPages:
         marks: dict[int, Cell] = {
             pair_key(uid, aid): NO_CELL for uid, aid in session.execute(pairs.distinct()).all()}
         # Candidates for a mark: an accepted or overridden submission, or one received after
-        # the assignment's last deadline (a prefilter only: core.counting decides, with the
-        # student's extension).
-        last = func.coalesce(Assignment.second_deadline, Assignment.first_deadline)
+        # the assignment's first deadline (late in the second deadline's window, or after
+        # both: a prefilter only, core.counting decides, with the student's extension).
         candidates = session.execute(
-            pairs.where((Submission.accepted.is_(True)) | (Submission.submitted_at > last))
+            pairs.where((Submission.accepted.is_(True))
+                        | (Submission.submitted_at > Assignment.first_deadline))
             .distinct()).all()
         slow = {(uid, aid) for uid, aid in candidates} | {
             (uid, aid) for uid, aid in overridden if pair_key(uid, aid) in marks}
@@ -207,30 +227,36 @@ class StaffPages:
                 Assignment.course_id == course_id)
                 .order_by(Assignment.first_deadline, Assignment.id)).all()
             columns = tuple(Column(a.id, a.name, a.points, a.bonus_points,
-                                   a.shown_to_students(now))
+                                   a.shown_to_students(now), a.first_deadline)
                             for a in assignments)
             standings = {s.student_id: s for s in course_standings(session, course_id, now)}
             users = {u.id: u for u in session.scalars(select(User).where(
                 User.id.in_(list(standings))))}
             exam, community = exam_and_community(session, course_id)
             marks = self._marks(session, course_id)
+            running = evaluating_pairs(session, course_id)
             rows = []
             for uid, s in standings.items():
                 counted = {r.assignment_id: r.points for r in s.assignments}
                 cells = []
                 for c in columns:
-                    mark = marks.get(pair_key(uid, c.id))
+                    key = pair_key(uid, c.id)
+                    mark = marks.get(key)
                     if mark is None:
                         cells.append(NO_CELL)
+                    elif running.get(key) is False:
+                        # Only evaluations still running: nothing counts yet, no "0".
+                        cells.append(cell(None, False, False, False, None, True, True))
                     else:  # the points shown are the standing query's own
                         cells.append(cell(counted.get(c.id, 0), mark.late, mark.overridden,
-                                          mark.accepted, mark.submission_id, True))
+                                          mark.accepted, mark.submission_id, True,
+                                          key in running))
                 user = users[uid]
                 rows.append(GradebookRow(uid, user.display_name or user.username, user.uuid,
                                          tuple(cells),
                                          standing_of(s, exam.get(uid), community.get(uid, 0))))
             return GradebookView(self.link(member.course, member.role), rules_of(member.course),
-                                 columns, tuple(rows), len(rows))
+                                 columns, tuple(rows), len(rows), now=now)
 
     def gradebook_csv(self: SqlPageSource, viewer: Viewer, course_id: int,
                       now: datetime) -> str:

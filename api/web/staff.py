@@ -52,7 +52,7 @@ def gradebook(
     q: str = "", sort: str = "name", desc: bool = False, only: str = "",
 ) -> Response:
     view = present.arrange(source.gradebook(viewer, course_id, now), q, sort, desc, only)
-    return page(request, "gradebook.html", view=view)
+    return page(request, "gradebook.html", view=view, filters=present.FILTERS)
 
 
 @router.get("/gradebook.csv")

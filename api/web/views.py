@@ -249,6 +249,7 @@ class Cell:
     accepted: bool = False
     submission_id: int | None = None  # None with `submitted`: the link finds the counted one
     submitted: bool = False
+    evaluating: bool = False  # a submission of the pair is queued or running
 
 
 @dataclass(frozen=True)
@@ -271,6 +272,7 @@ class Column:
     points_max: float
     bonus_max: float
     published: bool = True  # False: students do not see it yet, totals leave it out
+    deadline: datetime | None = None  # the first deadline (the pace and "missing" filters)
 
 
 @dataclass(frozen=True)
@@ -285,7 +287,8 @@ class GradebookView:
     q: str = ""
     sort: str = "name"
     descending: bool = False
-    only: str = ""  # "" | passed | failing
+    only: str = ""  # "" | passed | failing | at_risk | missing
+    now: datetime | None = None
 
 
 @dataclass(frozen=True)

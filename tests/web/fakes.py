@@ -429,6 +429,7 @@ class FakeSource(FakeStaffPages):
         a = self._asg(assignment_id)
         return AssignmentStats(
             self._course(), a.id, a.name, 3, 2, 1, (("0", 1), (f"{a.points:g}", 1)),
-            (("> 48 h", 1), ("0-24 h", 2)), (("OK", 7), ("WRONG_ANSWER", 1)),
+            (("> 48 h", 1), ("0-24 h", 2)),
+            ((Verdict.OK.short_text, 7), (Verdict.WRONG_ANSWER.short_text, 1)),
             (("< 1 s", 8),), (("< 256 MiB", 8),),
         )
