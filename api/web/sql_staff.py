@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
-from sqlalchemy import select, tuple_
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from api import schemas
@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 
 
 NO_CELL = Cell(None)
+BULK_PAIRS = 500
 # Cells are immutable and mostly alike: sharing them keeps a 300 x 45 gradebook from
 # allocating (and garbage-collecting) 13,500 objects per request.
 cell = lru_cache(maxsize=4096)(Cell)
@@ -139,43 +140,54 @@ class StaffPages:
         marks: dict[int, Cell] = {
             pair_key(uid, aid): NO_CELL for uid, aid in session.execute(pairs.distinct()).all()}
         # Candidates for a mark: an accepted or overridden submission, or one received after
-        # the assignment's first deadline (late in the second deadline's window, or after
-        # both: a prefilter only, core.counting decides, with the student's extension).
+        # the assignment's last deadline, the second one where there is one (a prefilter
+        # only: core.counting decides, with the student's extension).
+        last = func.coalesce(Assignment.second_deadline, Assignment.first_deadline)
         candidates = session.execute(
-            pairs.where((Submission.accepted.is_(True))
-                        | (Submission.submitted_at > Assignment.first_deadline))
+            pairs.where((Submission.accepted.is_(True)) | (Submission.submitted_at > last))
             .distinct()).all()
         slow = {(uid, aid) for uid, aid in candidates} | {
             (uid, aid) for uid, aid in overridden if pair_key(uid, aid) in marks}
         slow = [(uid, aid, extension_for(extensions.get(uid, []), aid)) for uid, aid in slow]
-        attempts = self._attempts(session, [(uid, aid) for uid, aid, _ in slow])
+        attempts = self._attempts(session, [(uid, aid) for uid, aid, _ in slow], course_id)
+        rules = {aid: (deadlines_of(a), competition_of(a)) for aid, a in assignments.items()}
         for uid, aid, ext in slow:
             found = attempts.get((uid, aid), [])
-            marks[pair_key(uid, aid)] = self._mark(assignments[aid], found, ext)
+            marks[pair_key(uid, aid)] = self._mark(assignments[aid], found, ext, rules[aid])
         return marks
 
     @staticmethod
-    def _attempts(session: Session, pairs: list[tuple[int, int]]
+    def _attempts(session: Session, pairs: list[tuple[int, int]], course_id: int | None = None
                   ) -> dict[tuple[int, int], list[Attempt]]:
-        """The attempts (with their latest override) of these (student, assignment) pairs."""
+        """The attempts (with their latest override) of these (student, assignment) pairs.
+
+        Many pairs of one course (``course_id``) are read as the whole course and filtered
+        here: an IN list of thousands of tuples costs more to compile than the rows."""
         out: dict[tuple[int, int], list[Attempt]] = defaultdict(list)
         if not pairs:
             return out
-        key = tuple_(Submission.user_id, Submission.assignment_id)
+        whole = course_id is not None and len(pairs) > BULK_PAIRS
+        adj_key = tuple_(Adjustment.user_id, Adjustment.assignment_id)
         overrides: dict[int, int] = {}
         for sid, pts in session.execute(
             select(Adjustment.submission_id, Adjustment.points)
-            .where(tuple_(Adjustment.user_id, Adjustment.assignment_id).in_(pairs),
+            .where(Adjustment.course_id == course_id if whole else adj_key.in_(pairs),
                    Adjustment.kind == "override", Adjustment.submission_id.is_not(None))
             .order_by(Adjustment.created_at, Adjustment.id)).all():
             overrides[sid] = pts
-        rows = session.execute(
-            select(Submission.id, Submission.user_id, Submission.assignment_id,
-                   Submission.submitted_at, Submission.accepted, Evaluation.status,
-                   Evaluation.score, Evaluation.metric)
-            .outerjoin(Evaluation, Evaluation.id == Submission.current_evaluation_id)
-            .where(key.in_(pairs))).all()
-        for sid, uid, aid, at, accepted, status, score, metric in rows:
+        query = (select(Submission.id, Submission.user_id, Submission.assignment_id,
+                        Submission.submitted_at, Submission.accepted, Evaluation.status,
+                        Evaluation.score, Evaluation.metric)
+                 .outerjoin(Evaluation, Evaluation.id == Submission.current_evaluation_id))
+        if whole:
+            query = query.join(Assignment, Assignment.id == Submission.assignment_id).where(
+                Assignment.course_id == course_id)
+        else:
+            query = query.where(tuple_(Submission.user_id, Submission.assignment_id).in_(pairs))
+        wanted = set(pairs)
+        for sid, uid, aid, at, accepted, status, score, metric in session.execute(query).all():
+            if whole and (uid, aid) not in wanted:
+                continue
             done = status == "done"
             out[uid, aid].append(Attempt(sid, at, done, score if done else None,
                                          metric if done else None, accepted,
@@ -183,14 +195,16 @@ class StaffPages:
         return out
 
     @staticmethod
-    def _counted(assignment: Assignment, attempts: list[Attempt], ext: int) -> Any:
-        deadlines, comp = deadlines_of(assignment), competition_of(assignment)
+    def _counted(assignment: Assignment, attempts: list[Attempt], ext: int,
+                 rules: tuple[Any, Any] | None = None) -> Any:
+        deadlines, comp = rules or (deadlines_of(assignment), competition_of(assignment))
         scored = [score_attempt(t, deadlines, assignment.threshold, comp, ext)
                   for t in attempts]
         return counting_solution(s for s in scored if is_eligible(s.attempt))
 
-    def _mark(self, assignment: Assignment, attempts: list[Attempt], ext: int) -> Cell:
-        best = self._counted(assignment, attempts, ext)
+    def _mark(self, assignment: Assignment, attempts: list[Attempt], ext: int,
+              rules: tuple[Any, Any] | None = None) -> Cell:
+        best = self._counted(assignment, attempts, ext, rules)
         return Cell(best.points if best else None, late=bool(best and best.late),
                     overridden=bool(best and best.attempt.override is not None),
                     accepted=bool(best and best.attempt.accepted),
