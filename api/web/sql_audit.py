@@ -140,7 +140,7 @@ def entries(session: Session, course_id: int, rows: list[AuditLog]) -> tuple[Aud
 class AuditPages:
     """The audit log page (a mixin of `SqlPageSource`)."""
 
-    def audit(self: SqlPageSource, viewer: Viewer, course_id: int, wanted: AuditFilter,
+    def audit_log(self: SqlPageSource, viewer: Viewer, course_id: int, wanted: AuditFilter,
               before: int | None) -> AuditView:
         from api.web.sql_source import rules_of
 

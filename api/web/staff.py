@@ -95,7 +95,7 @@ def audit(
 ) -> Response:
     wanted = AuditFilter(_id_or_none(student, "Student"), _id_or_none(assignment, "Assignment"),
                          _id_or_none(actor, "Actor"), kind if kind in KINDS else "")
-    view = source.audit(viewer, course_id, wanted, _id_or_none(before, "Page"))
+    view = source.audit_log(viewer, course_id, wanted, _id_or_none(before, "Page"))
     return page(request, "audit.html", view=view, kinds=AUDIT_KINDS)
 
 

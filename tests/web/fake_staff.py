@@ -56,7 +56,7 @@ class FakeStaffPages:
         rows += self.log
         return [replace(e, id=i) for i, e in enumerate(rows, start=1)]
 
-    def audit(self: FakeSource, viewer: Viewer, course_id: int, wanted: AuditFilter,
+    def audit_log(self: FakeSource, viewer: Viewer, course_id: int, wanted: AuditFilter,
               before: int | None) -> AuditView:
         self._staff(viewer, course_id)
         names = {self.ids[u]: n for u, (n, _) in self.users.items()}
