@@ -69,7 +69,7 @@ def load(args: argparse.Namespace, data_dir: Path, database_url: str = "") -> Te
         db.execute(insert(User), users)
         db.execute(insert(Enrollment), [
             {"course_id": 1, "user_id": u["id"],
-             "role": "teacher" if u["username"].startswith("staff") else "student"}
+             "role": "teacher" if str(u["username"]).startswith("staff") else "student"}
             for u in users])
         db.execute(insert(Assignment), [
             {"id": a + 1, "course_id": 1, "name": f"assignment_{a:02d}", "package_name": "p",
@@ -77,7 +77,7 @@ def load(args: argparse.Namespace, data_dir: Path, database_url: str = "") -> Te
             for a in range(assignments)])
         rows = []
         for n in range(args.entries):
-            action, detail = rng.choice(ACTIONS)
+            action, detail = ACTIONS[rng.randrange(len(ACTIONS))]
             student, assignment = rng.randint(1, students), rng.randint(1, assignments)
             rows.append({
                 "at": now - timedelta(seconds=args.entries - n), "course_id": 1,
@@ -140,7 +140,7 @@ def main() -> None:
                 client = load(args, Path(tmp), url)
                 timed(client, "postgresql", args)
                 client.close()
-                client.app.state.engine.dispose()
+                client.app.state.engine.dispose()  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":
