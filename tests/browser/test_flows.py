@@ -105,7 +105,8 @@ def test_teacher_overrides_and_the_standing_changes(visit: Visit, fake: FakeSour
     sign_in(visit, "alice")
     visit.go("/courses/1", "course-after-override")
     assert "1 non-bonus points" in visit.page.locator("#standing-h + p").inner_text()
-    assert "set by staff" in visit.page.locator("tr", has_text="numpy_entropy").inner_text()
+    assert "set by staff" in visit.page.locator(
+        "section[aria-labelledby=asg-h] tr", has_text="numpy_entropy").inner_text()
 
 
 def test_teacher_regrades_and_applies(visit: Visit, fake: FakeSource) -> None:
