@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -206,3 +207,47 @@ def test_words_agree_with_their_numbers() -> None:
     assert (article("assistant"), article("teacher")) == ("an assistant", "a teacher")
     assert duration(timedelta(days=1, hours=2)) == "1 day 2 h"
     assert duration(timedelta(seconds=75)) == "1 min"
+
+
+def test_charts_are_svg_with_a_text_alternative() -> None:
+    from api.web.charts import bar_chart
+
+    html_text = str(bar_chart("c", "Verdicts <all>", (("Passed", 7), ("Wrong <answer>", 2))))
+    assert '<svg viewBox="0 0 320 180"' in html_text and 'role="img"' in html_text
+    assert 'aria-labelledby="c-t c-d"' in html_text
+    assert '<desc id="c-d">Passed: 7; Wrong &lt;answer&gt;: 2</desc>' in html_text
+    assert "<script" not in html_text and "Wrong <answer>" not in html_text  # escaped
+    assert '<th scope="row">Passed</th><td class="num">7</td>' in html_text  # the table
+    assert "No data yet" in str(bar_chart("e", "Empty", ()))
+
+
+def test_gradebook_marks_a_running_evaluation_and_filters_at_risk(world: World) -> None:
+    from sqlalchemy import func
+
+    from api.db import Assignment, Course, Submission, utcnow
+
+    w, cid = world, world.ids["course"]
+    upload(w, sign_in(w, "alice"))  # queued: nothing counts yet
+    sign_in(w, "teacher")
+    book = w.client.get(f"/courses/{cid}/staff/gradebook").text
+    row = next(r for r in _rows(book) if "alice" in r)
+    cell = re.search(r'<td class="cell-r"><a [^>]*>(.*?)</a></td>', row)
+    assert cell is not None and cell.group(1).startswith("<span") and "evaluating" in cell.group(1)
+    record(w, [("1", "OK", ""), ("2", "OK", "")], 1.0)
+    row = next(r for r in _rows(w.client.get(f"/courses/{cid}/staff/gradebook").text)
+               if "alice" in r)
+    assert "cell-r" not in row and ">3</a>" in row
+    with w.sessions() as session:  # numpy_entropy's deadline passed: 3 of 6 points due
+        a, course = session.get(Assignment, w.ids["numpy_entropy"]), session.get(Course, cid)
+        assert a is not None and course is not None
+        sent = session.scalar(select(func.max(Submission.submitted_at)))
+        a.first_deadline, a.second_deadline = sent + timedelta(seconds=1), None
+        time.sleep(max(0.0, (a.first_deadline - utcnow()).total_seconds()) + 0.05)
+        course.pass_points = 4  # the pace now: 4 * 3 / 6 = 2 non-bonus points
+        session.commit()
+    risky = w.client.get(f"/courses/{cid}/staff/gradebook?only=at_risk").text
+    missing = w.client.get(f"/courses/{cid}/staff/gradebook?only=missing").text
+    names = [re.search(r'students/\d+">([^<]+)<', r).group(1)  # type: ignore[union-attr]
+             for r in _rows(risky)]
+    assert "alice" not in names and "bob" in names  # bob has 0 of the 3 due points
+    assert "alice" not in missing.split("<tbody>")[1] and "bob" in missing.split("<tbody>")[1]
