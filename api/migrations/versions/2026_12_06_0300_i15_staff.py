@@ -11,6 +11,7 @@ Create Date: 2026-12-06
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -36,6 +37,41 @@ def upgrade() -> None:
         batch.add_column(sa.Column("assignment_id", sa.Integer(), nullable=True))
         for name, columns in INDEXES.items():
             batch.create_index(name, columns)
+    _backfill()
+
+
+def _whole(value: object) -> int | None:
+    try:
+        return int(str(value)) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _backfill() -> None:
+    """Earlier entries: whom and which assignment they concern, from their detail (the rule
+    of `AuditLog.record`, frozen here as a migration must be)."""
+    log = sa.table("audit_log", sa.column("id", sa.Integer), sa.column("object_type", sa.String),
+                   sa.column("object_id", sa.String), sa.column("detail_json", sa.Text),
+                   sa.column("subject_user_id", sa.Integer),
+                   sa.column("assignment_id", sa.Integer))
+    conn = op.get_bind()
+    for row in conn.execute(sa.select(log.c.id, log.c.object_type, log.c.object_id,
+                                      log.c.detail_json)).all():
+        try:
+            detail = json.loads(row.detail_json or "{}")
+        except ValueError:
+            continue
+        if not isinstance(detail, dict):
+            continue
+        subject = detail.get("user_id")
+        if subject is None and row.object_type == "user":
+            subject = row.object_id
+        assignment = detail.get("assignment_id")
+        if assignment is None and row.object_type in ("assignment", "assignments"):
+            assignment = row.object_id
+        if _whole(subject) is not None or _whole(assignment) is not None:
+            conn.execute(sa.update(log).where(log.c.id == row.id).values(
+                subject_user_id=_whole(subject), assignment_id=_whole(assignment)))
 
 
 def downgrade() -> None:
