@@ -21,6 +21,7 @@ from api.web.views import Column, CourseRules, GradebookRow, GradebookView, Stan
 from core.pace import behind_pace
 from core.standing import CourseRules as CoreRules
 from core.standing import totals
+from core.verdicts import Verdict
 
 _HTML = HtmlFormatter(nowrap=True, classprefix="tok-")
 
@@ -45,6 +46,14 @@ def in_zone(when: datetime, zone: str) -> str:
     """The time in the given zone, e.g. `2026-11-30 22:00 CET`."""
     local = when.astimezone(ZoneInfo(zone))
     return local.strftime("%Y-%m-%d %H:%M %Z")
+
+
+def state_words(status: str | None) -> str:
+    """An evaluation's state in words (our failure under `core.verdicts`' own label)."""
+    if status == "system_error":
+        return Verdict.SYSTEM_ERROR.short_text
+    return {"done": "graded", "queued": "waiting", "running": "running",
+            "cancelled": "cancelled by staff"}.get(status or "", "–")
 
 
 def plural(count: float, word: str, many: str = "") -> str:

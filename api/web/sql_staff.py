@@ -30,6 +30,7 @@ from api.db.service_models import RegradeSet
 from api.deps import Membership
 from api.services import pipeline, regrade, staff
 from api.services.views import competition_of, deadlines_of
+from api.web.present import state_words
 from api.web.views import (
     Cell,
     Column,
@@ -355,8 +356,8 @@ class StaffPages:
                 new = points_for(i.new_score, cap, a.threshold) if i.new_score is not None else None
                 changes.append(RegradeChange(
                     names.get(i.user_id, "?"), i.submission_id, old, new,
-                    f"{i.old_status or '–'} ({_pct(i.old_score)})",
-                    f"{i.new_status or '–'} ({_pct(i.new_score)})"))
+                    f"{state_words(i.old_status)} ({_pct(i.old_score)})",
+                    f"{state_words(i.new_status)} ({_pct(i.new_score)})"))
             return RegradeView(link, a.id, a.name, row.id, state, len(items) - pending,
                                len(items), tuple(changes))
 
