@@ -231,7 +231,7 @@ class OverviewPages:
     def _marks_of(self: SqlPageSource, session: Session, course_id: int,
                   user_id: int) -> dict[int, Cell]:
         """One student's counted solution per assignment (`core.counting`)."""
-        from api.web.sql_staff import extension_for_user
+        from api.web.sql_pairs import extension_for_user
 
         attempts = self._attempts(session, [
             (user_id, aid) for aid in session.scalars(select(Assignment.id).where(

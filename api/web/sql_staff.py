@@ -31,6 +31,7 @@ from api.deps import Membership
 from api.services import pipeline, regrade, staff
 from api.services.views import competition_of, deadlines_of
 from api.web.present import state_words
+from api.web.sql_pairs import evaluating_pairs, extension_for_user, pair_key
 from api.web.views import (
     Cell,
     Column,
@@ -57,12 +58,6 @@ BULK_PAIRS = 500
 cell = lru_cache(maxsize=4096)(Cell)
 
 
-def pair_key(user_id: int, assignment_id: int) -> int:
-    """One int for a (student, assignment) pair: ints are not tracked by the garbage
-    collector, 13,500 tuples are."""
-    return user_id << 24 | assignment_id
-
-
 def _body(model: type[Any], **fields: Any) -> Any:
     """A service request body from form fields; its validation errors are the user's."""
     try:
@@ -71,35 +66,6 @@ def _body(model: type[Any], **fields: Any) -> Any:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
                              for e in exc.errors())
         raise BadInput(problems) from None
-
-
-def evaluating_pairs(session: Session, course_id: int) -> dict[int, bool]:
-    """(student, assignment) pairs (`pair_key`) with a queued or running evaluation, each
-    with whether the pair also has a finished submission (else nothing counts yet)."""
-    pairs = session.execute(
-        select(Submission.user_id, Submission.assignment_id).distinct()
-        .join(Evaluation, Evaluation.submission_id == Submission.id)
-        .join(Assignment, Assignment.id == Submission.assignment_id)
-        .where(Assignment.course_id == course_id,
-               Evaluation.status.in_(("queued", "running")),
-               Evaluation.kind == "normal")).all()
-    if not pairs:
-        return {}
-    done = {pair_key(uid, aid) for uid, aid in session.execute(
-        select(Submission.user_id, Submission.assignment_id).distinct()
-        .join(Evaluation, Evaluation.id == Submission.current_evaluation_id)
-        .where(tuple_(Submission.user_id, Submission.assignment_id).in_(
-            [tuple(p) for p in pairs]), Evaluation.status == "done")).all()}
-    return {pair_key(uid, aid): pair_key(uid, aid) in done for uid, aid in pairs}
-
-
-def extension_for_user(session: Session, course_id: int, user_id: int,
-                       assignment_id: int) -> int:
-    """A student's extra seconds on one assignment (`core.deadlines.extension_for`)."""
-    exts = [CoreExtension(e.extra_seconds, e.assignment_id) for e in session.scalars(
-        select(Extension).where(Extension.course_id == course_id,
-                                Extension.user_id == user_id))]
-    return extension_for(exts, assignment_id)
 
 
 def _int_points(value: float | None, what: str = "Points") -> int:
