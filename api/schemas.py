@@ -206,6 +206,7 @@ class AdjustmentPublic(Out):
 class ExamCreate(BaseModel):
     user_id: int
     points: int = Field(ge=0)
+    reason: str = Field(default="", max_length=2000)
 
 
 class CommunityCreate(BaseModel):

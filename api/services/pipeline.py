@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from api.db import (
     Assignment,
+    AuditLog,
     Evaluation,
     EvaluationKind,
     EvaluationStatus,
@@ -366,6 +367,31 @@ def rerun(session: Session, evaluation: Evaluation, settings: Settings) -> list[
     jobs = [job_for(session, fresh, settings)]
     session.commit()
     return jobs
+
+
+def cancel(session: Session, evaluation: Evaluation, *, actor_id: int, course_id: int,
+           reason: str, now: datetime | None = None) -> bool:
+    """Staff cancel an open attempt: it ends as ``cancelled`` (never a grade), so a worker's
+    later start, progress or result for it changes nothing and the sweeper leaves it.
+    Audited with the old state; False (nothing changed) when it was no longer open."""
+    now = now or utcnow()
+    old = evaluation.status
+    if not _claim(session, evaluation.id, evaluation.attempt, OPEN,
+                  status=EvaluationStatus.CANCELLED.value, finished_at=now,
+                  lease_expires_at=None, error=clean_text(f"cancelled by staff: {reason}",
+                                                          DETAIL_MAX_CHARS)):
+        session.rollback()
+        return False
+    _drop_provisional(session, evaluation.id)
+    submission = session.get(Submission, evaluation.submission_id)
+    assert submission is not None
+    session.add(AuditLog.record(
+        "evaluation.cancel", actor_id=actor_id, course_id=course_id,
+        object_type="submission", object_id=submission.id, user_id=submission.user_id,
+        assignment_id=submission.assignment_id, evaluation_id=evaluation.id,
+        old=old, new=EvaluationStatus.CANCELLED.value, reason=reason))
+    session.commit()
+    return True
 
 
 def sweep(

@@ -59,6 +59,7 @@ def start_regrade(
     author_id: int,
     submission_ids: list[int] | None = None,
     package_version: str | None = None,
+    reason: str = "",
 ) -> tuple[RegradeSet, list[Job]]:
     """Open a re-grade set over the assignment's submissions (or the given ones), against
     the assignment's package version or another one the package store holds."""
@@ -87,8 +88,8 @@ def start_regrade(
         jobs.append(job_for(session, evaluation, settings))
     session.add(AuditLog.record("regrade.start", actor_id=author_id,
                                 course_id=assignment.course_id, object_type="regrade_set",
-                                object_id=regrade.id, submissions=len(jobs),
-                                package_version=version))
+                                object_id=regrade.id, assignment_id=assignment.id,
+                                submissions=len(jobs), package_version=version, reason=reason))
     session.commit()
     return regrade, jobs
 
@@ -119,7 +120,8 @@ def diff(session: Session, regrade: RegradeSet) -> list[RegradeDiff]:
     return rows
 
 
-def close(session: Session, regrade: RegradeSet, *, apply: bool, author_id: int) -> RegradeSet:
+def close(session: Session, regrade: RegradeSet, *, apply: bool, author_id: int,
+          reason: str = "") -> RegradeSet:
     """Apply (new evaluations become current) or discard the whole set."""
     if regrade.status != OPEN:
         raise Conflict(f"this re-grade set is already {regrade.status}")
@@ -134,7 +136,8 @@ def close(session: Session, regrade: RegradeSet, *, apply: bool, author_id: int)
     regrade.closed_at = utcnow()
     session.add(AuditLog.record(f"regrade.{regrade.status}", actor_id=author_id,
                                 course_id=regrade.course_id, object_type="regrade_set",
-                                object_id=regrade.id, **({"kept_old": kept} if kept else {})))
+                                object_id=regrade.id, assignment_id=regrade.assignment_id,
+                                reason=reason, **({"kept_old": kept} if kept else {})))
     session.commit()
     return regrade
 

@@ -65,20 +65,27 @@ def adjust(
     """Apply one staff adjustment; ``accept``/``unaccept`` flip the submission's flag."""
     if body.kind in ("accept", "unaccept"):
         submission = _submission_of(session, course, body.submission_id)
+        was = submission.accepted
         submission.accepted = body.kind == "accept"
         session.add(AuditLog.record(f"submission.{body.kind}", actor_id=author_id,
                                     course_id=course.id, object_type="submission",
-                                    object_id=submission.id, reason=body.reason))
+                                    object_id=submission.id, user_id=submission.user_id,
+                                    assignment_id=submission.assignment_id,
+                                    old=was, new=submission.accepted, reason=body.reason))
         session.commit()
         return None
     if body.kind == "override":
         submission = _submission_of(session, course, body.submission_id)
         _check_override(session.get_one(Assignment, submission.assignment_id), body.points)
+        old: int | None = session.scalar(select(Adjustment.points).where(
+            Adjustment.submission_id == submission.id, Adjustment.kind == "override")
+            .order_by(Adjustment.id.desc()).limit(1))
         row = Adjustment(course_id=course.id, user_id=submission.user_id,
                          assignment_id=submission.assignment_id, submission_id=submission.id,
                          kind="override", points=body.points, reason=body.reason,
                          author_id=author_id)
     else:
+        old = None
         user = student_of(session, course, body.user_id)
         if body.assignment_id is not None:
             assignment = session.get(Assignment, body.assignment_id)
@@ -91,7 +98,11 @@ def adjust(
     session.flush()
     session.add(AuditLog.record(f"adjustment.{row.kind}", actor_id=author_id,
                                 course_id=course.id, object_type="adjustment", object_id=row.id,
-                                user_id=row.user_id, points=row.points, reason=row.reason))
+                                user_id=row.user_id, assignment_id=row.assignment_id,
+                                submission_id=row.submission_id, points=row.points,
+                                reason=row.reason,
+                                **({"old": old, "new": row.points} if row.kind == "override"
+                                   else {})))
     session.commit()
     return row
 
@@ -111,7 +122,8 @@ def set_exam(session: Session, course: Course, body: schemas.ExamCreate, author_
     else:
         row.points, row.author_id = body.points, author_id
     session.add(AuditLog.record("exam.set", actor_id=author_id, course_id=course.id,
-                                object_type="user", object_id=user.id, old=old, new=body.points))
+                                object_type="user", object_id=user.id, old=old, new=body.points,
+                                reason=body.reason))
     session.commit()
     return body.points
 
@@ -144,6 +156,24 @@ def add_extension(
     session.flush()
     session.add(AuditLog.record("extension.add", actor_id=author_id, course_id=course.id,
                                 object_type="extension", object_id=row.id, user_id=user.id,
+                                assignment_id=row.assignment_id,
                                 extra_seconds=body.extra_seconds, reason=body.reason))
     session.commit()
     return row
+
+
+def revoke_extension(
+    session: Session, course: Course, extension_id: int, reason: str, author_id: int
+) -> None:
+    """Take an extension back (the row goes; the audit keeps what it was and why)."""
+    row = session.get(Extension, extension_id)
+    if row is None or row.course_id != course.id:
+        raise NotFound("no such extension in this course")
+    if not reason.strip():
+        raise BadInput("Say why the extension is revoked.")
+    session.add(AuditLog.record("extension.revoke", actor_id=author_id, course_id=course.id,
+                                object_type="extension", object_id=row.id, user_id=row.user_id,
+                                assignment_id=row.assignment_id, old=row.extra_seconds,
+                                new=None, reason=reason.strip()))
+    session.delete(row)
+    session.commit()

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
@@ -18,8 +19,10 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
 from api.web.views import Column, CourseRules, GradebookRow, GradebookView, Standing
+from core.pace import behind_pace
 from core.standing import CourseRules as CoreRules
 from core.standing import totals
+from core.verdicts import Verdict
 
 _HTML = HtmlFormatter(nowrap=True, classprefix="tok-")
 
@@ -98,6 +101,44 @@ def about(seconds: float) -> str:
     if seconds < 90 * 60:
         return f"about {round(seconds / 60)} min"
     return f"about {seconds / 3600:.1f} h"
+
+
+def state_words(status: str | None) -> str:
+    """An evaluation's state in words (our failure under `core.verdicts`' own label)."""
+    if status == "system_error":
+        return Verdict.SYSTEM_ERROR.short_text
+    return {"done": "graded", "queued": "waiting", "running": "running",
+            "cancelled": "cancelled by staff"}.get(status or "", "–")
+
+
+def plural(count: float, word: str, many: str = "") -> str:
+    """`1 point`, `2 points`, `1.5 points`, `0 people` (``many`` for irregular plurals): the
+    one place that agrees a noun with its number."""
+    text = fmt_points(float(count))
+    return f"{text} {word if count == 1 else (many or word + 's')}"
+
+
+def article(word: str) -> str:
+    """`a teacher`, `an assistant`."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+
+
+def duration(span: timedelta) -> str:
+    """A positive span in words: `2 days 3 h`, `5 h 10 min`, `45 min`, `30 s`."""
+    seconds = max(0, int(span.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{plural(days, 'day')}" + (f" {hours} h" if hours else "")
+    if hours:
+        return f"{hours} h" + (f" {minutes} min" if minutes else "")
+    return f"{minutes} min" if minutes else f"{secs} s"
+
+
+def seconds_span(seconds: float) -> str:
+    """`duration` of a number of seconds."""
+    return duration(timedelta(seconds=seconds))
 
 
 def countdown(when: datetime, now: datetime) -> str:
@@ -211,13 +252,25 @@ def gradebook_cells(row: GradebookRow, course_id: int, columns: tuple[Column, ..
         if cell.submission_id is None and not cell.submitted:
             parts.append('<td class="e">–</td>')
             continue
-        classes = " ".join(name for name, on in (("cell-l", cell.late), ("cell-o", cell.overridden),
-                                                 ("cell-a", cell.accepted)) if on)
+        on = [m for m in MARKS if getattr(cell, m[0])]
+        classes = " ".join(m[1] for m in on)
         target = (f"submissions/{int(cell.submission_id)}" if cell.submission_id is not None
                   else f"students/{int(row.user_id)}/assignments/{int(column.id)}")
-        parts.append(f'<td class="{classes}"><a href="{base}{target}">'
-                     f"{escape(fmt_points(cell.points))}</a></td>")
+        shown = "" if cell.points is None and cell.evaluating else fmt_points(cell.points)
+        parts.append(f'<td class="{classes}"><a href="{base}{target}">{shown}'
+                     f"{''.join(m[2] for m in on)}</a></td>")
     return Markup("".join(parts))
+
+
+# A gradebook cell's marks: (Cell field, CSS class, the mark: a letter for the eye, words
+# for screen readers). Colour is never the only cue.
+MARKS = tuple((field, css, f'<span class="mk" aria-hidden="true">{letter}</span>'
+                           f'<span class="sr"> {words}</span>')
+              for field, css, letter, words in (
+                  ("evaluating", "cell-r", "…", "evaluating"),
+                  ("late", "cell-l", "L", "late"),
+                  ("overridden", "cell-o", "O", "overridden"),
+                  ("accepted", "cell-a", "A", "accepted")))
 
 
 def exam_needed(standing: Standing, rules: CourseRules) -> list[tuple[str, int]]:
@@ -259,10 +312,8 @@ def arrange(view: GradebookView, q: str, sort: str, desc: bool, only: str) -> Gr
     if q:
         needle = q.casefold()
         rows = [r for r in rows if needle in r.name.casefold() or needle in r.uuid]
-    if only == "passed":
-        rows = [r for r in rows if r.standing.passed]
-    elif only == "failing":
-        rows = [r for r in rows if not r.standing.passed]
+    if only:
+        rows = list(filter(row_filter(view, only), rows))
     valid = sort in SORT_KEYS or (
         sort.startswith("a") and sort[1:].isdigit() and int(sort[1:]) < len(view.columns)
     )
@@ -272,4 +323,29 @@ def arrange(view: GradebookView, q: str, sort: str, desc: bool, only: str) -> Gr
     return GradebookView(
         course=view.course, rules=view.rules, columns=view.columns, rows=tuple(rows),
         total_students=view.total_students, q=q, sort=sort, descending=desc, only=only,
+        now=view.now,
     )
+
+
+FILTERS = (("", "everyone"), ("passed", "passed practicals"), ("failing", "not passed yet"),
+           ("at_risk", "at risk: below the pace to the pass line"),
+           ("missing", "missing a past assignment"))
+
+
+def row_filter(view: GradebookView, only: str) -> Callable[[GradebookRow], bool]:
+    """The gradebook's "show" filter, as a test of one row (the pace from `core.pace`)."""
+    if only == "passed":
+        return lambda r: r.standing.passed
+    if only == "failing":
+        return lambda r: not r.standing.passed
+    past = [i for i, c in enumerate(view.columns)
+            if view.now is not None and c.deadline is not None and c.deadline < view.now
+            and c.published]
+    if only == "at_risk":
+        due = sum(view.columns[i].points_max for i in past)
+        offered = sum(c.points_max for c in view.columns if c.published)
+        return lambda r: behind_pace(r.standing.non_bonus, view.rules.pass_points, due, offered)
+    if only == "missing":
+        return lambda r: any(r.cells[i].submission_id is None and not r.cells[i].submitted
+                             for i in past)
+    return lambda r: True

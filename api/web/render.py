@@ -10,7 +10,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from api.web import present
+from api.web import charts, present
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
@@ -29,6 +29,11 @@ _env.globals["outcome"] = present.outcome
 _env.globals["diff_files"] = present.diff_files
 _env.filters["sentence"] = present.sentence
 _env.filters["about"] = present.about
+_env.globals["plural"] = present.plural
+_env.globals["bar_chart"] = charts.bar_chart
+_env.filters["article"] = present.article
+_env.filters["duration"] = present.duration
+_env.filters["seconds_span"] = present.seconds_span
 
 
 def _iso(when: datetime) -> str:

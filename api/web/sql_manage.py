@@ -30,6 +30,7 @@ from api.web.manage_views import (
     RosterLineView,
     RosterPreviewView,
 )
+from api.web.present import plural
 from api.web.views import Viewer
 from core.errors import BadInput, NotFound
 from core.roles import RoleRefused
@@ -61,9 +62,10 @@ class ManagePages:
             member = self._src._staff(session, viewer, course_id)
             done = roster.apply(session, member.course, csv_text, actor_id=viewer.user_id,
                                 actor_role=member.role, token=token)
-            return (f"{len(done.lines)} people in the file: {done.count('new')} new accounts, "
-                    f"{done.count('enrol')} enrolled, {done.count('role')} roles changed, "
-                    f"{done.count('unchanged')} unchanged.")
+            return (f"{plural(len(done.lines), 'person', 'people')} in the file: "
+                    f"{plural(done.count('new'), 'new account')}, "
+                    f"{done.count('enrol')} enrolled, {plural(done.count('role'), 'role')} "
+                    f"changed, {done.count('unchanged')} unchanged.")
 
     # course set-up -----------------------------------------------------------------
     def _teacher(self, session: Session, viewer: Viewer,

@@ -24,6 +24,7 @@ from core.competition import best_metric, rank_metric, ranks, reaches
 from core.deadlines import epoch_s, timing
 from core.errors import NotFound
 from core.manifest import Manifest
+from core.verdicts import Verdict
 
 if TYPE_CHECKING:
     from api.web.sql_source import SqlPageSource
@@ -144,11 +145,23 @@ class PanelPages:
                 self.link(member.course, member.role), a.id, a.name, students, submitted,
                 sum(1 for r in results if r.solved), tuple(sorted(points.items())),
                 tuple((k, hours[k]) for k in HOUR_BUCKETS if hours[k]),
-                tuple(sorted(Counter(v for v, _, _ in tests).items())),
+                verdict_mix(Counter(v for v, _, _ in tests)),
                 _buckets([t for _, t, _ in tests if t is not None], (1, 5, 10, 60), "s"),
                 _buckets([m for _, _, m in tests if m is not None], (256, 512, 1024, 1536),
                          "MiB"),
             )
+
+
+def verdict_mix(counts: Counter[str]) -> tuple[tuple[str, int], ...]:
+    """Verdict counts under their human labels (`core.verdicts`' short texts), most
+    frequent first."""
+    def label(code: str) -> str:
+        try:
+            return Verdict(code).short_text
+        except ValueError:
+            return code.replace("_", " ").lower()
+
+    return tuple((label(v), n) for v, n in counts.most_common())
 
 
 HOUR_BUCKETS = ("> 7 days before", "1-7 days before", "1-24 h before", "< 1 h before",

@@ -35,7 +35,9 @@ from api.services.submit import stage
 from api.services.views import assignment_state, submission_view
 from api.settings import Settings
 from api.web.sql_accounts import AccountPages
+from api.web.sql_audit import AuditPages
 from api.web.sql_manage import ManagePages
+from api.web.sql_overview import OverviewPages
 from api.web.sql_panels import PanelPages, leaderboard, public_share
 from api.web.sql_staff import StaffPages
 from api.web.sql_student import (
@@ -65,7 +67,7 @@ from core.verdicts import Verdict
 
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
 STATE = {"queued": EvalState.QUEUED, "running": EvalState.RUNNING, "done": EvalState.DONE,
-         "system_error": EvalState.SYSTEM_ERROR}
+         "system_error": EvalState.SYSTEM_ERROR, "cancelled": EvalState.CANCELLED}
 GRADE = {1: "1", 2: "2", 3: "3", 4: "not passed"}
 
 
@@ -112,7 +114,8 @@ def verdict_texts(verdict: str) -> tuple[str, str]:
     return v.short_text, v.long_text
 
 
-class SqlPageSource(AccountPages, StaffPages, PanelPages, ManagePages, StudentPages):
+class SqlPageSource(AccountPages, StaffPages, PanelPages, ManagePages, StudentPages,
+                    AuditPages, OverviewPages):
     """Pages over the database, with the app's settings, signer, throttle and dispatcher."""
 
     def __init__(self, sessions: sessionmaker[Session], settings: Settings, app_state: Any):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections import defaultdict
 from datetime import datetime
 from functools import lru_cache
@@ -29,6 +30,8 @@ from api.db.service_models import RegradeSet
 from api.deps import Membership
 from api.services import pipeline, regrade, staff
 from api.services.views import deadlines_of, grading_of
+from api.web.present import state_words
+from api.web.sql_pairs import evaluating_pairs, extension_for_user, pair_key
 from api.web.views import (
     Cell,
     Column,
@@ -36,10 +39,9 @@ from api.web.views import (
     GradebookView,
     RegradeChange,
     RegradeView,
-    SubmissionView,
     Viewer,
 )
-from core.counting import Attempt, counting_solution, is_eligible, score_graded
+from core.counting import Attempt, Grading, counting_solution, is_eligible, score_graded
 from core.deadlines import Extension as CoreExtension
 from core.deadlines import extension_for, max_points_at
 from core.errors import BadInput, Conflict, NotFound
@@ -50,15 +52,10 @@ if TYPE_CHECKING:
 
 
 NO_CELL = Cell(None)
+BULK_PAIRS = 500
 # Cells are immutable and mostly alike: sharing them keeps a 300 x 45 gradebook from
 # allocating (and garbage-collecting) 13,500 objects per request.
 cell = lru_cache(maxsize=4096)(Cell)
-
-
-def pair_key(user_id: int, assignment_id: int) -> int:
-    """One int for a (student, assignment) pair: ints are not tracked by the garbage
-    collector, 13,500 tuples are."""
-    return user_id << 24 | assignment_id
 
 
 def _body(model: type[Any], **fields: Any) -> Any:
@@ -110,8 +107,8 @@ class StaffPages:
         marks: dict[int, Cell] = {
             pair_key(uid, aid): NO_CELL for uid, aid in session.execute(pairs.distinct()).all()}
         # Candidates for a mark: an accepted or overridden submission, or one received after
-        # the assignment's last deadline (a prefilter only: core.counting decides, with the
-        # student's extension).
+        # the assignment's last deadline, the second one where there is one (a prefilter
+        # only: core.counting decides, with the student's extension).
         last = func.coalesce(Assignment.second_deadline, Assignment.first_deadline)
         candidates = session.execute(
             pairs.where((Submission.accepted.is_(True)) | (Submission.submitted_at > last))
@@ -119,34 +116,45 @@ class StaffPages:
         slow = {(uid, aid) for uid, aid in candidates} | {
             (uid, aid) for uid, aid in overridden if pair_key(uid, aid) in marks}
         slow = [(uid, aid, extension_for(extensions.get(uid, []), aid)) for uid, aid in slow]
-        attempts = self._attempts(session, [(uid, aid) for uid, aid, _ in slow])
+        attempts = self._attempts(session, [(uid, aid) for uid, aid, _ in slow], course_id)
+        rules = {aid: grading_of(a) for aid, a in assignments.items()}
         for uid, aid, ext in slow:
             found = attempts.get((uid, aid), [])
-            marks[pair_key(uid, aid)] = self._mark(assignments[aid], found, ext)
+            marks[pair_key(uid, aid)] = self._mark(assignments[aid], found, ext, rules[aid])
         return marks
 
     @staticmethod
-    def _attempts(session: Session, pairs: list[tuple[int, int]]
+    def _attempts(session: Session, pairs: list[tuple[int, int]], course_id: int | None = None
                   ) -> dict[tuple[int, int], list[Attempt]]:
-        """The attempts (with their latest override) of these (student, assignment) pairs."""
+        """The attempts (with their latest override) of these (student, assignment) pairs.
+
+        Many pairs of one course (``course_id``) are read as the whole course and filtered
+        here: an IN list of thousands of tuples costs more to compile than the rows."""
         out: dict[tuple[int, int], list[Attempt]] = defaultdict(list)
         if not pairs:
             return out
-        key = tuple_(Submission.user_id, Submission.assignment_id)
+        whole = course_id is not None and len(pairs) > BULK_PAIRS
+        adj_key = tuple_(Adjustment.user_id, Adjustment.assignment_id)
         overrides: dict[int, int] = {}
         for sid, pts in session.execute(
             select(Adjustment.submission_id, Adjustment.points)
-            .where(tuple_(Adjustment.user_id, Adjustment.assignment_id).in_(pairs),
+            .where(Adjustment.course_id == course_id if whole else adj_key.in_(pairs),
                    Adjustment.kind == "override", Adjustment.submission_id.is_not(None))
             .order_by(Adjustment.created_at, Adjustment.id)).all():
             overrides[sid] = pts
-        rows = session.execute(
-            select(Submission.id, Submission.user_id, Submission.assignment_id,
-                   Submission.submitted_at, Submission.accepted, Evaluation.status,
-                   Evaluation.score, Evaluation.metric)
-            .outerjoin(Evaluation, Evaluation.id == Submission.current_evaluation_id)
-            .where(key.in_(pairs))).all()
-        for sid, uid, aid, at, accepted, status, score, metric in rows:
+        query = (select(Submission.id, Submission.user_id, Submission.assignment_id,
+                        Submission.submitted_at, Submission.accepted, Evaluation.status,
+                        Evaluation.score, Evaluation.metric)
+                 .outerjoin(Evaluation, Evaluation.id == Submission.current_evaluation_id))
+        if whole:
+            query = query.join(Assignment, Assignment.id == Submission.assignment_id).where(
+                Assignment.course_id == course_id)
+        else:
+            query = query.where(tuple_(Submission.user_id, Submission.assignment_id).in_(pairs))
+        wanted = set(pairs)
+        for sid, uid, aid, at, accepted, status, score, metric in session.execute(query).all():
+            if whole and (uid, aid) not in wanted:
+                continue
             done = status == "done"
             out[uid, aid].append(Attempt(sid, at, done, score if done else None,
                                          metric if done else None, accepted,
@@ -154,13 +162,15 @@ class StaffPages:
         return out
 
     @staticmethod
-    def _counted(assignment: Assignment, attempts: list[Attempt], ext: int) -> Any:
-        grading = grading_of(assignment)
+    def _counted(assignment: Assignment, attempts: list[Attempt], ext: int,
+                 grading: Grading | None = None) -> Any:
+        grading = grading or grading_of(assignment)
         scored = [score_graded(t, grading, ext) for t in attempts]
         return counting_solution(s for s in scored if is_eligible(s.attempt))
 
-    def _mark(self, assignment: Assignment, attempts: list[Attempt], ext: int) -> Cell:
-        best = self._counted(assignment, attempts, ext)
+    def _mark(self, assignment: Assignment, attempts: list[Attempt], ext: int,
+              rules: Grading | None = None) -> Cell:
+        best = self._counted(assignment, attempts, ext, rules)
         return Cell(best.points if best else None, late=bool(best and best.late),
                     overridden=bool(best and best.attempt.override is not None),
                     accepted=bool(best and best.attempt.accepted),
@@ -174,11 +184,9 @@ class StaffPages:
             a = session.get(Assignment, assignment_id)
             if a is None or a.course_id != course_id:
                 raise NotFound("no such assignment")
-            exts = [CoreExtension(e.extra_seconds, e.assignment_id) for e in session.scalars(
-                select(Extension).where(Extension.course_id == course_id,
-                                        Extension.user_id == user_id))]
             attempts = self._attempts(session, [(user_id, a.id)]).get((user_id, a.id), [])
-            best = self._counted(a, attempts, extension_for(exts, a.id))
+            best = self._counted(a, attempts,
+                                 extension_for_user(session, course_id, user_id, a.id))
             if best is not None:
                 return best.attempt.id
             newest = session.scalar(select(Submission.id).where(
@@ -199,30 +207,36 @@ class StaffPages:
                 Assignment.course_id == course_id)
                 .order_by(Assignment.first_deadline, Assignment.id)).all()
             columns = tuple(Column(a.id, a.name, a.points, a.bonus_points,
-                                   a.shown_to_students(now))
+                                   a.shown_to_students(now), a.first_deadline)
                             for a in assignments)
             standings = {s.student_id: s for s in course_standings(session, course_id, now)}
             users = {u.id: u for u in session.scalars(select(User).where(
                 User.id.in_(list(standings))))}
             exam, community = exam_and_community(session, course_id)
             marks = self._marks(session, course_id)
+            running = evaluating_pairs(session, course_id)
             rows = []
             for uid, s in standings.items():
                 counted = {r.assignment_id: r.points for r in s.assignments}
                 cells = []
                 for c in columns:
-                    mark = marks.get(pair_key(uid, c.id))
+                    key = pair_key(uid, c.id)
+                    mark = marks.get(key)
                     if mark is None:
                         cells.append(NO_CELL)
+                    elif running.get(key) is False:
+                        # Only evaluations still running: nothing counts yet, no "0".
+                        cells.append(cell(None, False, False, False, None, True, True))
                     else:  # the points shown are the standing query's own
                         cells.append(cell(counted.get(c.id, 0), mark.late, mark.overridden,
-                                          mark.accepted, mark.submission_id, True))
+                                          mark.accepted, mark.submission_id, True,
+                                          key in running))
                 user = users[uid]
                 rows.append(GradebookRow(uid, user.display_name or user.username, user.uuid,
                                          tuple(cells),
                                          standing_of(s, exam.get(uid), community.get(uid, 0))))
             return GradebookView(self.link(member.course, member.role), rules_of(member.course),
-                                 columns, tuple(rows), len(rows))
+                                 columns, tuple(rows), len(rows), now=now)
 
     def gradebook_csv(self: SqlPageSource, viewer: Viewer, course_id: int,
                       now: datetime) -> str:
@@ -240,19 +254,6 @@ class StaffPages:
                              "" if s.exam_points is None else s.exam_points, s.community,
                              "" if s.exam_total is None else s.exam_total, s.grade or ""])
         return out.getvalue()
-
-    def student_submissions(self: SqlPageSource, viewer: Viewer, course_id: int,
-                            user_id: int) -> tuple[str, list[SubmissionView]]:
-        with self.sessions() as session:
-            member = self._staff(session, viewer, course_id)
-            user = staff.student_of(session, member.course, user_id)
-            subs = session.execute(select(Submission, Assignment).join(
-                Assignment, Assignment.id == Submission.assignment_id).where(
-                Assignment.course_id == course_id, Submission.user_id == user_id)
-                .order_by(Submission.submitted_at.desc())).all()
-            return (user.display_name or user.username,
-                    [self.submission_page(session, s, a, member, True, detail=False)
-                     for s, a in subs])
 
     # actions -----------------------------------------------------------------------
     def _course_of_submission(self: SqlPageSource, session: Session, viewer: Viewer,
@@ -320,27 +321,28 @@ class StaffPages:
                 new = points_for(i.new_score, cap, a.threshold) if i.new_score is not None else None
                 changes.append(RegradeChange(
                     names.get(i.user_id, "?"), i.submission_id, old, new,
-                    f"{i.old_status or '–'} ({_pct(i.old_score)})",
-                    f"{i.new_status or '–'} ({_pct(i.new_score)})"))
+                    f"{state_words(i.old_status)} ({_pct(i.old_score)})",
+                    f"{state_words(i.new_status)} ({_pct(i.new_score)})"))
             return RegradeView(link, a.id, a.name, row.id, state, len(items) - pending,
                                len(items), tuple(changes))
 
     def regrade_start(self: SqlPageSource, viewer: Viewer, course_id: int,
-                      assignment_id: int) -> None:
+                      assignment_id: int, reason: str) -> None:
         with self.sessions() as session:
             _, a, row = self._regrade_row(session, viewer, course_id, assignment_id)
             if row is not None and row.status == "open":
                 raise Conflict("a regrade of this assignment is open: apply or discard it first")
-            _, jobs = regrade.start_regrade(session, a, self.settings, author_id=viewer.user_id)
+            _, jobs = regrade.start_regrade(session, a, self.settings, author_id=viewer.user_id,
+                                            reason=reason)
             self.dispatch(jobs)
 
     def regrade_finish(self: SqlPageSource, viewer: Viewer, course_id: int,
-                       assignment_id: int, apply: bool) -> None:
+                       assignment_id: int, apply: bool, reason: str) -> None:
         with self.sessions() as session:
             _, _, row = self._regrade_row(session, viewer, course_id, assignment_id)
             if row is None:
                 raise Conflict("there is no regrade to apply or discard")
-            regrade.close(session, row, apply=apply, author_id=viewer.user_id)
+            regrade.close(session, row, apply=apply, author_id=viewer.user_id, reason=reason)
 
     def set_exam(self: SqlPageSource, viewer: Viewer, course_id: int, user_id: int,
                  exam_points: float | None, community: float | None, reason: str) -> None:
@@ -350,7 +352,7 @@ class StaffPages:
                 points = _int_points(exam_points, "Exam points")
                 if points < 0:
                     raise BadInput("Exam points must be >= 0.")
-                body = _body(schemas.ExamCreate, user_id=user_id, points=points)
+                body = _body(schemas.ExamCreate, user_id=user_id, points=points, reason=reason)
                 staff.set_exam(session, member.course, body, viewer.user_id)
             if community is not None:
                 points = _int_points(community, "Community points")
@@ -366,7 +368,9 @@ class StaffPages:
             a = session.get(Assignment, assignment_id)
             if a is None or a.course_id != course_id:
                 raise NotFound("no such assignment")
-            extra = int((until - a.first_deadline).total_seconds())
+            # Rounded up: a deadline stored with seconds or microseconds must not turn the
+            # entered 23:59 into 23:58:59.5 (shown as 23:58).
+            extra = math.ceil((until - a.first_deadline).total_seconds())
             if extra <= 0:
                 raise BadInput("The new deadline must be after the assignment's first deadline.")
             staff.add_extension(session, member.course, _body(schemas.ExtensionCreate,

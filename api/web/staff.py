@@ -16,11 +16,13 @@ from api.web import present
 from api.web.deps import CurrentViewer, FormViewer, Now, Source
 from api.web.errors import PageRoute
 from api.web.render import page
+from api.web.staff_views import AUDIT_KINDS, AuditFilter
 from core.errors import BadInput
 
 router = APIRouter(prefix="/courses/{course_id}/staff", route_class=PageRoute)
 
 Reason = Annotated[str, Form(min_length=1)]
+KINDS = {kind for kind, _ in AUDIT_KINDS}
 
 
 def _number(text: str, what: str) -> float | None:
@@ -33,6 +35,13 @@ def _number(text: str, what: str) -> float | None:
         raise BadInput(f"{what} must be a number, not {text!r}.") from None
 
 
+def _reason(text: str) -> str:
+    """The reason the form asks for: required, here on the server too."""
+    if not text.strip():
+        raise BadInput("Give a reason: it is recorded in the audit log with your name.")
+    return text.strip()
+
+
 def _back(path: str, note: str = "") -> RedirectResponse:
     return RedirectResponse(path + (f"?done={note}" if note else ""), status_code=303)
 
@@ -43,7 +52,7 @@ def gradebook(
     q: str = "", sort: str = "name", desc: bool = False, only: str = "",
 ) -> Response:
     view = present.arrange(source.gradebook(viewer, course_id, now), q, sort, desc, only)
-    return page(request, "gradebook.html", view=view)
+    return page(request, "gradebook.html", view=view, filters=present.FILTERS)
 
 
 @router.get("/gradebook.csv")
@@ -56,12 +65,38 @@ def gradebook_csv(course_id: int, viewer: CurrentViewer, source: Source, now: No
 
 @router.get("/students/{user_id}")
 def student(
-    request: Request, course_id: int, user_id: int, viewer: CurrentViewer, source: Source
+    request: Request, course_id: int, user_id: int, viewer: CurrentViewer, source: Source,
+    now: Now,
 ) -> Response:
-    name, submissions = source.student_submissions(viewer, course_id, user_id)
-    return page(
-        request, "staff_student.html", course_id=course_id, name=name, submissions=submissions
-    )
+    view = source.student_detail(viewer, course_id, user_id, now)
+    return page(request, "staff_student.html", view=view)
+
+
+@router.get("")
+def overview(
+    request: Request, course_id: int, viewer: CurrentViewer, source: Source, now: Now
+) -> Response:
+    return page(request, "course_overview.html",
+                view=source.staff_overview(viewer, course_id, now))
+
+
+def _id_or_none(text: str, what: str) -> int | None:
+    value = _number(text, what)
+    if value is not None and (value != int(value) or value < 0):
+        raise BadInput(f"{what} must be an id.")
+    return None if value is None else int(value)
+
+
+@router.get("/audit")
+def audit(
+    request: Request, course_id: int, viewer: CurrentViewer, source: Source,
+    student: str = "", assignment: str = "", actor: str = "", kind: str = "",
+    before: str = "",
+) -> Response:
+    wanted = AuditFilter(_id_or_none(student, "Student"), _id_or_none(assignment, "Assignment"),
+                         _id_or_none(actor, "Actor"), kind if kind in KINDS else "")
+    view = source.audit_log(viewer, course_id, wanted, _id_or_none(before, "Page"))
+    return page(request, "audit.html", view=view, kinds=AUDIT_KINDS)
 
 
 @router.get("/students/{user_id}/assignments/{assignment_id}")
@@ -96,7 +131,7 @@ def adjust(
 ) -> Response:
     if kind not in ("override", "bonus", "accept"):
         raise BadInput(f"Unknown action {kind!r}.")
-    source.adjust(viewer, submission_id, kind, _number(points, "Points"), reason.strip())
+    source.adjust(viewer, submission_id, kind, _number(points, "Points"), _reason(reason))
     return _back(f"/courses/{course_id}/staff/submissions/{submission_id}", kind)
 
 
@@ -104,7 +139,7 @@ def adjust(
 def rerun(
     course_id: int, submission_id: int, viewer: FormViewer, source: Source, reason: Reason
 ) -> Response:
-    source.rerun(viewer, submission_id, reason.strip())
+    source.rerun(viewer, submission_id, _reason(reason))
     return _back(f"/courses/{course_id}/staff/submissions/{submission_id}", "rerun")
 
 
@@ -120,12 +155,13 @@ def regrade(
 @router.post("/assignments/{assignment_id}/regrade")
 def regrade_action(
     course_id: int, assignment_id: int, viewer: FormViewer, source: Source,
-    action: Annotated[str, Form()],
+    action: Annotated[str, Form()], reason: Reason,
 ) -> Response:
     if action == "start":
-        source.regrade_start(viewer, course_id, assignment_id)
+        source.regrade_start(viewer, course_id, assignment_id, _reason(reason))
     elif action in ("apply", "discard"):
-        source.regrade_finish(viewer, course_id, assignment_id, apply=action == "apply")
+        source.regrade_finish(viewer, course_id, assignment_id, apply=action == "apply",
+                              reason=_reason(reason))
     else:
         raise BadInput(f"Unknown regrade action {action!r}.")
     return _back(f"/courses/{course_id}/staff/assignments/{assignment_id}/regrade")
@@ -148,7 +184,7 @@ def exam_save(
 ) -> Response:
     source.set_exam(
         viewer, course_id, user_id, _number(exam_points, "Exam points"),
-        _number(community, "Community points"), reason.strip(),
+        _number(community, "Community points"), _reason(reason),
     )
     return _back(f"/courses/{course_id}/staff/exam", "saved")
 
@@ -158,8 +194,8 @@ def extensions_form(
     request: Request, course_id: int, viewer: CurrentViewer, source: Source, now: Now,
     done: str = "",
 ) -> Response:
-    view = source.gradebook(viewer, course_id, now)
-    return page(request, "extensions.html", view=view, done=done)
+    return page(request, "extensions.html", view=source.extensions_list(viewer, course_id),
+                done=done)
 
 
 @router.post("/extensions")
@@ -172,16 +208,43 @@ def extension_save(
         when = datetime.fromisoformat(until).replace(tzinfo=ZoneInfo(timezone))
     except (ValueError, KeyError):
         raise BadInput(f"Not a date and time: {until!r}.") from None
-    source.set_extension(viewer, course_id, assignment_id, user_id, when, reason.strip())
+    source.set_extension(viewer, course_id, assignment_id, user_id, when, _reason(reason))
     return _back(f"/courses/{course_id}/staff/extensions", "saved")
+
+
+@router.post("/extensions/{extension_id}/revoke")
+def extension_revoke(
+    course_id: int, extension_id: int, viewer: FormViewer, source: Source, reason: Reason
+) -> Response:
+    source.revoke_extension(viewer, course_id, extension_id, _reason(reason))
+    return _back(f"/courses/{course_id}/staff/extensions", "revoked")
 
 
 @router.get("/queue")
 def queue(
-    request: Request, course_id: int, viewer: CurrentViewer, source: Source, now: Now
+    request: Request, course_id: int, viewer: CurrentViewer, source: Source, now: Now,
+    done: str = "",
 ) -> Response:
-    return page(request, "queue.html", panel=source.queue_panel(viewer, course_id, now),
-                course_id=course_id)
+    template = "_queue_live.html" if request.headers.get("HX-Request") else "queue.html"
+    return page(request, template, panel=source.queue_panel(viewer, course_id, now),
+                jobs=source.queue_jobs(viewer, course_id, now), course_id=course_id, done=done)
+
+
+@router.get("/queue/{evaluation_id}/cancel")
+def cancel_form(
+    request: Request, course_id: int, evaluation_id: int, viewer: CurrentViewer,
+    source: Source, now: Now,
+) -> Response:
+    job = source.queue_job(viewer, course_id, evaluation_id, now)
+    return page(request, "queue_cancel.html", job=job, course_id=course_id)
+
+
+@router.post("/queue/{evaluation_id}/cancel")
+def cancel(
+    course_id: int, evaluation_id: int, viewer: FormViewer, source: Source, reason: Reason
+) -> Response:
+    source.cancel_evaluation(viewer, course_id, evaluation_id, _reason(reason))
+    return _back(f"/courses/{course_id}/staff/queue", "cancelled")
 
 
 @router.get("/assignments/{assignment_id}/stats")

@@ -126,12 +126,15 @@ def my_courses(request: Request, viewer: CurrentViewer, source: Source) -> Respo
 def course(
     request: Request, course_id: int, viewer: CurrentViewer, source: Source, now: Now
 ) -> Response:
+    if source.role(viewer, course_id) in ("teacher", "assistant"):  # the staff overview
+        return page(request, "course_overview.html",
+                    view=source.staff_overview(viewer, course_id, now))
     view = source.course(viewer, course_id, now)
     return page(
         request, "course.html", view=view,
         bar=present.progress(view.standing, view.rules, view.non_bonus_offered),
         exam_lines=present.exam_sentences(view.standing, view.rules),
-        staff=source.role(viewer, course_id) in ("teacher", "assistant"),
+        staff=False, items=source.my_items(viewer, course_id),
     )
 
 

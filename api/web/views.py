@@ -30,6 +30,7 @@ class EvalState(StrEnum):
     RUNNING = "running"
     DONE = "done"
     SYSTEM_ERROR = "system_error"
+    CANCELLED = "cancelled"  # by staff: never a grade
 
 
 @dataclass(frozen=True)
@@ -283,7 +284,7 @@ class SubmissionView:
     @property
     def finished(self) -> bool:
         """True when nothing more will change without a staff action."""
-        return self.state in (EvalState.DONE, EvalState.SYSTEM_ERROR)
+        return self.state in (EvalState.DONE, EvalState.SYSTEM_ERROR, EvalState.CANCELLED)
 
 
 @dataclass(frozen=True)
@@ -296,6 +297,7 @@ class Cell:
     accepted: bool = False
     submission_id: int | None = None  # None with `submitted`: the link finds the counted one
     submitted: bool = False
+    evaluating: bool = False  # a submission of the pair is queued or running
 
 
 @dataclass(frozen=True)
@@ -318,6 +320,7 @@ class Column:
     points_max: float
     bonus_max: float
     published: bool = True  # False: students do not see it yet, totals leave it out
+    deadline: datetime | None = None  # the first deadline (the pace and "missing" filters)
 
 
 @dataclass(frozen=True)
@@ -332,7 +335,8 @@ class GradebookView:
     q: str = ""
     sort: str = "name"
     descending: bool = False
-    only: str = ""  # "" | passed | failing
+    only: str = ""  # "" | passed | failing | at_risk | missing
+    now: datetime | None = None
 
 
 @dataclass(frozen=True)

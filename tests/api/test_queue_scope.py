@@ -31,7 +31,7 @@ def queued_elsewhere(world: World, count: int) -> None:
 
 
 def queued_count(page: str) -> int:
-    found = re.search(r"<dt>Queued</dt><dd>(\d+)</dd>", page)
+    found = re.search(r"<dt>Queued</dt><dd[^>]*>(\d+)</dd>", page)
     assert found is not None, page
     return int(found.group(1))
 

@@ -105,7 +105,8 @@ def test_teacher_overrides_and_the_standing_changes(visit: Visit, fake: FakeSour
     sign_in(visit, "alice")
     visit.go("/courses/1", "course-after-override")
     assert "1 non-bonus points" in visit.page.locator("#standing-h + p").inner_text()
-    assert "set by staff" in visit.page.locator("tr", has_text="numpy_entropy").inner_text()
+    assert "set by staff" in visit.page.locator(
+        "section[aria-labelledby=asg-h] tr", has_text="numpy_entropy").inner_text()
 
 
 def test_teacher_regrades_and_applies(visit: Visit, fake: FakeSource) -> None:
@@ -116,10 +117,12 @@ def test_teacher_regrades_and_applies(visit: Visit, fake: FakeSource) -> None:
     visit.go("/courses/1/staff/assignments/1/stats", "stats")
     visit.page.get_by_role("link", name="Regrade this assignment").click()
     visit.check("regrade")
+    visit.page.get_by_label("Reason").fill("the tests changed")
     visit.page.get_by_role("button", name="Start a regrade").click()
     visit.page.wait_for_selector('[data-state="ready"]', timeout=15_000)
     visit.check("regrade-ready")
     assert "Alice Student" in visit.page.locator("#regrade table").inner_text()
+    visit.page.get_by_label("Reason").fill("checked the changes")
     visit.page.get_by_role("button", name="Apply these changes").click()
     visit.page.wait_for_selector('[data-state="applied"]')
     visit.check("regrade-applied")

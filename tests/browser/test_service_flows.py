@@ -105,6 +105,14 @@ def test_4_teacher_overrides_and_the_standing_changes(v: Visit, service: Any) ->
     form.get_by_role("button", name="Override points").click()
     v.page.wait_for_selector(".notice")
     v.check("staff-submission-overridden")
+    # Staff find it in the audit log, with what was entered (issue 15).
+    v.go(f"/courses/{ids['course']}/staff/audit", "audit")
+    v.page.get_by_label("Kind").select_option(label="Overrides and bonus points")
+    v.page.get_by_role("button", name="Filter").click()
+    v.page.wait_for_url("**/staff/audit?*")
+    v.check("audit-overrides")
+    row = v.page.locator("tbody tr", has_text="Shared code with another team").inner_text()
+    assert "Override" in row and "3 → 1" not in row and "→ 1" in row and "teacher" in row.lower()
     sign_in(v, "alice", PASSWORD)
     v.go(f"/courses/{ids['course']}", "course-after-override")
     assert v.page.locator("#standing-h + p").inner_text().startswith("1 non-bonus")
@@ -117,14 +125,17 @@ def test_5_teacher_regrades_and_applies(v: Visit, service: Any) -> None:
     v.go(f"/courses/{ids['course']}/staff/assignments/{ids['numpy_entropy']}/stats", "stats")
     v.page.get_by_role("link", name="Regrade this assignment").click()
     v.check("regrade")
+    v.page.get_by_label("Reason").fill("the tests changed")
     v.page.get_by_role("button", name="Start a regrade").click()
     v.page.wait_for_selector('[data-state="ready"]', timeout=90_000)
     v.check("regrade-ready")
     assert "results would change" in v.page.locator("#regrade").inner_text()
+    v.page.get_by_label("Reason").fill("checked the changes")
     v.page.get_by_role("button", name="Apply these changes").click()
     v.page.wait_for_selector('[data-state="applied"]')
     v.check("regrade-applied")
     for path, label in (("exam", "exam"), ("extensions", "extensions"),
-                        ("roster", "roster"), ("queue", "queue"),
+                        ("roster", "roster"), ("queue", "queue"), ("audit", "audit"),
+                        ("", "overview"),
                         (f"students/{ids['alice']}", "student")):
-        v.go(f"/courses/{ids['course']}/staff/{path}", label)
+        v.go(f"/courses/{ids['course']}/staff/{path}".rstrip("/"), label)

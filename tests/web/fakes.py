@@ -18,6 +18,7 @@ from starlette.requests import Request
 
 from api.services import uploads
 from api.web.manage_views import RosterLineView, RosterPreviewView
+from api.web.staff_views import AuditEntry
 from api.web.views import (
     Adjustment,
     AssignmentRow,
@@ -50,6 +51,7 @@ from core.queue_wait import estimate
 from core.roles import check_role_change
 from core.scoring import points_for
 from core.verdicts import Verdict
+from tests.web.fake_staff import FakeStaffPages
 
 COOKIE = "fake_session"
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -89,7 +91,7 @@ def _text(files: list[tuple[str, bytes]]) -> tuple[tuple[str, str], ...]:
     return tuple((n, d.decode(errors="replace")) for n, d in files)
 
 
-class FakeSource:
+class FakeSource(FakeStaffPages):
     """A course "Deep Learning" (id 1) with students and a teacher."""
 
     def __init__(self, now: datetime = T0, students: int = 3) -> None:
@@ -111,6 +113,8 @@ class FakeSource:
         self.regrades: dict[int, dict[str, object]] = {}
         self.audit: list[tuple[str, str, str]] = []
         self.passed_extra: dict[str, float] = {}  # points from outside these 3 tasks
+        self.cancelled: dict[int, str] = {}
+        self.log: list[AuditEntry] = []
 
     # accounts ----------------------------------------------------------------------
     def viewer(self, request: Request) -> Viewer | None:
@@ -391,15 +395,6 @@ class FakeSource:
             lines.append(f"{r.name},{cells},{r.standing.non_bonus:g}")
         return "\n".join(lines) + "\n"
 
-    def student_submissions(self, viewer: Viewer, course_id: int,
-                            user_id: int) -> tuple[str, list[SubmissionView]]:
-        self._staff(viewer, course_id)
-        user = next((u for u, i in self.ids.items() if i == user_id), None)
-        if user is None:
-            raise NotFound("student")
-        subs = [self._view(s, True) for s in self.subs.values() if s.user == user]
-        return self.users[user][0], subs
-
     def counted_submission(self, viewer: Viewer, course_id: int, user_id: int,
                            assignment_id: int) -> int:
         self._staff(viewer, course_id)
@@ -443,12 +438,13 @@ class FakeSource:
         return RegradeView(self._course(), a.id, a.name, 1, str(state["state"]),
                            len(subs) if state["state"] != "running" else 0, len(subs), changes)
 
-    def regrade_start(self, viewer: Viewer, course_id: int, assignment_id: int) -> None:
+    def regrade_start(self, viewer: Viewer, course_id: int, assignment_id: int,
+                      reason: str) -> None:
         self._staff(viewer, course_id)
         self.regrades[assignment_id] = {"state": "running", "polls": 0}
 
     def regrade_finish(self, viewer: Viewer, course_id: int, assignment_id: int,
-                       apply: bool) -> None:
+                       apply: bool, reason: str) -> None:
         view = self.regrade(viewer, course_id, assignment_id)
         if apply:
             for c in view.changes:
@@ -501,6 +497,7 @@ class FakeSource:
         a = self._asg(assignment_id)
         return AssignmentStats(
             self._course(), a.id, a.name, 3, 2, 1, (("0", 1), (f"{a.points:g}", 1)),
-            (("> 48 h", 1), ("0-24 h", 2)), (("OK", 7), ("WRONG_ANSWER", 1)),
+            (("> 48 h", 1), ("0-24 h", 2)),
+            ((Verdict.OK.short_text, 7), (Verdict.WRONG_ANSWER.short_text, 1)),
             (("< 1 s", 8),), (("< 256 MiB", 8),),
         )

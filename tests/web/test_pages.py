@@ -146,12 +146,13 @@ def test_regrade_shows_changes_before_applying(client: TestClient, source: FakeS
     finish(client, sid)
     login(client, "teach")
     url = "/courses/1/staff/assignments/1/regrade"
-    assert client.post(url, data={"csrf_token": "csrf-teach", "action": "start"}).status_code == 303
+    start = {"csrf_token": "csrf-teach", "action": "start", "reason": "new tests"}
+    assert client.post(url, data=start).status_code == 303
     page = client.get(url, headers={"HX-Request": "true"}).text
     assert 'data-state="running"' in page
     page = client.get(url).text
     assert "1 of 1 results would change" in page and "Apply these changes" in page
-    client.post(url, data={"csrf_token": "csrf-teach", "action": "apply"})
+    client.post(url, data={"csrf_token": "csrf-teach", "action": "apply", "reason": "checked"})
     assert source.subs[sid].override == 3
 
 

@@ -32,7 +32,7 @@ def test_teacher_previews_then_applies(world: World) -> None:  # noqa: F811
     changed = re.findall(r'<tr class="role-change">.*?</tr>', r.text, re.S)
     assert len(changed) == 1 and "alice" in changed[0]
     assert "<strong>assistant</strong>" in changed[0]
-    assert "1 new accounts, 0 enrolled, <strong>1 roles changed</strong>, 1 unchanged" in r.text
+    assert "1 new account, 0 enrolled, <strong>1 role changed</strong>, 1 unchanged" in r.text
     assert role_of(world, "alice") == "student"  # nothing applied yet
     token = re.search(r'name="token" value="([0-9a-f]+)"', r.text).group(1)
     form = {"csrf_token": csrf, "csv_text": csv, "token": token}
@@ -40,7 +40,7 @@ def test_teacher_previews_then_applies(world: World) -> None:  # noqa: F811
     assert r.status_code == 409 and "preview it again" in r.text  # not what was previewed
     r = world.client.post(base, data=form)
     assert r.status_code == 303
-    assert "1 roles changed" in world.client.get(r.headers["location"]).text
+    assert "1 role changed" in world.client.get(r.headers["location"]).text
     assert role_of(world, "alice") == "assistant" and role_of(world, "dora") == "student"
     assert world.client.post(base, data=form).status_code == 409  # a replay
 

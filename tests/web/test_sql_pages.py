@@ -150,14 +150,14 @@ def test_staff_flow_over_the_service(world: World) -> None:
     assert r.status_code == 303, r.text
     assert "cell-o" in w.client.get(f"/courses/{cid}/staff/gradebook").text
     r = w.client.post(f"/courses/{cid}/staff/assignments/{w.ids['numpy_entropy']}/regrade",
-                      data={"csrf_token": tcsrf, "action": "start"})
+                      data={"csrf_token": tcsrf, "action": "start", "reason": "new tests"})
     assert r.status_code == 303, r.text
     url = f"/courses/{cid}/staff/assignments/{w.ids['numpy_entropy']}/regrade"
     assert 'data-state="running"' in w.client.get(url).text
     record(w, WRONG, 1 / 3)
     ready = w.client.get(url).text
     assert 'data-state="ready"' in ready and "Apply these changes" in ready
-    w.client.post(url, data={"csrf_token": tcsrf, "action": "apply"})
+    w.client.post(url, data={"csrf_token": tcsrf, "action": "apply", "reason": "checked"})
     assert 'data-state="applied"' in w.client.get(url).text
     for path in ("exam", "extensions", "roster", "queue",
                  f"assignments/{w.ids['numpy_entropy']}/stats",
@@ -247,7 +247,7 @@ def test_staff_actions_are_audited_with_their_reasons(world: World) -> None:
     token = re.search(r'name="token" value="([0-9a-f]+)"', r.text).group(1)
     r = w.client.post(f"{base}/roster", data={"csrf_token": tcsrf, "csv_text": roster,
                                               "token": token})
-    assert r.status_code == 303 and "1%20new%20accounts" in r.headers["location"]
+    assert r.status_code == 303 and "1%20new%20account%2C" in r.headers["location"]
     with w.sessions() as session:
         actions = {(a.action, json.loads(a.detail_json).get("reason"))
                    for a in session.scalars(select(AuditLog))}
@@ -256,6 +256,7 @@ def test_staff_actions_are_audited_with_their_reasons(world: World) -> None:
         assert len(session.scalars(select(Evaluation)).all()) == 2
     assert ("submission.rerun", "worker had a bad disk") in actions
     assert ("community.add", "forum answers") in actions
+    assert ("exam.set", "forum answers") in actions
     assert ("extension.add", "illness") in actions
 
 
