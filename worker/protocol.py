@@ -46,7 +46,8 @@ _MAIN_LINE = re.compile(rb"^def main\(", re.MULTILINE)
 
 
 class ErrorKind(StrEnum):
-    """Why a run produced no value; every kind is the student's fault (RUNTIME_ERROR)."""
+    """Why a run produced no value; every kind is the student's fault (RUNTIME_ERROR but
+    FORBIDDEN)."""
 
     NO_MAIN = "no_main"
     SEVERAL_MAINS = "several_mains"
@@ -57,6 +58,8 @@ class ErrorKind(StrEnum):
     EXITED = "exited"
     BAD_VALUE = "bad_value"
     TOO_LARGE = "too_large"
+    FORBIDDEN = "forbidden"
+    """Not RUNTIME_ERROR: the task's run-time rule was broken (worker.autograd_guard)."""
 
 
 class ProtocolError(Exception):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,8 @@ from typing import Any
 from core.manifest_tests import DATA
 from core.report import TestReport
 from core.verdicts import Verdict
-from worker import protocol
+from worker import answering, protocol
+from worker.autograd_guard import forbidden_envelope, install_guard
 from worker.engine import spec
 from worker.engine.outcomes import (
     SystemFault,
@@ -29,8 +30,9 @@ from worker.engine.outcomes import (
     staff_detail,
     student_error_report,
 )
-from worker.engine.runners import Runner, RunRecord, RunRequest
+from worker.engine.runners import Job, Runner, RunRecord, RunRequest
 from worker.packages import Package
+from worker.questioners import ModelQuestioner, PolicyQuestioner
 from worker.reference_cache import CachedReference, ReferenceCache, ReferenceKey
 
 
@@ -86,12 +88,42 @@ def resolve_args(args: Mapping[str, Any], data: Path) -> dict[str, Any]:
             for key, value in args.items()}
 
 
-def run_job(args: dict[str, Any], cpu_threads: int, scratch: Path, data: Path) -> bytes:
+def run_job(args: dict[str, Any], cpu_threads: int, scratch: Path, data: Path, *,
+            autograd: bool = True) -> bytes:
     """What the child runs: the course's protocol on the code in its scratch directory.
 
     Top-level and given plain values only, because the sandbox pickles it by reference.
+    Without `autograd`, any use of it is caught at run time (worker.autograd_guard).
     """
-    return protocol.run_submission(scratch, resolve_args(args, data), cpu_threads=cpu_threads)
+    guard = None if autograd else install_guard(scratch)
+    payload = protocol.run_submission(scratch, resolve_args(args, data), cpu_threads=cpu_threads)
+    if guard is not None and guard.used:
+        return forbidden_envelope(guard)
+    return payload
+
+
+def answer_job(args: dict[str, Any], cpu_threads: int, kind: str, autograd: bool,
+               scratch: Path, data: Path) -> bytes:
+    """What the child runs when main returns a policy or model: it answers queries."""
+    return answering.serve(scratch, resolve_args(args, data), cpu_threads=cpu_threads,
+                           kind=kind, autograd=autograd)
+
+
+def _job(context: TestContext, test: spec.TestSpec) -> tuple[Job, Callable[[], Any] | None]:
+    """The child's job for `test` and, when the trusted side asks questions, who asks."""
+    manifest = context.package.manifest
+    args, threads = dict(test.args), test.limits.cpu_threads
+    if manifest.environment is not None and test.environment_seed is not None:
+        env = manifest.environment
+        return (functools.partial(answer_job, args, threads, "policy", manifest.autograd),
+                functools.partial(PolicyQuestioner, env.name, env.episodes,
+                                  test.environment_seed, env.query_time_limit_s))
+    if manifest.model is not None:
+        model, folder = manifest.model, context.package.directory
+        return (functools.partial(answer_job, args, threads, "model", manifest.autograd),
+                functools.partial(ModelQuestioner, folder / model.inputs, folder / model.labels,
+                                  model.batch_size, model.query_time_limit_s))
+    return functools.partial(run_job, args, threads, autograd=manifest.autograd), None
 
 
 def _run(context: TestContext, test: spec.TestSpec, files: Mapping[str, bytes],
@@ -103,12 +135,13 @@ def _run(context: TestContext, test: spec.TestSpec, files: Mapping[str, bytes],
             path = scratch / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
+        job, questioner = _job(context, test)
         request = RunRequest(
             scratch=scratch,
             data_files=tuple(context.package.directory / path for path in test.files),
             limits=test.limits, time_limit_s=time_limit_s, device=context.device,
+            conversation=questioner,
         )
-        job = functools.partial(run_job, dict(test.args), test.limits.cpu_threads)
         return context.runner.run(job, request)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -167,7 +200,7 @@ def _verdict(test: spec.TestSpec, expected: Any, record: RunRecord,
                   time_s=record.wall_s, memory_mib=record.memory_mib)
     limit = limit_verdict(record)
     if limit is not None:
-        message = limit_message(limit, time_limit_s, test.limits.memory_limit_mib)
+        message = limit_message(limit, time_limit_s, test.limits.memory_limit_mib, record.error)
         return TestReport(verdict=limit, score=0.0, message=message,
                           detail=staff_detail(record), **common)
     died = failed_run(record)
