@@ -239,6 +239,7 @@ def _watch(
         os.set_blocking(fd, False)
         poller.register(fd, select.POLLIN)
     killed_at: float | None = None
+    cpu_read_at = 0.0
     while True:
         now = time.monotonic()
         if killed_at is None and now >= deadline:
@@ -264,8 +265,12 @@ def _watch(
                 poller.unregister(fd)
                 os.close(fd)
                 del readers[fd]
-        if cgroup is not None and (cpu := cgroup.cpu_s()) is not None:
-            obs.cpu_exceeded = obs.cpu_exceeded or cpu > limits.cpu_time_s
+        # A conversation wakes this loop once per query: read the cgroup's CPU time at most
+        # every 50 ms, as a run without one does.
+        if cgroup is not None and now - cpu_read_at >= 0.05 or exited:
+            cpu_read_at = now
+            if cgroup is not None and (cpu := cgroup.cpu_s()) is not None:
+                obs.cpu_exceeded = obs.cpu_exceeded or cpu > limits.cpu_time_s
         if exited:
             break
     for fd in readers:
