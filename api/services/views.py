@@ -31,6 +31,7 @@ from core.competition import Competition
 from core.counting import Attempt, counting_solution, is_eligible, score_attempt
 from core.deadlines import Deadlines, SecondPolicy, extension_for, timing
 from core.deadlines import Extension as CoreExtension
+from core.report import HIDDEN_FAILED
 
 OURS_TEXT = ("Grading failed on our side, not because of your code. It is retried "
              "automatically; if it keeps failing, the course staff will re-run it.")
@@ -86,10 +87,15 @@ def test_view(test: TestResult, *, staff: bool) -> schemas.TestPublic:
             score=test.score, weight=test.weight, time_s=test.time_s,
             memory_mib=test.memory_mib, message=test.message, detail=test.detail)
     if test.hidden:
+        # A failed hidden test shows its kind and the worker's student-safe hint (see
+        # core.report.hidden_failure); anything else stored for it stays hidden.
+        safe = not passed and test.message.startswith(HIDDEN_FAILED)
         return schemas.TestPublic(
-            name=test.name, hidden=True, verdict="OK" if passed else "FAILED", passed=passed,
+            name=test.name, hidden=True, passed=passed,
+            verdict="OK" if passed else test.verdict if safe else "FAILED",
             score=None, weight=None, time_s=None, memory_mib=None,
-            message="Hidden test passed." if passed else "Hidden test failed.")
+            message="Hidden test passed." if passed else test.message if safe
+            else "Hidden test failed.")
     return schemas.TestPublic(
         name=test.name, hidden=False, verdict=test.verdict, passed=passed, score=test.score,
         weight=test.weight, time_s=test.time_s, memory_mib=test.memory_mib, message=test.message)

@@ -40,8 +40,10 @@ CASES = {
     "zip empty": ([("s.zip", zip_bytes([]))], 400, "no files"),
     "team too big": ([("m.py", b"".join(f"# {uuid.uuid4()}\n".encode() for _ in range(4)) + MAIN)],
                      400, "at most 3"),
-    "team not enrolled": ([("m.py", f"# team: {uuid.uuid4()}\n".encode() + MAIN)], 400,
+    "team not enrolled": ([("m.py", f"# {uuid.uuid4()}\n".encode() + MAIN)], 400,
                           "not enrolled"),
+    "team id malformed": ([("m.py", f"# {str(uuid.uuid4())[:-1]}\n".encode() + MAIN)], 400,
+                          "line 1 of the main file lists team member ids"),
 }
 
 
@@ -72,7 +74,8 @@ def test_submission_limit(world: World) -> None:
 
 
 def test_team_of_enrolled_members_is_shown(world: World) -> None:
-    source = f"# Team: {world.uuids['alice']}\n# {world.uuids['bob']}\n".encode() + MAIN
+    source = (f"# {world.uuids['alice']}, {world.uuids['bob']}\n"
+              f"# see https://example.org/u/{uuid.uuid4()} for the data\n").encode() + MAIN
     response = world.upload("alice", files=[("m.py", source)])
     assert response.status_code == 201, response.text
     assert [m["username"] for m in response.json()["team"]] == ["alice", "bob"]

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from core.manifest_tests import DATA
-from core.report import TestReport
+from core.report import TestReport, hidden_failure
 from core.verdicts import Verdict
 from worker import answering, protocol
 from worker.autograd_guard import forbidden_envelope, install_guard
@@ -53,8 +53,9 @@ class TestContext:
 def _all_tests(context: TestContext, verdict: Verdict, message: str) -> tuple[TestReport, ...]:
     """The same verdict for every test (a submission that cannot run at all)."""
     return tuple(
-        TestReport(name=test.name, hidden=test.hidden, verdict=verdict, score=0.0,
-                   weight=test.weight, message=message)
+        hidden_failure(TestReport(name=test.name, hidden=test.hidden, verdict=verdict,
+                                  score=0.0, weight=test.weight, message=message),
+                       test.resembles)
         for test in spec.tests(context.package.manifest)
     )
 
@@ -62,13 +63,16 @@ def _all_tests(context: TestContext, verdict: Verdict, message: str) -> tuple[Te
 def precheck_reports(context: TestContext) -> tuple[TestReport, ...] | None:
     """Reports for a submission that need not run (protocol or source problems), else None.
 
-    Finding the main file and compiling it happen on the trusted side without executing
-    anything, so a broken submission costs no sandbox run per test.
+    Finding the main file and compiling every Python file happen on the trusted side
+    without executing anything, so a broken submission costs no sandbox run per test.
     """
     try:
         protocol.check_size(context.files)
         name = protocol.choose_main_file(context.files)
-        protocol.check_syntax(name, context.files[name])
+        # Every Python file, helpers too: one message naming the first syntax error's file
+        # and line, instead of an import failure in every test.
+        for python in [name, *sorted(n for n in context.files if n.endswith(".py"))]:
+            protocol.check_syntax(python, context.files[python])
     except protocol.ProtocolError as error:
         return _all_tests(context, Verdict.RUNTIME_ERROR, error.message)
     problems = spec.source_problems(context.package.manifest, context.files)
@@ -185,7 +189,7 @@ def grade_test(context: TestContext, test: spec.TestSpec) -> TestReport:
             reference_s = reference.wall_s
         time_limit_s = spec.default_time_limit(test.limits, reference_s)
         record = _run(context, test, context.files, time_limit_s)
-        return _verdict(test, expected, record, time_limit_s)
+        return hidden_failure(_verdict(test, expected, record, time_limit_s), test.resembles)
     except SystemFault as fault:
         return TestReport(name=test.name, hidden=test.hidden, verdict=Verdict.SYSTEM_ERROR,
                           score=0.0, weight=test.weight,
