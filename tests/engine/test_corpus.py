@@ -3,7 +3,9 @@
 Each `assignments/*/corpus/corpus.toml` lists cases, one folder of files each, under
 `[cases.<folder>]` with: `score` (expected total), `verdict` (of every test not listed in
 `verdicts`), `verdicts` (test name -> verdict), `message_contains` (fragments that must each
-appear in some failing test's message), `metric` (competitions) and `slow = true` (marks the
+appear in some failing test's message; for a hidden test, its full message in the staff
+detail), `student_message_contains` (fragments of what students see, such as a hidden
+test's hint) and `student_message_lacks` (what they must not see), `metric` (competitions) and `slow = true` (marks the
 case slow). Later assignments are picked up automatically. The reference cache is shared by
 the whole module, as on a worker.
 """
@@ -18,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from core.report import HIDDEN_FAILED
 from core.verdicts import Verdict
 
 ASSIGNMENTS = Path(__file__).resolve().parents[2] / "assignments"
@@ -77,9 +80,19 @@ def test_corpus_case(package: Path, case: Path, expected: dict[str, Any], runner
     assert report.score == pytest.approx(expected["score"], abs=1e-9), details
     if "metric" in expected:  # competitions
         assert report.metric == pytest.approx(expected["metric"], abs=1e-9), details
-    failing = " | ".join(test.message for test in report.tests if not test.passed)
+    # A hidden test's full message is in its staff-only detail; the student's is the hint.
+    failing = " | ".join(test.detail if test.hidden else test.message
+                         for test in report.tests if not test.passed)
     for fragment in expected.get("message_contains", []):
         assert fragment in failing, f"{fragment!r} not in messages:\n{details}"
+    shown = " | ".join(test.message for test in report.tests)
+    for fragment in expected.get("student_message_contains", []):
+        assert fragment in shown, details
+    for fragment in expected.get("student_message_lacks", []):
+        assert fragment not in shown, details
+    for test in report.tests:
+        if test.hidden and not test.passed:
+            assert test.message.startswith(HIDDEN_FAILED), details
 
 
 def test_every_corpus_case_has_a_folder() -> None:
