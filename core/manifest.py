@@ -216,6 +216,7 @@ def _returns(top: Fields, kind: Kind, tests: tuple[TestSpec, ...]) -> ReturnKind
     returns = top.choice("returns", ReturnKind, default) if "returns" in top.data else default
     if (returns is ReturnKind.PREDICTIONS) != (kind is Kind.COMPETITION):
         top.fail("returns", 'is "predictions" exactly for kind = "competition"')
+    parse_environment(top, returns)  # a missing table is named before the tests' seeds
     public = {test.name for test in tests if not test.hidden}
     for index, test in enumerate(tests):
         seeded = test.environment_seed is not None
