@@ -260,7 +260,10 @@ def _watch(
         wait_s = 0.05 if cgroup is not None or talk is not None else max(0.0, deadline - now)
         events = poller.poll(min(wait_s, max(0.0, deadline - now)) * 1000 + 1)
         exited = any(fd == pidfd for fd, _ in events)
-        for fd in list(readers):
+        # Only the pipes poll named (a conversation passes here once per query); the rest
+        # are drained after the exit below.
+        ready = {fd for fd, _ in events}
+        for fd in [fd for fd in readers if fd in ready]:
             if _pump(fd, readers[fd], obs, limits, talk):
                 poller.unregister(fd)
                 os.close(fd)
