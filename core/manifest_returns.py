@@ -6,9 +6,10 @@ A manifest's top-level ``returns`` names the return kind:
   side compares them with the reference's or a threshold. The default.
 - ``policy``: ``main()`` returns a policy, a callable from an observation to an action. The
   trusted process runs the ``[environment]`` (its seeds, its episode count) and asks the
-  sandboxed child only for actions, one observation at a time, within a per-query and the
+  sandboxed child only for actions, within a per-query and the
   test's total time limit; the judged figure (the average return) is computed on the
-  trusted side, never reported by the child.
+  trusted side, never reported by the child. The episodes run side by side: one query
+  holds the observations of one time step of every running episode.
 - ``predictions``: a competition's predictions file, scored against private gold labels
   (``kind = "competition"``; no code runs).
 - ``model``: ``main()`` returns a model, a callable from a batch of inputs to a batch of
@@ -54,7 +55,8 @@ class EnvironmentSpec:
     episodes: int = 100
     """Episodes per test; the judged figure is the average return over them."""
     query_time_limit_s: float = 1.0
-    """Longest wait for one action (the test's time limit bounds the whole run)."""
+    """Longest wait for one query's answer: the actions of one time step of every running
+    episode (the test's time limit bounds the whole run)."""
 
 
 @dataclass(frozen=True)

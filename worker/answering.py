@@ -7,7 +7,9 @@ Inside the sandboxed child, after the course's protocol has called ``main(args)`
    batch of inputs -> batch of predictions), else the run's one frame is an error envelope;
 2. a frame ``{"status": "ready", "main_s": ...}`` goes out on the payload descriptor;
 3. each query frame read from ``QUERY_FD`` (a value in `core.values`' encoding) is given to
-   the callable and its answer goes back as ``{"answer": ...}``, until the query pipe ends.
+   the callable (a policy: each row of the batch of observations, one per running
+   episode, separately) and its answer goes back as ``{"answer": ...}``, until the query
+   pipe ends.
 
 An exception in the callable, or an answer the codec cannot carry, ends the run with an
 error envelope (the student's RUNTIME_ERROR). The child never sees the environment, the
@@ -25,6 +27,7 @@ from typing import Any
 from core import values
 from worker import protocol
 from worker.autograd_guard import forbidden_envelope, install_guard
+from worker.questioners import act
 from worker.sandbox.conversation import QUERY_FD, frame
 
 PAYLOAD_FD = 3
@@ -83,7 +86,10 @@ def _answer(answerer: Any, query: bytes, kind: str, directory: Path) -> bytes:
     """Encode the answer to one query (ProtocolError for the student's failures)."""
     question = values.decode(query)
     try:
-        reply = protocol.to_plain(answerer(question))
+        if kind == "policy":  # one observation per running episode, each asked alone
+            reply: Any = act(answerer, question)
+        else:
+            reply = protocol.to_plain(answerer(question))
     except protocol.ProtocolError:
         raise
     except BaseException as error:  # noqa: BLE001 - any failure of the student's callable

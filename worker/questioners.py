@@ -23,28 +23,53 @@ class BadAnswer(Exception):
     """The child's answer is not a valid action or prediction batch (student message)."""
 
 
-def play(name: str, episodes: int, seed: int) -> Generator[np.ndarray, Any, float]:
-    """Play `episodes` of gymnasium's `name`: yields observations, receives actions,
-    returns the average return. Only the first reset is seeded (as the course does)."""
+def _starts(name: str, episodes: int, seed: int) -> tuple[list[Any], list[np.ndarray]]:
+    """One environment per episode, each at the start the course's sequence gives it: the
+    first reset seeded, then one unseeded reset per earlier episode (the same draws as
+    playing them one after another, where steps draw no random numbers, as in CartPole)."""
     import gymnasium
 
-    env = gymnasium.make(name)
-    actions = env.action_space
-    total = 0.0
+    envs, observations = [], []
+    for episode in range(episodes):
+        env = gymnasium.make(name)
+        observation, _ = env.reset(seed=seed)
+        for _ in range(episode):
+            observation, _ = env.reset()
+        envs.append(env)
+        observations.append(observation)
+    return envs, observations
+
+
+def _check_action(action: Any, space: Any, name: str) -> None:
+    if type(action) is not int or not space.contains(action):
+        raise BadAnswer(f"Your policy answered {action!r:.80} to an observation; "
+                        f"{name}'s actions are {_describe(space)}.")
+
+
+def play(name: str, episodes: int, seed: int) -> Generator[np.ndarray, Any, float]:
+    """Play `episodes` of gymnasium's `name` side by side: yields the observations of the
+    running episodes (stacked), receives one action each, returns the average return.
+    One query per time step instead of one per step of each episode keeps the trusted
+    side's round trips with the child few."""
+    envs, observations = _starts(name, episodes, seed)
+    running, total = list(range(episodes)), 0.0
     try:
-        for episode in range(episodes):
-            observation, _ = env.reset(seed=seed if episode == 0 else None)
-            done = False
-            while not done:
-                action = yield observation
-                if type(action) is not int or not actions.contains(action):
-                    raise BadAnswer(f"Your policy answered {action!r:.80} to an observation; "
-                                    f"{name}'s actions are {_describe(actions)}.")
-                observation, reward, terminated, truncated, _ = env.step(action)
+        while running:
+            actions = yield np.stack([observations[k] for k in running])
+            if not isinstance(actions, list | tuple) or len(actions) != len(running):
+                raise BadAnswer(f"Your policy answered {len(running)} observations with "
+                                f"{actions!r:.80}; one action each was expected.")
+            still = []
+            for k, action in zip(running, actions, strict=True):
+                _check_action(action, envs[k].action_space, name)
+                observations[k], reward, terminated, truncated, _ = envs[k].step(action)
                 total += float(reward)
-                done = bool(terminated or truncated)
+                if not (terminated or truncated):
+                    still.append(k)
+            running = still
     finally:
-        env.close()
+        for env in envs:
+            env.close()
     return total / episodes
 
 
@@ -53,14 +78,19 @@ def _describe(space: Any) -> str:
     return f"the integers 0 to {int(n) - 1}" if n is not None else str(space)
 
 
+def act(policy: Callable[[np.ndarray], Any], observations: np.ndarray) -> list[Any]:
+    """The policy's action for each observation of a batch (the child's side, and ours)."""
+    return [protocol.to_plain(policy(observation)) for observation in observations]
+
+
 def play_policy(policy: Callable[[np.ndarray], Any], name: str, episodes: int,
                 seed: int) -> float:
     """Play in this process (trusted code only: the package tests' reference runs)."""
     game = play(name, episodes, seed)
-    observation = next(game)
+    observations = next(game)
     try:
         while True:
-            observation = game.send(protocol.to_plain(policy(observation)))
+            observations = game.send(act(policy, observations))
     except StopIteration as stop:
         return float(stop.value)
 
@@ -127,7 +157,8 @@ class _Questioner:
 
 
 class PolicyQuestioner(_Questioner):
-    """Plays the environment, asking the child's policy for each action."""
+    """Plays the environment, asking the child's policy for the actions of each step of
+    the running episodes (one query per time step)."""
 
     def __init__(self, name: str, episodes: int, seed: int, query_time_limit_s: float) -> None:
         super().__init__()

@@ -28,7 +28,7 @@ def converse(questioner: PolicyQuestioner | ModelQuestioner, reply: object) -> b
 
 def test_the_figure_is_the_trusted_average_of_the_played_episodes() -> None:
     questioner = PolicyQuestioner("CartPole-v1", 3, 42, 1.0)
-    outcome = read_outcome(converse(questioner, lambda observation: 0))
+    outcome = read_outcome(converse(questioner, lambda batch: [0] * len(batch)))
     assert outcome.error is None
     assert outcome.value == play_policy(lambda observation: 0, "CartPole-v1", 3, 42)
     assert 8 <= outcome.value <= 12  # always pushing left falls within ~10 steps
@@ -62,10 +62,28 @@ def test_the_childs_error_envelope_ends_the_run_as_its_error() -> None:
 def test_an_action_outside_the_space_is_the_students_bad_value(action: object) -> None:
     questioner = PolicyQuestioner("CartPole-v1", 3, 42, 1.0)
     assert questioner.answer(READY) is not None
-    assert questioner.answer(answer(action)) is None
+    assert questioner.answer(answer([0, action, 0])) is None
     outcome = read_outcome(questioner.result())
     assert outcome.error is ErrorKind.BAD_VALUE
     assert "actions are the integers 0 to 1" in outcome.message
+
+
+@pytest.mark.parametrize("actions", [[0, 1], [0, 1, 0, 1], 0, "001"])
+def test_one_action_per_running_episode_is_required(actions: object) -> None:
+    questioner = PolicyQuestioner("CartPole-v1", 3, 42, 1.0)
+    batch = values.decode(questioner.answer(READY) or b"")
+    assert batch.shape == (3, 4)  # one observation per episode, all running at first
+    assert questioner.answer(answer(actions)) is None
+    assert "one action each was expected" in read_outcome(questioner.result()).message
+
+
+def test_side_by_side_episodes_start_where_sequential_play_would() -> None:
+    import gymnasium
+
+    env = gymnasium.make("CartPole-v1")
+    starts = [env.reset(seed=42)[0]] + [env.reset()[0] for _ in range(4)]
+    questioner = PolicyQuestioner("CartPole-v1", 5, 42, 1.0)
+    assert np.array_equal(values.decode(questioner.answer(READY) or b""), np.stack(starts))
 
 
 def test_garbage_from_the_child_is_unreadable_not_a_crash() -> None:
