@@ -5,9 +5,9 @@ Each `assignments/*/corpus/corpus.toml` lists cases, one folder of files each, u
 `verdicts`), `verdicts` (test name -> verdict), `message_contains` (fragments that must each
 appear in some failing test's message; for a hidden test, its full message in the staff
 detail), `student_message_contains` (fragments of what students see, such as a hidden
-test's hint) and `student_message_lacks` (what they must not see), `metric` (competitions) and `slow = true` (marks the
-case slow). Later assignments are picked up automatically. The reference cache is shared by
-the whole module, as on a worker.
+test's hint) and `student_message_lacks` (what they must not see), `metric`
+(competitions) and `slow = true` (marks the case slow). Later assignments are picked up
+automatically. The reference cache is shared by the whole module, as on a worker.
 """
 
 from __future__ import annotations
@@ -102,3 +102,10 @@ def test_every_corpus_case_has_a_folder() -> None:
         package, folder, expected = case.values
         assert folder.is_dir(), folder
         assert "score" in expected, folder
+
+
+def test_every_corpus_folder_is_a_listed_case() -> None:
+    listed = {case.values[1] for case in corpus_cases()}
+    folders = {folder for corpus in ASSIGNMENTS.glob("*/corpus/corpus.toml")
+               for folder in corpus.parent.iterdir() if folder.is_dir()}
+    assert sorted(folders - listed) == []
