@@ -46,8 +46,8 @@ _MAIN_LINE = re.compile(rb"^def main\(", re.MULTILINE)
 
 
 class ErrorKind(StrEnum):
-    """Why a run produced no value; every kind is the student's fault (RUNTIME_ERROR but
-    FORBIDDEN)."""
+    """Why a run produced no value; every kind is the student's fault (RUNTIME_ERROR; the
+    FORBIDDEN kind gives the FORBIDDEN verdict)."""
 
     NO_MAIN = "no_main"
     SEVERAL_MAINS = "several_mains"
