@@ -1,6 +1,7 @@
 """What a caller may see of submissions and assignments, as schema objects.
 
-Students see hidden tests as pass/fail only (no message, detail, time or memory), their
+Students see hidden tests as pass/fail only (no data, detail, time or memory; a failed one
+also its verdict kind and the public test it resembles, `core.report.hidden_failure`), their
 public tests' messages, never ``detail`` (staff-only internals) and never our tracebacks: an
 evaluation that failed on our side says so, in words that tell them it is not their fault.
 Points come from `core` (deadline rule, threshold, counting solution).
