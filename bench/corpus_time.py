@@ -9,6 +9,21 @@ only with --slow) through the real sandboxed path, with an empty reference cache
 reports seconds per case. The summary gives, per root, the median over rounds of the total
 over all its cases and over the cases both roots have (same package and case name), so old
 and new code are compared on the same submissions and on each one's whole corpus.
+
+Measured for issue 12 (old = main at 5745e33 in `git worktree add --detach /tmp/i12-base`,
+new = branch i12-graders; this host: 2 cores shared with seven other sessions, load 9-17):
+- `--rounds 2 --slow --package gym_cartpole --package sgd_manual` (the two packages whose
+  grading path changed): the 6 common cases 22.1 s old vs 19.1 s new (good_linear_policy
+  15.0 vs 11.3 s); the new corpora (17 cases) 47.0 s.
+- `--rounds 2` (every corpus, slow cases left out): the 37 common cases 48.3 s vs 45.9 s;
+  the whole new corpus (43 cases) 57.6 s.
+- `--rounds 1 --slow` (everything, load 15-17): the 47 common cases 496 s vs 633 s, the
+  difference made of training cases whose grading path did not change
+  (mnist_training/good_reference 61 vs 159 s, mnist_layers_activations 33 vs 61 s on one
+  case) and so of the load; the whole new corpus (62 cases) 749 s.
+- Before the episodes ran side by side (one query per step of each episode, ~49,000 per
+  test) good_linear_policy took 63.6 s against 14.4 s: the reason for one query per time
+  step.
 """
 
 from __future__ import annotations
