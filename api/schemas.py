@@ -122,7 +122,7 @@ class TestPublic(Out):
     time_s: float | None
     memory_mib: float | None
     message: str
-    """For a hidden test only a generic pass/fail sentence."""
+    """For a hidden test only a pass/fail sentence (a failed one: its kind and look-alike)."""
 
 
 class TestStaff(TestPublic):

@@ -20,6 +20,14 @@ from enum import StrEnum
 
 from core.competition import DEFAULT_PRECISION, DEFAULT_PUBLIC_FRACTION
 from core.manifest_fields import Fields, ManifestError, check_path
+from core.manifest_returns import (
+    EnvironmentSpec,
+    ModelSpec,
+    ReturnKind,
+    parse_autograd,
+    parse_environment,
+    parse_model,
+)
 from core.manifest_tests import (
     ArgValue,
     JudgeKind,
@@ -33,7 +41,8 @@ from core.manifest_tests import (
 
 __all__ = [
     "ArgValue", "CompetitionSpec", "Device", "JudgeKind", "JudgeSpec", "Kind", "Limits",
-    "Manifest", "ManifestError", "SourceCheckSpec", "TestSpec", "default_time_limit",
+    "EnvironmentSpec", "Manifest", "ManifestError", "ModelSpec", "ReturnKind",
+    "SourceCheckSpec", "TestSpec", "default_time_limit",
     "Metric", "load_manifest", "missing_files", "package_version", "predictions_match",
     "is_package_name", "is_package_version", "SuggestedLimits", "suggest_limits",
 ]
@@ -143,6 +152,14 @@ class Manifest:
     """Forbidden constructs, when the assignment has any."""
     competition: CompetitionSpec | None = None
     """Scoring of a competition (set exactly when ``kind = "competition"``)."""
+    returns: ReturnKind = ReturnKind.VALUES
+    """What ``main()`` returns (see core.manifest_returns); competitions: predictions."""
+    environment: EnvironmentSpec | None = None
+    """The environment a returned policy plays (exactly when ``returns = "policy"``)."""
+    model: ModelSpec | None = None
+    """The inputs a returned model answers (exactly when ``returns = "model"``)."""
+    autograd: bool = True
+    """False for manual-gradient tasks: any use of autograd at run time is FORBIDDEN."""
 
     def test(self, name: str) -> TestSpec:
         """The test called `name`; KeyError when there is none."""
@@ -162,6 +179,7 @@ def load_manifest(text: str) -> Manifest:
     top.allow(
         "name", "title", "kind", "points", "bonus", "threshold", "device", "statement",
         "reference", "template", "limits", "judge", "tests", "source_checks", "competition",
+        "returns", "environment", "model", "autograd",
     )
     name = top.string("name")
     if not _NAME.match(name):
@@ -179,6 +197,7 @@ def load_manifest(text: str) -> Manifest:
     for index, test in enumerate(tests):
         if test.judge.kind is JudgeKind.METRIC and kind is not Kind.COMPETITION:
             top.fail(f"tests[{index}].judge", "metric judges belong to competitions")
+    returns = _returns(top, kind, tests)
     return Manifest(
         name=name,
         title=top.string("title"),
@@ -194,7 +213,30 @@ def load_manifest(text: str) -> Manifest:
         tests=tests,
         source_checks=_source_checks(top),
         competition=competition,
+        returns=returns,
+        environment=parse_environment(top, returns),
+        model=parse_model(top, returns),
+        autograd=parse_autograd(top),
     )
+
+
+def _returns(top: Fields, kind: Kind, tests: tuple[TestSpec, ...]) -> ReturnKind:
+    """The return kind, consistent with the kind and the tests' environment seeds."""
+    default = ReturnKind.PREDICTIONS if kind is Kind.COMPETITION else ReturnKind.VALUES
+    returns = top.choice("returns", ReturnKind, default) if "returns" in top.data else default
+    if (returns is ReturnKind.PREDICTIONS) != (kind is Kind.COMPETITION):
+        top.fail("returns", 'is "predictions" exactly for kind = "competition"')
+    parse_environment(top, returns)  # a missing table is named before the tests' seeds
+    public = {test.name for test in tests if not test.hidden}
+    for index, test in enumerate(tests):
+        seeded = test.environment_seed is not None
+        if seeded != (returns is ReturnKind.POLICY):
+            top.fail(f"tests[{index}].environment_seed",
+                     'is required exactly when returns = "policy"')
+        if test.resembles and (not test.hidden or test.resembles not in public):
+            top.fail(f"tests[{index}].resembles",
+                     "a hidden test may name one public test of this manifest")
+    return returns
 
 
 def _source_checks(top: Fields) -> SourceCheckSpec | None:

@@ -125,6 +125,10 @@ class TestSpec:
     """How the result is compared."""
     limits: Limits = Limits()
     """The test's limits (manifest defaults with its own overrides)."""
+    environment_seed: int | None = None
+    """The seed of the environment's first reset (tests of a returned policy only)."""
+    resembles: str = ""
+    """A hidden test's public look-alike, named to the student when the hidden one fails."""
 
     def resolved_args(self, data_dir: str) -> dict[str, ArgValue]:
         """`args` with the ``{data}`` prefix replaced by `data_dir` (the mount point)."""
@@ -216,7 +220,8 @@ def parse_tests(tables: list[Fields], limits: Limits, judge: JudgeSpec) -> tuple
 def _parse_test(table: Fields, limits: Limits, judge: JudgeSpec) -> TestSpec:
     if "public" in table.data:
         table.fail("public", "use hidden = true/false (hidden tests show pass/fail only)")
-    table.allow("name", "hidden", "weight", "args", "files", "limits", "judge", *_JUDGE_OPTIONS)
+    table.allow("name", "hidden", "weight", "args", "files", "limits", "judge",
+                "environment_seed", "resembles", *_JUDGE_OPTIONS)
     name = table.string("name")
     if not _TEST_NAME.match(name):
         table.fail("name", f"{name!r} must be letters, digits, _ . - (at most 64)")
@@ -232,6 +237,9 @@ def _parse_test(table: Fields, limits: Limits, judge: JudgeSpec) -> TestSpec:
         files=files,
         judge=parse_judge(table, judge, kind_key="judge"),
         limits=parse_limits(table.table("limits"), limits),
+        environment_seed=(table.integer("environment_seed", minimum=0)
+                          if "environment_seed" in table.data else None),
+        resembles=table.string("resembles", ""),
     )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from core.text import DETAIL_MAX_CHARS, MESSAGE_MAX_CHARS, NAME_MAX_CHARS, clean_text
@@ -126,12 +126,17 @@ class TestReport:
     def student_view(self) -> dict[str, Any]:
         """What the student may see of this test.
 
-        A hidden test is reduced to its name and whether it passed; a public test shows
+        A hidden test is reduced to its name and whether it passed (a failed one also
+        shows its verdict kind and `hidden_failure`'s hint, never its data); a public test shows
         verdict, score, time, memory and message. ``detail`` is never included, and a
         grader failure shows the catalogue's text instead of our internal message.
         """
         if self.hidden:
-            return {"name": self.name, "hidden": True, "passed": self.passed}
+            if self.passed or not self.message.startswith(HIDDEN_FAILED):
+                return {"name": self.name, "hidden": True, "passed": self.passed}
+            return {"name": self.name, "hidden": True, "passed": False,
+                    "verdict": str(self.verdict), "verdict_text": self.verdict.short_text,
+                    "message": self.message}
         message = self.message
         if self.verdict is Verdict.SYSTEM_ERROR:
             message = VERDICT_TEXT[Verdict.SYSTEM_ERROR][1]
@@ -146,6 +151,30 @@ class TestReport:
             "memory_mib": self.memory_mib,
             "message": message,
         }
+
+
+HIDDEN_FAILED = "This hidden test failed: "
+"""How every student-safe message of a failed hidden test starts (`hidden_failure`)."""
+
+
+def hidden_failure_message(verdict: Verdict, resembles: str) -> str:
+    """What a student may read about a failed hidden test: the kind of failure and the
+    public test that resembles it (a manifest field), never the test's data or output."""
+    message = f"{HIDDEN_FAILED}{verdict.short_text.lower()}."
+    if resembles:
+        message += (f" It resembles the public test {resembles}: run that one and compare "
+                    "what it reports.")
+    return message
+
+
+def hidden_failure(report: TestReport, resembles: str) -> TestReport:
+    """`report` as stored: a failed hidden test's message becomes the student-safe one and
+    the full message moves to the staff-only ``detail``. Grader failures are left alone."""
+    if not report.hidden or report.passed or report.verdict is Verdict.SYSTEM_ERROR:
+        return report
+    detail = f"message (hidden from the student): {report.message}\n{report.detail}"
+    return replace(report, message=hidden_failure_message(report.verdict, resembles),
+                   detail=detail.rstrip("\n"))
 
 
 @dataclass(frozen=True)

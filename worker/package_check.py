@@ -22,12 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from core.manifest import SuggestedLimits, default_time_limit, suggest_limits
-from core.report import EvaluationReport
+from core.report import HIDDEN_FAILED, EvaluationReport
 from core.verdicts import Verdict
 from worker.packages import Package, PackageError, load_package
 
 CORPUS_FILE = Path("corpus") / "corpus.toml"
-CASE_KEYS = frozenset({"score", "verdict", "verdicts", "message_contains", "metric", "slow"})
+CASE_KEYS = frozenset({"score", "verdict", "verdicts", "message_contains", "metric", "slow",
+                       "student_message_contains", "student_message_lacks"})
 MEMORY_WARNING_SHARE = 0.5
 """A reference above this share of its memory limit leaves students little room."""
 
@@ -128,9 +129,10 @@ def _case_problem(expected: dict[str, Any]) -> str:
     for verdict in [expected.get("verdict", "OK"), *verdicts.values()]:
         if verdict not in {v.value for v in Verdict}:
             return f"{verdict!r} is not a verdict"
-    fragments = expected.get("message_contains", [])
-    if not isinstance(fragments, list) or not all(isinstance(f, str) for f in fragments):
-        return "`message_contains` must be a list of strings"
+    for key in ("message_contains", "student_message_contains", "student_message_lacks"):
+        fragments = expected.get(key, [])
+        if not isinstance(fragments, list) or not all(isinstance(f, str) for f in fragments):
+            return f"`{key}` must be a list of strings"
     if not isinstance(expected.get("slow", False), bool):
         return "`slow` must be true or false"
     if not isinstance(expected.get("metric", 0.0), int | float):
@@ -155,9 +157,20 @@ def case_problems(case: CorpusCase, report: EvaluationReport) -> list[str]:
     if "metric" in expected and (report.metric is None
                                  or abs(report.metric - float(expected["metric"])) > 1e-9):
         problems.append(f"{case.name}: metric {report.metric!r}, recorded {expected['metric']!r}")
-    failing = " | ".join(test.message for test in report.tests if not test.passed)
+    # A hidden test's full message is in its staff-only detail; the student's is the hint.
+    failing = " | ".join(test.detail if test.hidden else test.message
+                         for test in report.tests if not test.passed)
     problems += [f"{case.name}: no failing test's message contains {fragment!r}"
                  for fragment in expected.get("message_contains", []) if fragment not in failing]
+    shown = " | ".join(test.message for test in report.tests)
+    problems += [f"{case.name}: students do not see {fragment!r}"
+                 for fragment in expected.get("student_message_contains", [])
+                 if fragment not in shown]
+    problems += [f"{case.name}: students see {fragment!r}"
+                 for fragment in expected.get("student_message_lacks", []) if fragment in shown]
+    problems += [f"{case.name}: hidden test {test.name} fails without the hint"
+                 for test in report.tests
+                 if test.hidden and not test.passed and not test.message.startswith(HIDDEN_FAILED)]
     return problems
 
 

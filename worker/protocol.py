@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from types import ModuleType, TracebackType
+from types import ModuleType
 from typing import Any
 
 from core import values
@@ -48,7 +48,8 @@ _MAIN_LINE = re.compile(rb"^def main\(", re.MULTILINE)
 
 
 class ErrorKind(StrEnum):
-    """Why a run produced no value; every kind is the student's fault (RUNTIME_ERROR)."""
+    """Why a run produced no value; every kind is the student's fault (RUNTIME_ERROR; the
+    FORBIDDEN kind gives the FORBIDDEN verdict)."""
 
     NO_MAIN = "no_main"
     SEVERAL_MAINS = "several_mains"
@@ -61,6 +62,8 @@ class ErrorKind(StrEnum):
     TOO_LARGE = "too_large"
     VALUE_LIMIT = "value_limit"
     """The returned value is over the codec's bounds (the trusted side says OUTPUT_LIMIT)."""
+    FORBIDDEN = "forbidden"
+    """Not RUNTIME_ERROR: the task's run-time rule was broken (worker.autograd_guard)."""
 
 
 class ProtocolError(Exception):
@@ -167,16 +170,21 @@ def read_directory(directory: Path) -> dict[str, bytes]:
 
 
 def student_trace(error: BaseException, directory: Path) -> str:
-    """The traceback of `error` with our own frames cut off, for the student.
+    """The traceback of `error` for the student: only the submission's own frames, with
+    paths relative to the submission.
 
-    Frames before the first one in the submission's directory are ours (this module,
-    importlib); they would only confuse and they reveal the grader's layout.
+    Our frames (this module, importlib) and library frames (torch, numpy) would only
+    confuse, and they reveal the grader's and the host's layout.
     """
-    tb: TracebackType | None = error.__traceback__
     root = str(directory.resolve())
-    while tb is not None and not tb.tb_frame.f_code.co_filename.startswith(root):
-        tb = tb.tb_next
-    lines = traceback.format_exception(type(error), error, tb)
+    frames = traceback.StackSummary.from_list(
+        [frame for frame in traceback.extract_tb(error.__traceback__)
+         if frame.filename.startswith(root + os.sep)]
+    )
+    for frame in frames:
+        frame.filename = frame.filename[len(root) + 1:]
+    lines = ["Traceback (most recent call last, your files only):\n", *frames.format()]
+    lines += traceback.format_exception_only(type(error), error)
     return "".join(lines).replace(root + os.sep, "")
 
 

@@ -206,13 +206,40 @@ def competition_files(files: dict[str, bytes]) -> str:
     return txts[0]
 
 
+TEAM_TOKEN = re.compile(r"(?=(?:[^-]*-){3})(?=(?:[^0-9A-Fa-f]*[0-9A-Fa-f]){24})[0-9A-Za-z-]{30,40}")
+"""What looks like an attempt at an id: 30-40 letters, digits and dashes with at least three
+dashes and 24 hex digits (a UUID has 36 characters, four dashes and 32 hex digits; a date
+such as 2024-12-06 or a line of dashes is not an attempt)."""
+TEAM_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+def _team_line(text: str) -> list[str] | None:
+    """The id-like tokens of a ``#`` comment line that holds nothing else, else None."""
+    tokens = [token for token in TEAM_SEPARATORS.split(text) if token]
+    if tokens and all(TEAM_TOKEN.fullmatch(token) for token in tokens):
+        return tokens
+    return None
+
+
 def team_uuids(source: bytes, max_size: int) -> list[str]:
-    """Team members' UUIDs from the main file's ``#`` comment lines (in order, unique)."""
+    """Team members' UUIDs from the main file's ``#`` comment lines (in order, unique).
+
+    Only a comment line that consists of ids (separated by spaces, commas or semicolons)
+    names team members: an id inside other text (a URL, a sentence) is not a teammate. A
+    team line with a malformed id is refused, naming the line, instead of being dropped.
+    """
     found: list[str] = []
-    for line in source.decode("utf-8", errors="replace").splitlines():
-        if not line.lstrip().startswith("#"):
+    for number, line in enumerate(source.decode("utf-8", errors="replace").splitlines(), 1):
+        stripped = line.strip()
+        if not stripped.startswith("#"):
             continue
-        for text in UUID_TEXT.findall(line):
+        tokens = _team_line(stripped.lstrip("#"))
+        for text in tokens or ():
+            if not UUID_TEXT.fullmatch(text):
+                raise BadInput(f"line {number} of the main file lists team member ids, but "
+                               f"{text[:40]!r} is not a valid id (an id looks like "
+                               "12345678-9abc-def0-1234-56789abcdef0; copy it from your "
+                               "teammate's profile page)")
             value = str(uuid.UUID(text))
             if value not in found:
                 found.append(value)

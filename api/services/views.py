@@ -1,6 +1,7 @@
 """What a caller may see of submissions and assignments, as schema objects.
 
-Students see hidden tests as pass/fail only (no message, detail, time or memory), their
+Students see hidden tests as pass/fail only (no data, detail, time or memory; a failed one
+also its verdict kind and the public test it resembles, `core.report.hidden_failure`), their
 public tests' messages, never ``detail`` (staff-only internals) and never our tracebacks: an
 evaluation that failed on our side says so, in words that tell them it is not their fault.
 Points come from `core` (deadline rule, threshold, counting solution).
@@ -33,7 +34,7 @@ from core.competition import Competition, ExtraBonus, Figures, visible_figures
 from core.counting import Attempt, Grading, counting_solution, is_eligible, score_graded
 from core.deadlines import Deadlines, SecondPolicy, extension_for, timing
 from core.deadlines import Extension as CoreExtension
-from core.report import shown_while_running
+from core.report import HIDDEN_FAILED, shown_while_running
 
 OURS_TEXT = ("Grading failed on our side, not because of your code, and it is not a grade. "
              "The course staff see this failure and will grade your submission again.")
@@ -104,10 +105,15 @@ def test_view(test: TestResult, *, staff: bool) -> schemas.TestPublic:
             score=test.score, weight=test.weight, time_s=test.time_s,
             memory_mib=test.memory_mib, message=test.message, detail=test.detail)
     if test.hidden:
+        # A failed hidden test shows its kind and the worker's student-safe hint (see
+        # core.report.hidden_failure); anything else stored for it stays hidden.
+        safe = not passed and test.message.startswith(HIDDEN_FAILED)
         return schemas.TestPublic(
-            name=test.name, hidden=True, verdict="OK" if passed else "FAILED", passed=passed,
+            name=test.name, hidden=True, passed=passed,
+            verdict="OK" if passed else test.verdict if safe else "FAILED",
             score=None, weight=None, time_s=None, memory_mib=None,
-            message="Hidden test passed." if passed else "Hidden test failed.")
+            message="Hidden test passed." if passed else test.message if safe
+            else "Hidden test failed.")
     return schemas.TestPublic(
         name=test.name, hidden=False, verdict=test.verdict, passed=passed, score=test.score,
         weight=test.weight, time_s=test.time_s, memory_mib=test.memory_mib, message=test.message)

@@ -40,7 +40,7 @@ CASES = {
     "zip empty": ([("s.zip", zip_bytes([]))], 400, "no files"),
     "team too big": ([("m.py", b"".join(f"# {uuid.uuid4()}\n".encode() for _ in range(4)) + MAIN)],
                      400, "at most 3"),
-    "team not enrolled": ([("m.py", f"# team: {uuid.uuid4()}\n".encode() + MAIN)], 400,
+    "team not enrolled": ([("m.py", f"# {uuid.uuid4()}\n".encode() + MAIN)], 400,
                           "not enrolled"),
     # Layouts the worker could not write, and code it would not run (issue 13).
     "zip file and folder": ([("s.zip", zip_bytes([("m.py", MAIN), ("a", b"1"),
@@ -57,6 +57,8 @@ CASES = {
                     400, "compiled python"),
     "py file too large": ([("m.py", MAIN + b"x = 1\n" * 50_000)], 400, "at most 256 kib"),
     "escape in a name": ([("m.py", MAIN), ("a\u009b2J.txt", b"1")], 400, "control"),
+    "team id malformed": ([("m.py", f"# {str(uuid.uuid4())[:-1]}\n".encode() + MAIN)], 400,
+                          "line 1 of the main file lists team member ids"),
 }
 
 
@@ -87,7 +89,8 @@ def test_submission_limit(world: World) -> None:
 
 
 def test_team_of_enrolled_members_is_shown(world: World) -> None:
-    source = f"# Team: {world.uuids['alice']}\n# {world.uuids['bob']}\n".encode() + MAIN
+    source = (f"# {world.uuids['alice']}, {world.uuids['bob']}\n"
+              f"# see https://example.org/u/{uuid.uuid4()} for the data\n").encode() + MAIN
     response = world.upload("alice", files=[("m.py", source)])
     assert response.status_code == 201, response.text
     assert [m["username"] for m in response.json()["team"]] == ["alice", "bob"]

@@ -115,6 +115,23 @@ def test_hidden_tests_are_pass_fail_for_students(world: World) -> None:
     assert "secret" in str(staff)
 
 
+
+def test_a_failed_hidden_tests_hint_shows_its_kind_and_look_alike(world: World) -> None:
+    from core.report import hidden_failure_message
+    from core.verdicts import Verdict
+
+    hint = hidden_failure_message(Verdict.WRONG_ANSWER, "1")
+    report = {**REPORT, "tests": [REPORT["tests"][0], {  # type: ignore[list-item]
+        **REPORT["tests"][1], "message": hint,  # type: ignore[index]
+        "detail": "message (hidden from the student): expected 4.15, got 4.2"}]}
+    sid, eid = submit(world)
+    with world.sessions() as s:
+        pipeline.record_outcome(s, Outcome(eid, 1, "w", report=report), world.settings)
+    body = world.client.get(f"/api/v1/submissions/{sid}", headers=world.as_("alice")).json()
+    hidden = [t for t in body["evaluation"]["tests"] if t["hidden"]]
+    assert [(t["verdict"], t["message"]) for t in hidden] == [("WRONG_ANSWER", hint)]
+    assert "4.2" not in str(body)
+
 def test_gpu_assignment_goes_to_gpu_queue(world: World) -> None:
     response = world.upload("alice", assignment="gpu_task")
     assert response.status_code == 201

@@ -42,12 +42,27 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
+def load_manifest(package: str) -> Any:
+    """The package's validated manifest."""
+    from core.manifest import load_manifest as load
+
+    return load((ASSIGNMENTS / package / "assignment.toml").read_text())
+
+
 def load_tests(package: str) -> dict[str, Any]:
     """The package's tests by name, from its validated manifest."""
-    from core.manifest import load_manifest
+    return {test.name: test for test in load_manifest(package).tests}
 
-    manifest = load_manifest((ASSIGNMENTS / package / "assignment.toml").read_text())
-    return {test.name: test for test in manifest.tests}
+
+def judged_figure(package: str, test: Any, value: Any) -> Any:
+    """What the grader judges: the value itself, or for a returned policy the average
+    return the trusted side measures with it (worker.questioners, same episodes)."""
+    environment = load_manifest(package).environment
+    if environment is None:
+        return value
+    from worker.questioners import play_policy
+
+    return play_policy(value, environment.name, environment.episodes, test.environment_seed)
 
 
 def import_fresh(path: Path, name: str) -> Any:
@@ -71,8 +86,12 @@ def to_plain(value: Any) -> Any:
     return value
 
 
-def run_test(package: str, test_name: str, source: Path | None = None) -> Any:
-    """`main(args)` of `source` (the reference by default) for one test, as plain JSON data."""
+def run_test(package: str, test_name: str, source: Path | None = None,
+             ignore: str | None = None) -> Any:
+    """`main(args)` of `source` (the reference by default) for one test, as plain JSON data.
+
+    `ignore` names an argument left at the parser's default instead of the test's value
+    (the per-argument mutation check)."""
     import torch
 
     test = load_tests(package)[test_name]
@@ -86,12 +105,13 @@ def run_test(package: str, test_name: str, source: Path | None = None) -> Any:
         module = import_fresh(source, f"reference_{package}")
         args = module.parser.parse_args([])
         for key, value in test.resolved_args(str(data)).items():
-            setattr(args, key, value)
+            if key != ignore:
+                setattr(args, key, value)
         cwd, path = os.getcwd(), list(sys.path)
         os.chdir(scratch)
         try:
             with contextlib.redirect_stdout(io.StringIO()):
-                value = module.main(args)
+                value = judged_figure(package, test, module.main(args))
         finally:
             os.chdir(cwd)
             # The references import the loader from the data folder, which is about to go.

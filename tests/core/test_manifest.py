@@ -8,12 +8,15 @@ from hypothesis import strategies as st
 
 from core.manifest import (
     Device,
+    EnvironmentSpec,
     JudgeKind,
     JudgeSpec,
     Kind,
     Limits,
     ManifestError,
     Metric,
+    ModelSpec,
+    ReturnKind,
     default_time_limit,
     load_manifest,
     missing_files,
@@ -34,6 +37,27 @@ name = "1"
 hidden = false
 args = { data_path = "{data}/d1.txt", recodex = true }
 """
+
+POLICY = BASE + """returns = "policy"
+[environment]
+name = "CartPole-v1"
+episodes = 100
+query_time_limit_s = 0.5
+[judge]
+kind = "threshold"
+threshold = 475.0
+[[tests]]
+name = "seed_42"
+hidden = false
+environment_seed = 42
+"""
+
+MODEL = BASE + """returns = "model"
+[model]
+inputs = "public/inputs.npy"
+labels = "private/labels.npy"
+batch_size = 64
+""" + TEST
 
 FULL = BASE + """
 bonus = 1
@@ -247,6 +271,24 @@ def test_competition() -> None:
         (COMPETITION.replace("[competition]", "[competition]\nbonus = 3"),
          "competition.bonus", "disagrees"),
         (COMPETITION + "extra_bonus = 3\n", "competition.extra_threshold", "needed"),
+        (BASE + "returns = 'policy'\n" + TEST, "environment", "needs an [environment]"),
+        (BASE + "returns = 'score'\n" + TEST, "returns", "values, policy"),
+        (BASE + "returns = 'predictions'\n" + TEST, "returns", 'kind = "competition"'),
+        (BASE + TEST + "environment_seed = 1\n", "tests[0].environment_seed",
+         'exactly when returns = "policy"'),
+        (POLICY.replace("environment_seed = 42\n", ""), "tests[0].environment_seed",
+         'exactly when returns = "policy"'),
+        (POLICY.replace('"CartPole-v1"', '"cartpole"'), "environment.name", "environment id"),
+        (POLICY.replace("episodes = 100", "episodes = 0"), "environment.episodes", ">= 1"),
+        (BASE + "[environment]\nname = 'CartPole-v1'\n" + TEST, "environment",
+         'only returns = "policy"'),
+        (BASE + "returns = 'model'\n" + TEST, "model", "needs a [model]"),
+        (MODEL.replace("private/labels.npy", "public/labels.npy"), "model.labels", "private/"),
+        (MODEL.replace("public/inputs.npy", "public/inputs.txt"), "model.inputs", ".npy"),
+        (BASE + "autograd = 'no'\n" + TEST, "autograd", "true or false"),
+        (BASE + TEST + "resembles = '1'\n", "tests[0].resembles", "a hidden test may name"),
+        (BASE + TEST + TEST.replace('"1"', '"h"').replace("false", "true")
+         + "resembles = 'nope'\n", "tests[1].resembles", "one public test"),
     ],
 )
 def test_errors_name_the_field(text: str, field: str, needle: str) -> None:
@@ -255,6 +297,23 @@ def test_errors_name_the_field(text: str, field: str, needle: str) -> None:
     assert info.value.field == field
     assert needle in info.value.message
     assert str(info.value).startswith(field)
+
+
+def test_return_kinds_and_their_tables() -> None:
+    policy = load_manifest(POLICY)
+    assert policy.returns is ReturnKind.POLICY and policy.autograd
+    assert policy.environment == EnvironmentSpec("CartPole-v1", 100, 0.5)
+    assert policy.tests[0].environment_seed == 42 and policy.model is None
+    model = load_manifest(MODEL)
+    assert model.returns is ReturnKind.MODEL
+    assert model.model == ModelSpec("public/inputs.npy", "private/labels.npy", batch_size=64)
+    plain = load_manifest(BASE + "autograd = false\n" + TEST)
+    assert plain.returns is ReturnKind.VALUES and not plain.autograd
+    assert plain.tests[0].environment_seed is None and plain.tests[0].resembles == ""
+    assert load_manifest(COMPETITION).returns is ReturnKind.PREDICTIONS
+    hidden = load_manifest(BASE + TEST + TEST.replace('"1"', '"h"').replace("false", "true")
+                           + "resembles = '1'\n")
+    assert hidden.tests[1].resembles == "1"
 
 
 def test_default_time_limit_is_the_course_rule() -> None:

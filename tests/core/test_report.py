@@ -134,3 +134,30 @@ def test_shown_while_running_hides_hidden_tests() -> None:
     from core.report import shown_while_running
 
     assert shown_while_running(hidden=False) and not shown_while_running(hidden=True)
+
+
+def test_a_failed_hidden_test_shows_its_kind_and_look_alike_never_its_data() -> None:
+    from core.report import HIDDEN_FAILED, hidden_failure
+
+    full = TestReport(name="hidden_1", hidden=True, verdict=Verdict.WRONG_ANSWER, score=0.0,
+                      message="result[1]: expected 4.2325 but got 4.3497", detail="stderr")
+    stored = hidden_failure(full, "3")
+    assert stored.message == (f"{HIDDEN_FAILED}wrong answer. It resembles the public test 3: "
+                              "run that one and compare what it reports.")
+    assert "4.3497" in stored.detail and "4.3497" not in str(stored.student_view())
+    assert stored.student_view() == {
+        "name": "hidden_1", "hidden": True, "passed": False, "verdict": "WRONG_ANSWER",
+        "verdict_text": "Wrong answer", "message": stored.message}
+    # An old report stored before the hint existed shows nothing but the failure.
+    assert full.student_view() == {"name": "hidden_1", "hidden": True, "passed": False}
+
+
+def test_hidden_failure_leaves_passed_public_and_grader_failures_alone() -> None:
+    from core.report import hidden_failure
+
+    for report in (
+        TestReport(name="h", hidden=True, verdict=Verdict.OK, score=1.0),
+        TestReport(name="p", hidden=False, verdict=Verdict.WRONG_ANSWER, score=0.0, message="m"),
+        TestReport(name="s", hidden=True, verdict=Verdict.SYSTEM_ERROR, score=0.0, message="x"),
+    ):
+        assert hidden_failure(report, "p") == report

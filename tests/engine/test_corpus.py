@@ -6,7 +6,9 @@ cache), then every corpus case graded by the real path and compared with its rec
 outcome. Each `assignments/*/corpus/corpus.toml` lists cases, one folder of files each,
 under `[cases.<folder>]` with: `score` (expected total), `verdict` (of every test not listed
 in `verdicts`), `verdicts` (test name -> verdict), `message_contains` (fragments that must
-each appear in some failing test's message), `metric` (competitions) and `slow = true`
+each appear in some failing test's message; for a hidden test, its full message in the
+staff detail), `student_message_contains` / `student_message_lacks` (what students see, or
+must not, such as a hidden test's hint), `metric` (competitions) and `slow = true`
 (marks the case slow). Later assignments are picked up automatically. The reference cache
 is shared by the whole module, as on a worker, so no reference runs twice.
 """
@@ -81,3 +83,10 @@ def test_corpus_case(case: CorpusCase, runner: Any, cache: Any) -> None:
 def test_manifest_and_corpus_of_every_package(package: Path) -> None:
     assert load_package(package).manifest.name == package.name
     assert corpus_problems(corpus_cases(package)) == []
+
+
+def test_every_corpus_folder_is_a_listed_case() -> None:
+    listed = {case.folder for package in PACKAGES for case in corpus_cases(package)}
+    folders = {folder for corpus in ASSIGNMENTS.glob("*/corpus/corpus.toml")
+               for folder in corpus.parent.iterdir() if folder.is_dir()}
+    assert sorted(folders - listed) == []

@@ -41,8 +41,12 @@ def staff_detail(record: RunRecord, trace: str = "") -> str:
     return "\n".join(parts)
 
 
-def limit_message(verdict: Verdict, time_limit_s: float, memory_limit_mib: float) -> str:
+def limit_message(verdict: Verdict, time_limit_s: float, memory_limit_mib: float,
+                  why: str = "") -> str:
     """A student message for a limit verdict, with the limit that was hit."""
+    if verdict is Verdict.TIME_LIMIT and why.startswith("per-query"):
+        return (f"Your policy or model did not answer one query within the {why} "
+                "(the grader asks one question at a time and waits that long for each).")
     if verdict is Verdict.TIME_LIMIT:
         return f"Your program did not finish within the time limit of {time_limit_s:.1f} s."
     if verdict is Verdict.MEMORY_LIMIT:
@@ -94,12 +98,13 @@ def failed_run(record: RunRecord) -> tuple[Verdict, str] | None:
 def student_error_report(name: str, hidden: bool, weight: float, outcome: Outcome,
                          record: RunRecord) -> TestReport:
     """RUNTIME_ERROR for a protocol error or exception, with the student's traceback
-    (OUTPUT_LIMIT for a returned value over the codec's bounds)."""
+    (OUTPUT_LIMIT for a returned value over the codec's bounds; FORBIDDEN for a broken
+    run-time rule, e.g. autograd in a manual-gradient task)."""
     message = outcome.message
     if outcome.trace:
         message = f"{message}\n{outcome.trace.rstrip()}"
-    verdict = (Verdict.OUTPUT_LIMIT if outcome.error is ErrorKind.VALUE_LIMIT
-               else Verdict.RUNTIME_ERROR)
+    verdict = {ErrorKind.VALUE_LIMIT: Verdict.OUTPUT_LIMIT,
+               ErrorKind.FORBIDDEN: Verdict.FORBIDDEN}.get(outcome.error, Verdict.RUNTIME_ERROR)
     return TestReport(
         name=name, hidden=hidden, verdict=verdict, score=0.0, weight=weight,
         time_s=record.wall_s, memory_mib=record.memory_mib, message=message,

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from core import values
 from core.manifest import Limits
@@ -49,6 +49,9 @@ class RunRequest:
     device: str = "cpu"
     payload_limit_bytes: int = values.MAX_BYTES
     """The largest encoded result the child may send (the codec's own cap)."""
+    conversation: Callable[[], Any] | None = None
+    """A picklable factory of the trusted questioner the job answers (a policy's
+    environment, a model's inputs); see worker.sandbox.conversation. Sandbox runner only."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,13 @@ class LocalRunner:
             torch.set_num_threads(1)
 
     def run(self, job: Job, request: RunRequest) -> RunRecord:
-        """Fork, run `job` in the child, collect its bytes, enforce the wall-time limit."""
+        """Fork, run `job` in the child, collect its bytes, enforce the wall-time limit.
+
+        A conversation needs the sandbox's trusted supervisor: here it is our failure."""
+        if request.conversation is not None:
+            return RunRecord(status="sandbox_error",
+                             error="tests that query a returned policy or model need the "
+                                   "sandbox runner; this local runner cannot hold one")
         with tempfile.TemporaryDirectory(prefix="autograde-out-") as out:
             stdout, stderr = Path(out) / "stdout", Path(out) / "stderr"
             data = Path(out) / "data"

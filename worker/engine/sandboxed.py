@@ -95,7 +95,8 @@ class SandboxRunner:
              mounts: tuple[Mount, ...]) -> RunRecord:
         config = SandboxConfig(limits=_limits(request), mounts=mounts,
                                scratch_dir=request.scratch, allow_gpu=request.device == "cuda")
-        result = self._runner.run(call_job, config, (job, scratch, data))
+        result = self._runner.run(call_job, config, (job, scratch, data),
+                                  conversation=request.conversation)
         return _record(result)
 
     def run_cold(self, argv: list[str], request: RunRequest) -> RunRecord:

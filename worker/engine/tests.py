@@ -10,16 +10,17 @@ from __future__ import annotations
 import functools
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from core import submission_files
 from core.manifest_tests import DATA
-from core.report import TestReport
+from core.report import TestReport, hidden_failure
 from core.verdicts import Verdict
-from worker import protocol
+from worker import answering, protocol
+from worker.autograd_guard import forbidden_envelope, install_guard
 from worker.engine import spec
 from worker.engine.outcomes import (
     SystemFault,
@@ -30,8 +31,9 @@ from worker.engine.outcomes import (
     staff_detail,
     student_error_report,
 )
-from worker.engine.runners import Runner, RunRecord, RunRequest
+from worker.engine.runners import Job, Runner, RunRecord, RunRequest
 from worker.packages import Package
+from worker.questioners import ModelQuestioner, PolicyQuestioner
 from worker.reference_cache import CachedReference, ReferenceCache, ReferenceKey
 
 
@@ -52,8 +54,9 @@ class TestContext:
 def _all_tests(context: TestContext, verdict: Verdict, message: str) -> tuple[TestReport, ...]:
     """The same verdict for every test (a submission that cannot run at all)."""
     return tuple(
-        TestReport(name=test.name, hidden=test.hidden, verdict=verdict, score=0.0,
-                   weight=test.weight, message=message)
+        hidden_failure(TestReport(name=test.name, hidden=test.hidden, verdict=verdict,
+                                  score=0.0, weight=test.weight, message=message),
+                       test.resembles)
         for test in spec.tests(context.package.manifest)
     )
 
@@ -61,8 +64,8 @@ def _all_tests(context: TestContext, verdict: Verdict, message: str) -> tuple[Te
 def precheck_reports(context: TestContext) -> tuple[TestReport, ...] | None:
     """Reports for a submission that need not run (protocol or source problems), else None.
 
-    Finding the main file and compiling it happen on the trusted side without executing
-    anything, so a broken submission costs no sandbox run per test.
+    Finding the main file and compiling every Python file happen on the trusted side
+    without executing anything, so a broken submission costs no sandbox run per test.
     """
     unwritable = bounds_problem(context.files)
     if unwritable is not None:
@@ -70,7 +73,10 @@ def precheck_reports(context: TestContext) -> tuple[TestReport, ...] | None:
     try:
         protocol.check_size(context.files)
         name = protocol.choose_main_file(context.files)
-        protocol.check_syntax(name, context.files[name])
+        # Every Python file, helpers too: one message naming the first syntax error's file
+        # and line, instead of an import failure in every test.
+        for python in [name, *sorted(n for n in context.files if n.endswith(".py"))]:
+            protocol.check_syntax(python, context.files[python])
     except protocol.ProtocolError as error:
         return _all_tests(context, Verdict.RUNTIME_ERROR, error.message)
     problems = spec.source_problems(context.package.manifest, context.files)
@@ -98,12 +104,42 @@ def resolve_args(args: Mapping[str, Any], data: Path) -> dict[str, Any]:
             for key, value in args.items()}
 
 
-def run_job(args: dict[str, Any], cpu_threads: int, scratch: Path, data: Path) -> bytes:
+def run_job(args: dict[str, Any], cpu_threads: int, scratch: Path, data: Path, *,
+            autograd: bool = True) -> bytes:
     """What the child runs: the course's protocol on the code in its scratch directory.
 
     Top-level and given plain values only, because the sandbox pickles it by reference.
+    Without `autograd`, any use of it is caught at run time (worker.autograd_guard).
     """
-    return protocol.run_submission(scratch, resolve_args(args, data), cpu_threads=cpu_threads)
+    guard = None if autograd else install_guard(scratch)
+    payload = protocol.run_submission(scratch, resolve_args(args, data), cpu_threads=cpu_threads)
+    if guard is not None and guard.used:
+        return forbidden_envelope(guard)
+    return payload
+
+
+def answer_job(args: dict[str, Any], cpu_threads: int, kind: str, autograd: bool,
+               scratch: Path, data: Path) -> bytes:
+    """What the child runs when main returns a policy or model: it answers queries."""
+    return answering.serve(scratch, resolve_args(args, data), cpu_threads=cpu_threads,
+                           kind=kind, autograd=autograd)
+
+
+def _job(context: TestContext, test: spec.TestSpec) -> tuple[Job, Callable[[], Any] | None]:
+    """The child's job for `test` and, when the trusted side asks questions, who asks."""
+    manifest = context.package.manifest
+    args, threads = dict(test.args), test.limits.cpu_threads
+    if manifest.environment is not None and test.environment_seed is not None:
+        env = manifest.environment
+        return (functools.partial(answer_job, args, threads, "policy", manifest.autograd),
+                functools.partial(PolicyQuestioner, env.name, env.episodes,
+                                  test.environment_seed, env.query_time_limit_s))
+    if manifest.model is not None:
+        model, folder = manifest.model, context.package.directory
+        return (functools.partial(answer_job, args, threads, "model", manifest.autograd),
+                functools.partial(ModelQuestioner, folder / model.inputs, folder / model.labels,
+                                  model.batch_size, model.query_time_limit_s))
+    return functools.partial(run_job, args, threads, autograd=manifest.autograd), None
 
 
 def _run(context: TestContext, test: spec.TestSpec, files: Mapping[str, bytes],
@@ -115,12 +151,13 @@ def _run(context: TestContext, test: spec.TestSpec, files: Mapping[str, bytes],
             path = scratch / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
+        job, questioner = _job(context, test)
         request = RunRequest(
             scratch=scratch,
             data_files=tuple(context.package.directory / path for path in test.files),
             limits=test.limits, time_limit_s=time_limit_s, device=context.device,
+            conversation=questioner,
         )
-        job = functools.partial(run_job, dict(test.args), test.limits.cpu_threads)
         return context.runner.run(job, request)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -174,7 +211,7 @@ def grade_test(context: TestContext, test: spec.TestSpec) -> TestReport:
             reference_s = reference.wall_s
         time_limit_s = spec.default_time_limit(test.limits, reference_s)
         record = _run(context, test, context.files, time_limit_s)
-        return _verdict(test, expected, record, time_limit_s)
+        return hidden_failure(_verdict(test, expected, record, time_limit_s), test.resembles)
     except SystemFault as fault:
         return TestReport(name=test.name, hidden=test.hidden, verdict=Verdict.SYSTEM_ERROR,
                           score=0.0, weight=test.weight,
@@ -189,7 +226,7 @@ def _verdict(test: spec.TestSpec, expected: Any, record: RunRecord,
                   time_s=record.wall_s, memory_mib=record.memory_mib)
     limit = limit_verdict(record)
     if limit is not None:
-        message = limit_message(limit, time_limit_s, test.limits.memory_limit_mib)
+        message = limit_message(limit, time_limit_s, test.limits.memory_limit_mib, record.error)
         return TestReport(verdict=limit, score=0.0, message=message,
                           detail=staff_detail(record), **common)
     died = failed_run(record)

@@ -27,6 +27,11 @@ class Observation:
     payload_exceeded: bool = False
     wall_exceeded: bool = False
     cpu_exceeded: bool = False
+    query_exceeded: bool = False
+    """A conversation's pending query was not answered in time (see conversation.py)."""
+    conversation_done: bool = False
+    """The trusted questioner had its answers: the payload is its result, not the child's."""
+    query_limit_s: float = 0.0
     setup_error: str = ""
     wait_status: int = 0
     wall_s: float = 0.0
@@ -133,10 +138,12 @@ def classify(
     )
     if obs.wall_exceeded:
         return result(RunStatus.TIMEOUT, f"wall time limit of {limits.wall_time_s:g} s")
+    if obs.query_exceeded:
+        return result(RunStatus.TIMEOUT, f"per-query time limit of {obs.query_limit_s:g} s")
     if cpu_hit:
         return result(RunStatus.TIMEOUT, f"CPU time limit of {limits.cpu_time_s:g} s")
     payload = _payload(obs)
-    if code == 0 and (payload is not None or not expects_payload):
+    if (code == 0 or obs.conversation_done) and (payload is not None or not expects_payload):
         return result(RunStatus.OK, payload=payload)
     memory_error = not has_cgroup and "MemoryError" in base.stderr[-2000:]
     if obs.oom_killed or memory_error:

@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import Any
 
 from worker.sandbox.config import RunResult, RunStatus, SandboxConfig, SandboxUnavailable
+from worker.sandbox.conversation import Conversation
 from worker.sandbox.supervisor import Request
 from worker.sandbox.wire import recv_obj, send_obj
 
@@ -152,10 +153,19 @@ class WarmRunner:
         return str(self._zygote.hello["cgroup"])
 
     def run(
-        self, job: Callable[..., bytes], config: SandboxConfig, args: Sequence[Any] = ()
+        self,
+        job: Callable[..., bytes],
+        config: SandboxConfig,
+        args: Sequence[Any] = (),
+        conversation: Callable[[], Conversation] | None = None,
     ) -> RunResult:
-        """Run `job(*args)` (a top-level function returning bytes) in a sandboxed child."""
-        return self._submit(Request(config, job=job, args=tuple(args)))
+        """Run `job(*args)` (a top-level function returning bytes) in a sandboxed child.
+
+        With `conversation` (a picklable factory), the trusted supervisor builds the
+        questioner and the job answers its queries (see worker.sandbox.conversation).
+        """
+        return self._submit(Request(config, job=job, args=tuple(args),
+                                    conversation=conversation))
 
     def run_cold(self, argv: Sequence[str], config: SandboxConfig) -> RunResult:
         """Exec `argv` (e.g. a fresh interpreter) in the same sandbox; no payload."""

@@ -27,6 +27,7 @@ from worker.sandbox import syscalls as sc
 from worker.sandbox.cgroups import CgroupSupport, RunCgroup
 from worker.sandbox.classify import Observation, classify
 from worker.sandbox.config import RunResult, RunStatus, SandboxConfig
+from worker.sandbox.conversation import QUERY_FD, Conversation, Talk
 from worker.sandbox.entry import EntryPlan, enter
 
 _FRAME = struct.Struct(">Q")
@@ -43,6 +44,8 @@ class Request:
     argv: list[str] | None = None
     """Cold run: execve this inside the sandbox instead of calling a job."""
     requested_at: float = field(default_factory=time.monotonic)
+    conversation: Callable[[], Conversation] | None = None
+    """Builds, in this trusted process, the questioner the job answers (see conversation)."""
 
 
 def run_request(
@@ -93,7 +96,10 @@ def _enter_namespaces(isolate: bool) -> None:
 
 
 def _supervise(request: Request, plan: EntryPlan, cgroup: RunCgroup | None) -> RunResult:
-    pipes = {name: os.pipe() for name in ("stdout", "stderr", "payload", "status", "go")}
+    names = ["stdout", "stderr", "payload", "status", "go"]
+    if request.conversation is not None:
+        names.append("query")
+    pipes = {name: os.pipe() for name in names}
     _enter_namespaces(plan.isolate)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     forking_at = time.monotonic()
@@ -101,7 +107,7 @@ def _supervise(request: Request, plan: EntryPlan, cgroup: RunCgroup | None) -> R
     if pid == 0:
         _child(request, plan, pipes, forking_at)  # never returns
     for name, (r, w) in pipes.items():
-        os.close(r if name == "go" else w)
+        os.close(r if name in ("go", "query") else w)
     go = pipes["go"][1]
     try:  # the child enters the sandbox meanwhile; it waits for the go before the job
         if cgroup is not None:
@@ -116,7 +122,10 @@ def _supervise(request: Request, plan: EntryPlan, cgroup: RunCgroup | None) -> R
     finally:
         os.close(go)
     readers = {pipes[name][0]: name for name in ("stdout", "stderr", "payload", "status")}
-    observation = _watch(pid, readers, request, cgroup)
+    talk = None
+    if request.conversation is not None:
+        talk = Talk(request.conversation(), pipes["query"][1])
+    observation = _watch(pid, readers, request, cgroup, talk)
     return classify(
         observation, request.config.limits, cgroup is not None, expects_payload=request.argv is None
     )
@@ -130,7 +139,7 @@ def _child(
     code = 3
     try:
         for name, (r, w) in pipes.items():
-            os.close(w if name == "go" else r)
+            os.close(w if name in ("go", "query") else r)
         devnull = os.open("/dev/null", os.O_RDONLY)
         high = {
             name: fcntl.fcntl(fd, fcntl.F_DUPFD, 100)
@@ -141,6 +150,7 @@ def _child(
                 ("payload", pipes["payload"][1]),
                 ("status", pipes["status"][1]),
                 ("go", pipes["go"][0]),
+                *((("query", pipes["query"][0]),) if "query" in pipes else ()),
             )
         }
         for name, target in (
@@ -150,9 +160,11 @@ def _child(
             ("payload", 3),
             ("status", 4),
             ("go", 5),
+            ("query", QUERY_FD),
         ):
-            os.dup2(high[name], target, inheritable=target < 3)
-        os.closerange(6, 1 << 20)
+            if name in high:
+                os.dup2(high[name], target, inheritable=target < 3)
+        os.closerange(QUERY_FD + 1 if "query" in high else QUERY_FD, 1 << 20)
         entering_at = time.monotonic()
         enter(request.config, plan)
         entered_at = time.monotonic()
@@ -213,9 +225,11 @@ def _run_job(request: Request) -> int:
 
 
 def _watch(
-    pid: int, readers: dict[int, str], request: Request, cgroup: RunCgroup | None
+    pid: int, readers: dict[int, str], request: Request, cgroup: RunCgroup | None,
+    talk: Talk | None = None,
 ) -> Observation:
-    """Pump the pipes until the child has exited, killing it at the first limit hit."""
+    """Pump the pipes until the child has exited, killing it at the first limit hit (or
+    when the conversation, if any, is over)."""
     limits = request.config.limits
     obs = Observation()
     deadline = time.monotonic() + limits.wall_time_s
@@ -225,33 +239,50 @@ def _watch(
         os.set_blocking(fd, False)
         poller.register(fd, select.POLLIN)
     killed_at: float | None = None
+    cpu_read_at = 0.0
     while True:
         now = time.monotonic()
         if killed_at is None and now >= deadline:
             obs.wall_exceeded = True
+        if talk is not None:
+            talk.check_time(now)
+            obs.query_exceeded = talk.overdue
+            obs.conversation_done = talk.done
         if killed_at is None and (
             obs.wall_exceeded or obs.output_exceeded or obs.payload_exceeded or obs.cpu_exceeded
+            or obs.query_exceeded or obs.conversation_done
         ):
             _kill(pid, cgroup)
             killed_at = now
         if killed_at is not None and now - killed_at > 10:
             obs.setup_error = obs.setup_error or "the child did not die after SIGKILL"
             break
-        wait_s = 0.05 if cgroup is not None else max(0.0, deadline - now)
+        wait_s = 0.05 if cgroup is not None or talk is not None else max(0.0, deadline - now)
         events = poller.poll(min(wait_s, max(0.0, deadline - now)) * 1000 + 1)
         exited = any(fd == pidfd for fd, _ in events)
-        for fd in list(readers):
-            if _pump(fd, readers[fd], obs, limits):
+        # Only the pipes poll named (a conversation passes here once per query); the rest
+        # are drained after the exit below.
+        ready = {fd for fd, _ in events}
+        for fd in [fd for fd in readers if fd in ready]:
+            if _pump(fd, readers[fd], obs, limits, talk):
                 poller.unregister(fd)
                 os.close(fd)
                 del readers[fd]
-        if cgroup is not None and (cpu := cgroup.cpu_s()) is not None:
-            obs.cpu_exceeded = obs.cpu_exceeded or cpu > limits.cpu_time_s
+        # A conversation wakes this loop once per query: read the cgroup's CPU time at most
+        # every 50 ms, as a run without one does.
+        if cgroup is not None and now - cpu_read_at >= 0.05 or exited:
+            cpu_read_at = now
+            if cgroup is not None and (cpu := cgroup.cpu_s()) is not None:
+                obs.cpu_exceeded = obs.cpu_exceeded or cpu > limits.cpu_time_s
         if exited:
             break
     for fd in readers:
-        _pump(fd, readers[fd], obs, limits)
+        _pump(fd, readers[fd], obs, limits, talk)
         os.close(fd)
+    if talk is not None:
+        obs.query_exceeded = talk.overdue and not talk.done
+        obs.conversation_done = talk.done
+        obs.query_limit_s = talk.conversation.query_time_limit_s
     os.close(pidfd)
     _kill(pid, cgroup)  # leftovers of an unsandboxed run; the zombie keeps the pid ours
     _, status, rusage = os.wait4(pid, 0)
@@ -261,7 +292,7 @@ def _watch(
     return obs
 
 
-def _pump(fd: int, name: str, obs: Observation, limits: Any) -> bool:
+def _pump(fd: int, name: str, obs: Observation, limits: Any, talk: Talk | None = None) -> bool:
     """Read what is there; True at end of file. Keeps at most the caps in memory."""
     while True:
         try:
@@ -270,6 +301,11 @@ def _pump(fd: int, name: str, obs: Observation, limits: Any) -> bool:
             return False
         if not chunk:
             return True
+        if talk is not None and name == "payload":
+            if not talk.done:  # once over, the result is the conversation's, not the child's
+                obs.take(name, chunk, limits)
+                talk.feed(obs.payload)
+            continue
         obs.take(name, chunk, limits)
 
 
