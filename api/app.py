@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from api.db import make_engine, make_sessionmaker
 from api.errors import install_error_handlers
-from api.queue import Dispatcher, NullDispatcher
+from api.queue import Dispatcher, NullDispatcher, ordered_dispatcher
 from api.security import SessionSigner
 from api.services.courses import PackageInfo
 from api.services.throttle import DbLoginThrottle
@@ -53,7 +53,8 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
-    app.state.dispatcher = dispatcher or NullDispatcher()
+    app.state.dispatcher = ordered_dispatcher(dispatcher or NullDispatcher(),
+                                              app.state.sessionmaker, settings)
     app.state.signer = SessionSigner(settings.secret_key, settings.session_max_age_s)
     app.state.throttle = DbLoginThrottle(app.state.sessionmaker, settings.login_max_failures,
                                          settings.login_window_s)

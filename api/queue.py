@@ -63,6 +63,17 @@ class CeleryDispatcher:
                            kwargsrepr="{}")
 
 
+def ordered_dispatcher(inner: Dispatcher, sessions: sessionmaker[Session],
+                       settings: Settings) -> Dispatcher:
+    """``inner`` behind the database-ordered dispatcher (`api.services.dispatch`) when it
+    publishes to a real broker; other dispatchers (tests' fakes, none) stay as they are."""
+    if not isinstance(inner, CeleryDispatcher):
+        return inner
+    from api.services.dispatch import OrderedDispatcher
+
+    return OrderedDispatcher(inner, sessions, settings)
+
+
 def base_celery(settings: Settings, name: str) -> Celery:
     """A Celery app configured with the shared transport contract."""
     app = Celery(name, set_as_current=False)
@@ -79,6 +90,10 @@ def base_celery(settings: Settings, name: str) -> Celery:
 
 def dispatch_all(dispatcher: Dispatcher, jobs: list[tuple[EvaluateRequest, str]]) -> None:
     """Publish jobs after their rows are committed; a failed publish is left to the sweeper."""
+    ordered = getattr(dispatcher, "dispatch_jobs", None)
+    if ordered is not None:  # `api.services.dispatch.OrderedDispatcher`: holds, then pumps
+        ordered(jobs)
+        return
     for request, queue in jobs:
         try:
             dispatcher.dispatch(request, queue)
@@ -92,7 +107,7 @@ def make_recorder_celery(settings: Settings, sessions: sessionmaker[Session]) ->
     from api.services import pipeline
 
     app = base_celery(settings, "autograde-recorder")
-    dispatcher = CeleryDispatcher(app)
+    dispatcher = ordered_dispatcher(CeleryDispatcher(app), sessions, settings)
     app.conf.beat_schedule = {
         "sweep": {"task": SWEEP_TASK, "schedule": settings.sweep_interval_s,
                   "options": {"queue": settings.record_queue,

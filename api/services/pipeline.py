@@ -340,6 +340,7 @@ def sweep(session: Session, settings: Settings, now: datetime | None = None) -> 
         select(Evaluation).where(
             Evaluation.status == EvaluationStatus.QUEUED.value,
             Evaluation.queued_at < now - timedelta(seconds=settings.queued_grace_s),
+            Evaluation.held.is_(False),  # held rows are the dispatcher's (api.services.dispatch)
         )
     ).all()
     for evaluation in stale:
