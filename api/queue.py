@@ -105,6 +105,7 @@ def dispatch_all(dispatcher: Dispatcher, jobs: list[tuple[EvaluateRequest, str]]
 def make_recorder_celery(settings: Settings, sessions: sessionmaker[Session]) -> Celery:
     """The trusted app: record tasks and the sweeper, with the sweeper on a beat schedule."""
     from api.services import pipeline
+    from api.services.usage import record_usage
 
     app = base_celery(settings, "autograde-recorder")
     dispatcher = ordered_dispatcher(CeleryDispatcher(app), sessions, settings)
@@ -133,6 +134,7 @@ def make_recorder_celery(settings: Settings, sessions: sessionmaker[Session]) ->
     def record_outcome(payload: dict[str, Any]) -> None:
         with sessions() as session:
             jobs = pipeline.record_outcome(session, Outcome.from_json(payload), settings)
+            record_usage(session, Outcome.from_json(payload))  # issue 17: CPU/GPU used
         dispatch_all(dispatcher, jobs)
 
     @app.task(name=SWEEP_TASK)

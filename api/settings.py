@@ -80,7 +80,7 @@ class Settings(BaseSettings):
     """Expected grading time of a package with no recent durations."""
     gpu_budget_s: float = Field(default=0.0, ge=0)
     """GPU-seconds each student may use per assignment (0: no budget); a submission to a GPU
-    assignment over budget is refused with a 429."""
+    assignment over budget is refused (409, nothing stored)."""
     metrics_token: str = ""
     """Bearer token that Prometheus sends to ``GET /metrics``; empty: the endpoint is off
     (404). The figures are aggregates: no names, no submissions."""

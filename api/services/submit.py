@@ -27,6 +27,7 @@ from api.db import (
 )
 from api.services import uploads
 from api.services.pipeline import Job, job_for
+from api.services.usage import over_gpu_budget
 from api.settings import Settings
 from core.errors import BadInput, Conflict
 
@@ -103,6 +104,9 @@ def stage(
         if used >= assignment.max_submissions:
             raise Conflict(f"you have used all {assignment.max_submissions} submissions "
                            "of this assignment")
+    if over_gpu_budget(session, assignment, user.id, settings.gpu_budget_s):  # issue 17
+        raise Conflict(f"you have used your GPU time for this assignment "
+                       f"({settings.gpu_budget_s:g} GPU-seconds); ask the teachers for more")
     files = uploads.collect_files(parts, limits(settings))
     team: list[str] = []
     if assignment.kind == AssignmentKind.COMPETITION.value:

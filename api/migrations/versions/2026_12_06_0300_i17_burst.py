@@ -1,6 +1,6 @@
 """Scheduling and accounting of evaluations: held for the dispatcher, CPU and GPU used.
 
-Revision ID: 2026_12_06_i17-burst
+Revision ID: 2026_12_06_i17_burst
 Revises: 2026_12_06_0100_semester
 Create Date: 2026-12-06
 """
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "2026_12_06_i17-burst"
+revision: str = "2026_12_06_i17_burst"
 down_revision: str | Sequence[str] | None = "2026_12_06_0100_semester"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
