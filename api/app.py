@@ -32,7 +32,7 @@ def create_app(
     in the database until the sweeper publishes them); ``engine`` defaults to the settings'
     database; ``pages`` adds the server-rendered web pages (`api/web`); ``packages`` lists
     the installed assignment packages (from the composition root; default: none)."""
-    from api.routes import auth, courses, manage, staff, submissions
+    from api.routes import auth, courses, manage, metrics, staff, submissions
 
     engine = engine or make_engine(settings.db_url)
 
@@ -62,6 +62,7 @@ def create_app(
     install_error_handlers(app)
     for module in (auth, courses, submissions, staff, manage):
         app.include_router(module.router, prefix="/api/v1")
+    app.include_router(metrics.router)  # GET /metrics, token-only (issue 17)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -15,6 +15,7 @@ Two pure rules, applied by their transports:
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -149,3 +150,11 @@ def pool_size(host: Host, smallest: Demand, cap: int) -> int:
         per_gpu = max(1, host.gpu_memory_mib // smallest.gpu_memory_mib)
         fits = min(fits, per_gpu * host.gpus)
     return max(1, min(fits, cap))
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """The ``q`` quantile (0..1, nearest rank) of ``values``; None when there are none."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]

@@ -97,6 +97,7 @@ def make_celery(settings: WorkerSettings) -> Celery:
         @worker_process_init.connect(weak=False)
         def pin_gpu(**_: object) -> None:
             pin_process_to_gpu(gpus)
+            pin_memory_fraction(settings)
 
     return app
 
@@ -126,6 +127,17 @@ def pin_process_to_gpu(gpus: list[str]) -> str:
     gpu = gpus[index % len(gpus)]
     os.environ["CUDA_VISIBLE_DEVICES"] = gpu
     return gpu
+
+
+def pin_memory_fraction(settings: WorkerSettings) -> float:
+    """In a pool process: the share of its GPU each job may allocate (issue 17), for the
+    runner to apply in the sandboxed child (`worker.protocol.limit_gpu_memory`)."""
+    from worker.protocol import MEMORY_FRACTION_ENV
+    from worker.usage import memory_fraction
+
+    fraction = memory_fraction(settings.gpu_job_memory_mib, settings.gpu_memory_mib)
+    os.environ[MEMORY_FRACTION_ENV] = f"{fraction:.4f}"
+    return fraction
 
 
 def run_worker(settings: WorkerSettings, *, loglevel: str = "INFO") -> None:
