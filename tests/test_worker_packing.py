@@ -163,3 +163,62 @@ def test_gpu_meter_keeps_the_peak_of_this_process_tree_only() -> None:
 def test_descends_from_walks_proc() -> None:
     assert descends_from(os.getpid(), os.getppid())
     assert not descends_from(os.getppid(), os.getpid())
+
+
+def test_the_grader_holds_its_share_and_reports_cpu_used(tmp_path: Path) -> None:
+    from worker.contract import EvaluateRequest
+    from worker.engine import LocalRunner
+    from worker.packages import load_package
+    from worker.tasks import Grader
+
+    package = REPO / "assignments" / "numpy_entropy"
+    packer = Packer.for_settings(settings(tmp_path, host_cpus=2, host_memory_mib=100000))
+    grader = Grader(tmp_path / "cache", packer=packer)
+    grader.runner = MeteredRunner(LocalRunner())
+    solution = (package / "corpus/good_numpy/numpy_entropy.py").read_bytes()
+    job = EvaluateRequest(evaluation_id=1, attempt=1, package_name="numpy_entropy",
+                          package_version=load_package(package).version, device="cpu",
+                          files=EvaluateRequest.encode_files({"numpy_entropy.py": solution}))
+    try:
+        report = grader.grade(job, REPO / "assignments", "cpu")
+    finally:
+        grader.close()
+    assert report["score"] == 1.0
+    assert grader.usage["run_cpu_s"] > 0
+    assert "gpu_s" not in grader.usage  # a CPU job has no GPU figures
+    assert packer.ledger.running() == 0
+
+
+@pytest.mark.gpu
+def test_the_jobs_gpu_share_is_enforced_in_the_sandboxed_child(tmp_path: Path) -> None:
+    import json
+
+    if not Path("/dev/nvidia0").exists():
+        pytest.skip("no NVIDIA device")
+    from tests.sandbox import jobs_for_tests as jobs
+    from worker.sandbox import Limits, RunStatus, SandboxConfig, WarmRunner
+
+    env = cuda_env({"CUDA_VISIBLE_DEVICES": "0", MEMORY_FRACTION_ENV: "0.25"})
+    limits = Limits(cpu_time_s=120, wall_time_s=180, memory_mib=16384, processes=64)
+    with WarmRunner(preload=("torch",)) as runner:
+        result = runner.run(jobs.cuda_share, SandboxConfig(limits=limits, scratch_dir=tmp_path,
+                                                           env=env, allow_gpu=True))
+    assert result.status is RunStatus.OK, (result.error, result.stderr[-2000:])
+    assert json.loads(result.payload) == [0.25, True]
+
+
+@pytest.mark.gpu
+def test_the_gpu_meter_sees_a_cuda_child() -> None:
+    import subprocess
+    import sys
+
+    from worker.usage import nvidia_smi_sample
+
+    if not nvidia_smi_sample() and not Path("/dev/nvidia0").exists():
+        pytest.skip("no NVIDIA device")
+    code = ("import torch, time; x = torch.empty(256 * 2**20, device='cuda'); "
+            "torch.cuda.synchronize(); time.sleep(3)")
+    with GpuMeter(interval_s=0.3) as meter:
+        subprocess.run([sys.executable, "-c", code], check=True)
+    assert meter.figures()["gpu_peak_mib"] >= 1000  # 1 GiB held, plus the CUDA context
+    assert meter.figures()["gpu_s"] >= 3
