@@ -72,7 +72,8 @@ def expected_times(session: Session, packages: set[str], default_s: float) -> di
             .order_by(Evaluation.finished_at.desc()).limit(RECENT)
         ).all()
         expected[name] = expected_duration_s(
-            [(done - start).total_seconds() for start, done in rows], default_s)
+            [(done - start).total_seconds() for start, done in rows
+             if start is not None and done is not None], default_s)
     return expected
 
 

@@ -80,7 +80,7 @@ def figures(session: Session, settings: Settings, now: datetime | None = None) -
     gpu_total, gpu_peak = session.execute(select(
         func.coalesce(func.sum(Evaluation.gpu_s), 0.0),
         func.coalesce(func.max(Evaluation.gpu_peak_mib), 0.0))).one()
-    out.gpu_seconds_total, out.gpu_peak_mib_max = float(gpu_total), float(gpu_peak)
+    out.gpu_seconds_total, out.gpu_peak_mib_max = float(gpu_total or 0), float(gpu_peak or 0)
     out.upload_to_result = _latencies(session, now)
     return out
 
@@ -97,6 +97,8 @@ def _latencies(session: Session, now: datetime) -> dict[tuple[int, str], tuple[f
                Evaluation.finished_at >= now - timedelta(seconds=RECENT_S))).all()
     by_assignment: dict[tuple[int, str], list[float]] = defaultdict(list)
     for aid, package, submitted, finished in rows:
+        if finished is None:
+            continue
         by_assignment[(aid, package)].append((finished - submitted).total_seconds())
     result = {}
     for key, values in by_assignment.items():
