@@ -234,6 +234,11 @@ def pct(values: list[float], q: float) -> float | None:
     return round(ordered[min(len(ordered) - 1, max(0, int(q * len(ordered) + 0.999) - 1))], 2)
 
 
+def overlap(lo: float, hi: float, runs: list[tuple[float, float]]) -> float:
+    """Seconds of ``runs`` (start, end) inside [lo, hi], added up."""
+    return sum(max(0.0, min(hi, end) - max(lo, start)) for start, end in runs)
+
+
 def figures(raw: dict, limit_cpu_s: float | None = None) -> dict:
     """The report of one run (``limit_cpu_s``: the workload's run CPU measured elsewhere)."""
     rows = raw["rows"]
@@ -257,7 +262,16 @@ def figures(raw: dict, limit_cpu_s: float | None = None) -> dict:
         r = first_eval[sid]
         lo, hi = ts(r["submitted_at"]), ts(r["started_at"])
         waited += hi - lo
-        delayed += sum(max(0.0, min(hi, end) - max(lo, start)) for start, end in regrades)
+        delayed += overlap(lo, hi, regrades)
+    # What the heavy submitters' repeated submissions cost each other student's first one:
+    # slot-seconds they ran while it waited, over the cores.
+    flood_ids = {sid for sid, student, _, n in raw["sent"] if n > 1 and student in raw["heavy"]}
+    flood_runs = [(ts(first_eval[s]["started_at"]), ts(first_eval[s]["finished_at"]))
+                  for s in flood_ids]
+    flood_delay = [overlap(ts(first_eval[sid]["submitted_at"]),
+                           ts(first_eval[sid]["started_at"]), flood_runs) / raw["cores"]
+                   for sid, student, _, n in raw["sent"]
+                   if n == 1 and student not in raw["heavy"]]
     return {
         "evaluations": len(rows), "makespan_s": round(makespan, 1),
         "run_cpu_s": round(cpu_s, 1) if cpu_s is not None else None,
@@ -268,6 +282,8 @@ def figures(raw: dict, limit_cpu_s: float | None = None) -> dict:
         "wait_first_p50_s": pct(first, 0.5), "wait_first_p95_s": pct(first, 0.95),
         "wait_repeated_p50_s": pct(repeated, 0.5), "wait_repeated_p95_s": pct(repeated, 0.95),
         "wait_second_wave_p50_s": pct([waits[s] for s in second], 0.5),
+        "flood_delay_of_first_p50_s": pct(flood_delay, 0.5),
+        "flood_delay_of_first_p95_s": pct(flood_delay, 0.95),
         "regrade_share_of_new_wait": round(delayed / raw["cores"] / waited, 3)
         if waited else None,
         "regrade_evaluations": len(regrades),
@@ -286,6 +302,7 @@ def main() -> None:
     parser.add_argument("--warm-s", type=float, default=8.0)
     parser.add_argument("--timeout-s", type=float, default=1200.0)
     parser.add_argument("--seed", type=int, default=17)
+    parser.add_argument("--raw", type=Path, help="also write every run's rows here (JSON)")
     args = parser.parse_args()
     if args.small:
         args.heavy, args.flood, args.students = 1, 8, 12
@@ -297,6 +314,9 @@ def main() -> None:
         report["baseline"] = {"repo": str(args.compare.resolve()),
                               **figures(baseline, report["this"]["run_cpu_s"])}
     report["load_avg_after"] = os.getloadavg()
+    if args.raw:
+        runs = {"this": mine, "baseline": baseline}
+        args.raw.write_text(json.dumps(runs, default=lambda v: sorted(v)))
     print(json.dumps(report, indent=2))
 
 
