@@ -4,9 +4,9 @@ Two pure rules, applied by their transports:
 
 - `dispatch_order` (applied by ``api.services.dispatch``): priorities first (new
   submissions, then staff re-runs, then regrade sets); within a priority, fair share per
-  student (a student's n-th waiting evaluation, counting the ones already in flight, waits
-  behind every other student's earlier ones), then shortest expected job first, then
-  arrival.
+  student (a student's n-th waiting evaluation, counting the ones already served in the
+  current backlog, waits behind every other student's earlier ones), then shortest expected
+  job first, then arrival.
 - `place` (applied by ``worker.packing``): an evaluation starts on a host only when the sum
   of the CPU threads, memory and, on a GPU host, GPU memory of everything running there plus
   its own stays within what the host offers. A job larger than the whole host runs alone
@@ -58,22 +58,29 @@ class Waiting:
 
 
 def dispatch_order(waiting: Sequence[Waiting],
-                   in_flight: Mapping[int, int] | None = None) -> list[Waiting]:
+                   served: Mapping[int, int] | None = None) -> list[Waiting]:
     """``waiting`` in the order workers should get it.
 
-    ``in_flight`` counts each student's evaluations already sent or running: they count as
-    that student's earlier share, so a student with four running waits behind a student
-    with none.
+    ``served`` counts each student's evaluations already sent, running, or started since
+    the backlog began (`backlog_start`): they count as that student's earlier share, so a
+    student who got four jobs while others waited waits behind a student who got none,
+    even when their own next job is shorter.
     """
-    in_flight = in_flight or {}
+    served = served or {}
     seen: Counter[tuple[int, Priority]] = Counter()
     keyed = []
     for item in sorted(waiting, key=lambda w: (w.arrival, w.evaluation_id)):
-        share = in_flight.get(item.student_id, 0) + seen[(item.student_id, item.priority)]
+        share = served.get(item.student_id, 0) + seen[(item.student_id, item.priority)]
         seen[(item.student_id, item.priority)] += 1
         keyed.append(((item.priority, share, item.expected_s, item.arrival,
                        item.evaluation_id), item))
     return [item for _, item in sorted(keyed, key=lambda pair: pair[0])]
+
+
+def backlog_start(waiting: Sequence[Waiting]) -> float | None:
+    """When the current backlog began: the arrival of the oldest waiting evaluation (None
+    when nothing waits). Jobs started since then count as served for fair share."""
+    return min((item.arrival for item in waiting), default=None)
 
 
 def expected_duration_s(recent_s: Sequence[float], default_s: float) -> float:

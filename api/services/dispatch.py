@@ -21,16 +21,23 @@ import logging
 import os
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.db import Assignment, Evaluation, EvaluationStatus, Submission, utcnow
 from api.services.pipeline import Job, job_for, queue_for
 from api.settings import Settings
-from core.scheduling import Waiting, dispatch_order, expected_duration_s, free_slots, priority_of
+from core.scheduling import (
+    Waiting,
+    backlog_start,
+    dispatch_order,
+    expected_duration_s,
+    free_slots,
+    priority_of,
+)
 
 if TYPE_CHECKING:
     from api.queue import Dispatcher
@@ -77,12 +84,29 @@ def expected_times(session: Session, packages: set[str], default_s: float) -> di
     return expected
 
 
+def served_since(session: Session, settings: Settings, queue: str,
+                 start: float | None) -> Counter[int]:
+    """Per student, the finished evaluations of ``queue`` started since ``start``."""
+    if start is None:
+        return Counter()
+    rows = session.execute(
+        select(Submission.user_id, Assignment.device, func.count())
+        .select_from(Evaluation)
+        .join(Submission, Submission.id == Evaluation.submission_id)
+        .join(Assignment, Assignment.id == Submission.assignment_id)
+        .where(Evaluation.started_at >= datetime.fromtimestamp(start, UTC),
+               Evaluation.status.not_in(OPEN))
+        .group_by(Submission.user_id, Assignment.device)).all()
+    return Counter({user: count for user, device, count in rows
+                    if queue_for(settings, device) == queue})
+
+
 def pump(session: Session, settings: Settings, now: datetime | None = None) -> list[Job]:
     """Un-hold and return the jobs that fit each queue's window, in dispatch order."""
     now = now or utcnow()
     rows = session.execute(
         select(Evaluation.id, Evaluation.kind, Evaluation.attempt, Evaluation.retries,
-               Evaluation.held, Submission.user_id, Submission.submitted_at,
+               Evaluation.held, Evaluation.queued_at, Submission.user_id,
                Assignment.package_name, Assignment.device)
         .join(Submission, Submission.id == Evaluation.submission_id)
         .join(Assignment, Assignment.id == Submission.assignment_id)
@@ -101,11 +125,14 @@ def pump(session: Session, settings: Settings, now: datetime | None = None) -> l
             continue
         waiting[queue].append(Waiting(
             row.id, priority_of(row.kind, row.attempt, row.retries), row.user_id,
-            expected[row.package_name], row.submitted_at.timestamp()))
+            expected[row.package_name], row.queued_at.timestamp()))
     chosen: list[int] = []
     for queue, items in waiting.items():
         free = free_slots(window(settings), sum(busy[queue].values()))
-        chosen += [item.evaluation_id for item in dispatch_order(items, busy[queue])[:free]]
+        if not free:
+            continue
+        served = busy[queue] + served_since(session, settings, queue, backlog_start(items))
+        chosen += [item.evaluation_id for item in dispatch_order(items, served)[:free]]
     jobs = []
     for evaluation_id in chosen:
         won = session.execute(

@@ -12,6 +12,7 @@ from core.scheduling import (
     Placement,
     Priority,
     Waiting,
+    backlog_start,
     dispatch_order,
     expected_duration_s,
     free_slots,
@@ -55,9 +56,21 @@ def test_a_students_twentieth_waits_behind_another_students_first() -> None:
     assert order[:2] == [1, 21]
 
 
-def test_fair_share_counts_what_is_already_in_flight() -> None:
-    order = ids(dispatch_order([w(1, 1), w(2, 2)], in_flight={1: 3}))
+def test_fair_share_counts_what_was_already_served() -> None:
+    order = ids(dispatch_order([w(1, 1), w(2, 2)], served={1: 3}))
     assert order == [2, 1]
+
+
+def test_a_served_students_shorter_job_still_waits_behind_a_first() -> None:
+    # The flooder's next job is the shortest, but they got one during this backlog.
+    items = [w(1, 1, expected=1.0), w(2, 2, expected=50.0)]
+    assert ids(dispatch_order(items, served={1: 1})) == [2, 1]
+    assert ids(dispatch_order(items)) == [1, 2]
+
+
+def test_backlog_start_is_the_oldest_arrival() -> None:
+    assert backlog_start([w(3, 1, arrival=7.0), w(4, 2, arrival=5.0)]) == 5.0
+    assert backlog_start([]) is None
 
 
 def test_shortest_expected_first_within_a_share() -> None:
