@@ -174,7 +174,8 @@ def run(repo: Path, args: argparse.Namespace) -> dict:
     env.update({"AUTOGRADE_DATA_DIR": str(data), "AUTOGRADE_ENVIRONMENT": "test",
                 "AUTOGRADE_CPU_QUEUE": f"cpu-{suffix}", "AUTOGRADE_QUEUES": f"cpu-{suffix}",
                 "AUTOGRADE_RECORD_QUEUE": f"record-{suffix}",
-                "AUTOGRADE_SWEEP_INTERVAL_S": "5"})
+                "AUTOGRADE_SWEEP_INTERVAL_S": "5",
+                "AUTOGRADE_PACKING": "true"})  # a checkout without packing ignores it
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     api = spawn(repo, ["serve", "--no-workers", "--port", str(port)], env, data / "api.log")

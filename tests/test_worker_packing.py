@@ -23,6 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def settings(tmp_path: Path, **values: object) -> WorkerSettings:
+    values = {"packing": True, **values}
     return WorkerSettings(data_dir=tmp_path, **values)  # type: ignore[arg-type]
 
 
@@ -31,6 +32,7 @@ def settings(tmp_path: Path, **values: object) -> WorkerSettings:
     ({"host_cpus": 8, "host_memory_mib": 4096}, 4),   # 4096 // (400 + 512) = 4
     ({"host_cpus": 64, "host_memory_mib": 10**6}, 16),  # max_slots
     ({"host_cpus": 2, "host_memory_mib": 16384, "packing": False}, 1),  # the old concurrency
+    ({"host_cpus": 2, "host_memory_mib": 16384, "packing": False, "concurrency": 3}, 3),
     ({"host_cpus": 16, "host_memory_mib": 10**5, "gpus": "0", "gpu_memory_mib": 80000,
       "gpu_job_memory_mib": 20000}, 4),               # four 20 GB jobs on one 80 GB GPU
     ({"host_cpus": 16, "host_memory_mib": 10**5, "gpus": "0,1"}, 2),  # a whole GPU per job
@@ -46,6 +48,10 @@ def test_demand_is_the_largest_test(tmp_path: Path) -> None:
     limits = [t.limits for t in manifest.tests]
     assert demand == Demand(max(lim.cpu_threads for lim in limits),
                             max(lim.memory_limit_mib for lim in limits) + 100, 0)
+
+
+def test_packing_is_off_unless_asked(tmp_path: Path) -> None:
+    assert WorkerSettings(data_dir=tmp_path).packing is False
 
 
 def test_host_defaults_to_this_machine(tmp_path: Path) -> None:

@@ -45,9 +45,12 @@ class WorkerSettings(BaseSettings):
     """The package store this worker reads (read-only); empty means ``<data_dir>/packages``."""
 
     # Packing a host (issue 17): what it offers, and what a job holds besides its limits.
-    packing: bool = True
+    packing: bool = False
     """Run as many evaluations at once as the host holds (`worker.packing`); off: exactly
-    ``concurrency`` (or one per GPU), as before."""
+    ``concurrency`` (or one per GPU), as before. Off by default for now: with more than one
+    prefork process, SIGKILLing every pool child (an idle one included) hangs the pool,
+    also with today's ``concurrency=2`` (tests/service/test_chaos.py); see
+    docs/scheduling.md."""
     host_cpus: int = Field(default=0, ge=0)
     """CPUs evaluations may use; 0: the CPUs this process may run on."""
     host_memory_mib: int = Field(default=0, ge=0)
