@@ -14,7 +14,7 @@ from api.db import make_engine, make_sessionmaker
 from api.errors import install_error_handlers
 from api.middleware import Guard, body_limit
 from api.openapi import install_openapi
-from api.queue import Dispatcher, NullDispatcher
+from api.queue import Dispatcher, NullDispatcher, ordered_dispatcher
 from api.security import PasswordChecks, SessionSigner
 from api.services.courses import PackageInfo
 from api.services.throttle import DbLoginThrottle
@@ -35,7 +35,7 @@ def create_app(
     in the database until the sweeper publishes them); ``engine`` defaults to the settings'
     database; ``pages`` adds the server-rendered web pages (`api/web`); ``packages`` lists
     the installed assignment packages (from the composition root; default: none)."""
-    from api.routes import auth, courses, manage, staff, submissions
+    from api.routes import auth, courses, manage, metrics, staff, submissions
 
     engine = engine or make_engine(settings.db_url)
 
@@ -61,7 +61,8 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
-    app.state.dispatcher = dispatcher or NullDispatcher()
+    app.state.dispatcher = ordered_dispatcher(dispatcher or NullDispatcher(),
+                                              app.state.sessionmaker, settings)
     app.state.signer = SessionSigner(settings.secret_key, settings.session_max_age_s)
     app.state.throttle = DbLoginThrottle(app.state.sessionmaker, settings.login_max_failures,
                                          settings.login_window_s, settings.session_max_age_s)
@@ -70,6 +71,7 @@ def create_app(
     install_error_handlers(app)
     for module in (auth, courses, submissions, staff, manage):
         app.include_router(module.router, prefix="/api/v1")
+    app.include_router(metrics.router)  # GET /metrics, token-only (issue 17)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

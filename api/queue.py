@@ -66,6 +66,17 @@ class CeleryDispatcher:
                            kwargsrepr="{}")
 
 
+def ordered_dispatcher(inner: Dispatcher, sessions: sessionmaker[Session],
+                       settings: Settings) -> Dispatcher:
+    """``inner`` behind the database-ordered dispatcher (`api.services.dispatch`) when it
+    publishes to a real broker; other dispatchers (tests' fakes, none) stay as they are."""
+    if not isinstance(inner, CeleryDispatcher):
+        return inner
+    from api.services.dispatch import OrderedDispatcher
+
+    return OrderedDispatcher(inner, sessions, settings)
+
+
 def base_celery(settings: Settings, name: str) -> Celery:
     """A Celery app configured with the shared transport contract."""
     app = Celery(name, set_as_current=False)
@@ -82,6 +93,10 @@ def base_celery(settings: Settings, name: str) -> Celery:
 
 def dispatch_all(dispatcher: Dispatcher, jobs: list[tuple[EvaluateRequest, str]]) -> None:
     """Publish jobs after their rows are committed; a failed publish is left to the sweeper."""
+    ordered = getattr(dispatcher, "dispatch_jobs", None)
+    if ordered is not None:  # `api.services.dispatch.OrderedDispatcher`: holds, then pumps
+        ordered(jobs)
+        return
     for request, queue in jobs:
         try:
             dispatcher.dispatch(request, queue)
@@ -109,9 +124,10 @@ def idle_queues(app: Celery, names: list[str]) -> frozenset[str]:
 def make_recorder_celery(settings: Settings, sessions: sessionmaker[Session]) -> Celery:
     """The trusted app: record tasks and the sweeper, with the sweeper on a beat schedule."""
     from api.services import pipeline
+    from api.services.usage import record_usage
 
     app = base_celery(settings, "autograde-recorder")
-    dispatcher = CeleryDispatcher(app)
+    dispatcher = ordered_dispatcher(CeleryDispatcher(app), sessions, settings)
     app.conf.beat_schedule = {
         "sweep": {"task": SWEEP_TASK, "schedule": settings.sweep_interval_s,
                   "options": {"queue": settings.record_queue,
@@ -137,6 +153,7 @@ def make_recorder_celery(settings: Settings, sessions: sessionmaker[Session]) ->
     def record_outcome(payload: dict[str, Any]) -> None:
         with sessions() as session:
             jobs = pipeline.record_outcome(session, Outcome.from_json(payload), settings)
+            record_usage(session, Outcome.from_json(payload))  # issue 17: CPU/GPU used
         dispatch_all(dispatcher, jobs)
 
     # Queues empty at the previous sweep too: a job a worker has just taken from an empty

@@ -158,6 +158,10 @@ class EvaluationStaff(EvaluationPublic):
     started_at: datetime | None
     lease_expires_at: datetime | None
     package_version: str
+    run_cpu_s: float | None = None
+    """CPU seconds of the sandboxed runs (the worker's measure)."""
+    gpu_s: float | None = None
+    gpu_peak_mib: float | None = None
 
 
 class SubmissionPublic(Out):

@@ -68,14 +68,21 @@ def register(app: typer.Typer, *, load_packages: Callable[[], list[Any]],
     def sweep() -> None:
         """Run the sweeper once: publish lost queued work, fail over expired leases."""
         from api.db import make_engine, make_sessionmaker
-        from api.queue import CeleryDispatcher, base_celery, dispatch_all, idle_queues
+        from api.queue import (
+            CeleryDispatcher,
+            base_celery,
+            dispatch_all,
+            idle_queues,
+            ordered_dispatcher,
+        )
         from api.services.pipeline import sweep as run_sweep
 
         settings = _settings()
         engine = make_engine(settings.db_url)
         celery = base_celery(settings, "autograde-sweep")
         idle = idle_queues(celery, [settings.cpu_queue, settings.gpu_queue])
-        with make_sessionmaker(engine)() as session:
+        sessions = make_sessionmaker(engine)
+        with sessions() as session:
             jobs = run_sweep(session, settings, idle_queues=idle)
-        dispatch_all(CeleryDispatcher(celery), jobs)
+        dispatch_all(ordered_dispatcher(CeleryDispatcher(celery), sessions, settings), jobs)
         typer.echo(f"published {len(jobs)} evaluation(s) again")

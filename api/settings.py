@@ -83,6 +83,20 @@ class Settings(BaseSettings):
     """Origins (``https://grader.example.org``) whose pages may POST here besides the
     request's own ``Host``/``X-Forwarded-Host`` (a proxy that rewrites both)."""
 
+    # Scheduling, GPU accounting and metrics (issue 17).
+    dispatch_window: int = Field(default=0, ge=0)
+    """Evaluations sent to workers or running, per queue; the rest wait in the database and
+    go out in `core.scheduling.dispatch_order`. Set it to the queue's worker slots (sum of
+    the workers' pool sizes); 0 means this host's cores + 1 (the embedded mode)."""
+    dispatch_default_s: float = Field(default=30.0, gt=0)
+    """Expected grading time of a package with no recent durations."""
+    gpu_budget_s: float = Field(default=0.0, ge=0)
+    """GPU-seconds each student may use per assignment (0: no budget); a submission to a GPU
+    assignment over budget is refused (409, nothing stored)."""
+    metrics_token: str = ""
+    """Bearer token that Prometheus sends to ``GET /metrics``; empty: the endpoint is off
+    (404). The figures are aggregates: no names, no submissions."""
+
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:
         if self.environment == "production":

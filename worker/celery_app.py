@@ -44,6 +44,28 @@ class WorkerSettings(BaseSettings):
     package_store: Path | None = None
     """The package store this worker reads (read-only); empty means ``<data_dir>/packages``."""
 
+    # Packing a host (issue 17): what it offers, and what a job holds besides its limits.
+    packing: bool = False
+    """Run as many evaluations at once as the host holds (`worker.packing`); off: exactly
+    ``concurrency`` (or one per GPU), as before. Off by default for now: with more than one
+    prefork process, SIGKILLing every pool child (an idle one included) hangs the pool,
+    also with today's ``concurrency=2`` (tests/service/test_chaos.py); see
+    docs/scheduling.md."""
+    host_cpus: int = Field(default=0, ge=0)
+    """CPUs evaluations may use; 0: the CPUs this process may run on."""
+    host_memory_mib: int = Field(default=0, ge=0)
+    """Memory evaluations may use; 0: the host's total memory."""
+    runner_memory_mib: int = Field(default=400, ge=0)
+    """Memory of one pool process's warm runner, added to every job's limit."""
+    smallest_job_memory_mib: int = Field(default=512, gt=0)
+    """The smallest memory limit a job has; with the CPUs, it sizes the pool."""
+    max_slots: int = Field(default=16, gt=0)
+    """At most this many pool processes."""
+    gpu_memory_mib: int = Field(default=0, ge=0)
+    """Memory of each GPU this worker owns (needed to pack several jobs on one GPU)."""
+    gpu_job_memory_mib: int = Field(default=0, ge=0)
+    """GPU memory one job may use (its memory fraction); 0: a whole GPU per job."""
+
     @property
     def package_store_dir(self) -> Path:
         """Same default as the API's settings: ``<data_dir>/packages``."""
@@ -78,8 +100,18 @@ def make_celery(settings: WorkerSettings) -> Celery:
         @worker_process_init.connect(weak=False)
         def pin_gpu(**_: object) -> None:
             pin_process_to_gpu(gpus)
+            pin_memory_fraction(settings)
 
     return app
+
+
+def pool_processes(settings: WorkerSettings) -> int:
+    """Pool size: packed (`worker.packing.worker_pool_size`), or the old fixed one."""
+    if settings.packing:
+        from worker.packing import worker_pool_size
+
+        return worker_pool_size(settings)
+    return len(gpu_list(settings)) or settings.concurrency
 
 
 def gpu_list(settings: WorkerSettings) -> list[str]:
@@ -100,6 +132,17 @@ def pin_process_to_gpu(gpus: list[str]) -> str:
     return gpu
 
 
+def pin_memory_fraction(settings: WorkerSettings) -> float:
+    """In a pool process: the share of its GPU each job may allocate (issue 17), for the
+    runner to apply in the sandboxed child (`worker.protocol.limit_gpu_memory`)."""
+    from worker.protocol import MEMORY_FRACTION_ENV
+    from worker.usage import memory_fraction
+
+    fraction = memory_fraction(settings.gpu_job_memory_mib, settings.gpu_memory_mib)
+    os.environ[MEMORY_FRACTION_ENV] = f"{fraction:.4f}"
+    return fraction
+
+
 def run_worker(settings: WorkerSettings, *, loglevel: str = "INFO") -> None:
     """Run an evaluation worker in the foreground (prefork pool, acks late)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -109,7 +152,7 @@ def run_worker(settings: WorkerSettings, *, loglevel: str = "INFO") -> None:
         [
             "worker",
             f"--queues={','.join(queues)}",
-            f"--concurrency={len(gpu_list(settings)) or settings.concurrency}",
+            f"--concurrency={pool_processes(settings)}",
             "--pool=prefork",
             f"--loglevel={loglevel}",
             f"--hostname=eval-{'-'.join(queues)}@{socket.gethostname()}",

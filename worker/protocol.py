@@ -240,6 +240,25 @@ def build_args(module: ModuleType, overrides: Mapping[str, Any]) -> argparse.Nam
     return args
 
 
+MEMORY_FRACTION_ENV = "AUTOGRADE_CUDA_MEMORY_FRACTION"
+"""The share of its GPU one job may allocate (set by the worker when GPUs are packed)."""
+
+
+def limit_gpu_memory() -> float | None:
+    """Cap torch's CUDA allocator at the job's share of the GPU (when torch is loaded, a GPU
+    is visible and the worker set a fraction); the fraction applied, or None."""
+    torch = sys.modules.get("torch")
+    try:
+        fraction = float(os.environ.get(MEMORY_FRACTION_ENV, ""))
+    except ValueError:
+        return None
+    if torch is None or not 0 < fraction <= 1 or not torch.cuda.is_available():
+        return None
+    for device in range(torch.cuda.device_count()):
+        torch.cuda.set_per_process_memory_fraction(fraction, device)
+    return fraction
+
+
 def limit_threads(cpu_threads: int) -> None:
     """Give torch (when it is loaded) the thread count the limits allow."""
     torch = sys.modules.get("torch")
@@ -300,6 +319,7 @@ def run_submission(
         module = import_main_file(path)
         args = build_args(module, overrides)
         limit_threads(cpu_threads)
+        limit_gpu_memory()
         value, main_s = call_main(module, args, path.parent)
         plain = to_plain(value)
         try:

@@ -16,7 +16,9 @@ import logging
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +34,8 @@ from worker.contract import (
     Progress,
     Started,
 )
+from worker.packing import Packer
+from worker.usage import MeteredRunner
 
 if TYPE_CHECKING:
     from celery import Celery
@@ -59,10 +63,14 @@ class Grader:
     """One per worker process: a warm runner (made on first use, after the pool's fork) and
     the reference cache, kept across jobs."""
 
-    def __init__(self, cache_dir: Path, package_store: Path | None = None) -> None:
+    def __init__(self, cache_dir: Path, package_store: Path | None = None,
+                 packer: Packer | None = None) -> None:
         self.cache_dir = cache_dir
         self.package_store = package_store
         self.runner: Any = None
+        self.packer = packer
+        self.usage: dict[str, float] = {}
+        """What the last `grade` used (`worker.usage`), for ``Outcome.extra``."""
 
     def grade(self, request: EvaluateRequest, assignments_dir: Path, device: str,
               on_test: Callable[[TestReport], None] | None = None) -> dict[str, Any]:
@@ -76,11 +84,12 @@ class Grader:
         package_dir = resolve_package(assignments_dir, request.package_name,
                                       request.package_version, self.package_store)
         if self.runner is None:
-            self.runner = make_runner(device=device)
+            self.runner = MeteredRunner(make_runner(device=device))
         try:
-            report = grade_submission(package_dir, request.decoded_files(), device=device,
-                                      cache=ReferenceCache(self.cache_dir), runner=self.runner,
-                                      on_test=on_test)
+            with self._packed(package_dir, device):
+                report = grade_submission(package_dir, request.decoded_files(), device=device,
+                                          cache=ReferenceCache(self.cache_dir),
+                                          runner=self.runner, on_test=on_test)
         except BaseException:
             self.close()
             raise
@@ -91,6 +100,24 @@ class Grader:
             raise PackageUnavailable(f"package {request.package_name} changed while it was "
                                      f"graded (now {report.version[:12]}); not a result")
         return report.to_dict()
+
+    @contextmanager
+    def _packed(self, package_dir: Path, device: str) -> Iterator[None]:
+        """Hold the job's share of the host (`worker.packing`) and meter what it used."""
+        from worker.usage import GpuMeter
+
+        self.usage = {}
+        with ExitStack() as stack:
+            if self.packer is not None:
+                stack.enter_context(self.packer.hold(package_dir))
+            meter = stack.enter_context(GpuMeter()) if device == "cuda" else None
+            try:
+                yield
+            finally:
+                if isinstance(self.runner, MeteredRunner):
+                    self.usage["run_cpu_s"] = round(self.runner.take()[0], 3)
+        if meter is not None:
+            self.usage.update(meter.figures())
 
     def close(self) -> None:
         runner, self.runner = self.runner, None
@@ -142,7 +169,8 @@ def evaluate(
 def register_evaluate(app: Celery, settings: WorkerSettings) -> None:
     """Register the evaluate task on ``app``."""
     grader = Grader(settings.data_dir.resolve() / "reference-cache",
-                    settings.package_store_dir.resolve())
+                    settings.package_store_dir.resolve(),
+                    Packer.for_settings(settings) if settings.packing else None)
 
     @app.task(name=EVALUATE_TASK, bind=True, acks_late=True, reject_on_worker_lost=True)
     def evaluate_task(self: Any, payload: dict[str, Any]) -> None:
@@ -162,4 +190,5 @@ def register_evaluate(app: Celery, settings: WorkerSettings) -> None:
             device=settings.device,
             grader=grader,
         )
+        outcome = replace(outcome, extra={**outcome.extra, **grader.usage})  # issue 17
         send(RECORD_OUTCOME_TASK, outcome.to_json())

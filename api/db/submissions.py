@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
@@ -159,6 +160,15 @@ class Evaluation(Base):
     replaces_id: Mapped[int | None]
     """A staff re-run: the evaluation that stays current (counting) until this one is done,
     then this one replaces it (only if it is still current)."""
+    held: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """Queued and waiting in the database for the dispatcher (`api.services.dispatch`), not
+    yet sent to a worker; the sweeper leaves held rows to the dispatcher."""
+    run_cpu_s: Mapped[float | None]
+    """CPU seconds of the sandboxed runs of this attempt (the worker's measure)."""
+    gpu_s: Mapped[float | None]
+    """GPU-seconds: wall time of this attempt's runs on a GPU (None on CPU)."""
+    gpu_peak_mib: Mapped[float | None]
+    """Peak GPU memory of one run of this attempt (None on CPU)."""
 
     submission: Mapped[Submission] = relationship(
         back_populates="evaluations", foreign_keys=[submission_id]
@@ -173,6 +183,7 @@ class Evaluation(Base):
     __table_args__ = (
         UniqueConstraint("submission_id", "attempt"),
         Index(None, "status", "lease_expires_at"),
+        Index(None, "held", "status"),
         CheckConstraint(sql_in("status", EvaluationStatus), name="status"),
         CheckConstraint(sql_in("kind", EvaluationKind), name="kind"),
         CheckConstraint("attempt >= 1", name="attempt_positive"),

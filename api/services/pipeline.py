@@ -444,6 +444,7 @@ def _untaken(
         .join(Submission, Submission.id == Evaluation.submission_id)
         .join(Assignment, Assignment.id == Submission.assignment_id)
         .where(Evaluation.status == EvaluationStatus.QUEUED.value,
+               Evaluation.held.is_(False),  # held rows are the dispatcher's (services.dispatch)
                or_(Evaluation.queued_at < now - timedelta(seconds=settings.queued_grace_s),
                    lost))
         .order_by(Evaluation.id)

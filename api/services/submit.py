@@ -27,8 +27,9 @@ from api.db import (
 )
 from api.services import quotas, uploads
 from api.services.pipeline import Job, job_for
+from api.services.usage import over_gpu_budget
 from api.settings import Settings
-from core.errors import BadInput
+from core.errors import BadInput, Conflict
 
 
 def limits(settings: Settings) -> uploads.Limits:
@@ -89,6 +90,9 @@ def stage(
     (flushed, uncommitted): the caller commits, then publishes the jobs. Raises on refusal
     before anything is written."""
     now = now or utcnow()  # the server clock decides lateness
+    if over_gpu_budget(session, assignment, user.id, settings.gpu_budget_s):  # issue 17
+        raise Conflict(f"you have used your GPU time for this assignment "
+                       f"({settings.gpu_budget_s:g} GPU-seconds); ask the teachers for more")
     files = uploads.collect_files(parts, limits(settings))
     team: list[str] = []
     if assignment.kind == AssignmentKind.COMPETITION.value:

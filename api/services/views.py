@@ -147,7 +147,8 @@ def evaluation_view(evaluation: Evaluation, *, staff: bool,
             **common, tests=tests, error=evaluation.error, worker=evaluation.worker,
             retries=evaluation.retries, started_at=evaluation.started_at,
             lease_expires_at=evaluation.lease_expires_at,
-            package_version=evaluation.package_version)
+            package_version=evaluation.package_version, run_cpu_s=evaluation.run_cpu_s,
+            gpu_s=evaluation.gpu_s, gpu_peak_mib=evaluation.gpu_peak_mib)
     return schemas.EvaluationPublic(**common, tests=tests)
 
 

@@ -210,7 +210,8 @@ class StudentPages:
             timezone=member.course.timezone, attempt=ev.attempt if ev else 1,
             history=tuple(AttemptLine(
                 e.attempt, e.kind, e.status, e.score, e.worker or "", e.retries, e.queued_at,
-                e.finished_at, e.package_version, e.error or "")
+                e.finished_at, e.package_version, e.error or "", e.run_cpu_s, e.gpu_s,
+                e.gpu_peak_mib)
                 for e in getattr(shown, "history", [])) if staff else (),
         )
 

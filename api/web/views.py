@@ -255,6 +255,10 @@ class AttemptLine:
     finished_at: datetime | None
     package_version: str
     error: str = ""
+    run_cpu_s: float | None = None
+    """CPU seconds of the sandboxed runs; GPU-seconds and peak GPU memory on a GPU."""
+    gpu_s: float | None = None
+    gpu_peak_mib: float | None = None
 
 
 @dataclass(frozen=True)

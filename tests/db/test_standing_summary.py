@@ -304,8 +304,11 @@ def test_the_migration_summarises_existing_courses(
             conn.execute(insert(Submission).values(
                 id=1, assignment_id=1, user_id=1, main_file="m.py",
                 submitted_at=make.T0 - timedelta(hours=1)))
-            conn.execute(insert(Evaluation).values(
-                id=1, submission_id=1, package_version="v", status="done", score=1.0))
+            conn.execute(insert(old("evaluations", "id", "submission_id", "package_version",
+                                    "attempt", "status", "kind", "queued_at", "retries",
+                                    "score")).values(
+                id=1, submission_id=1, package_version="v", attempt=1, status="done",
+                kind="normal", queued_at=make.T0, retries=0, score=1.0))
             conn.execute(update(Submission).values(current_evaluation_id=1))
         upgrade(engine)
         with engine.connect() as conn:

@@ -82,3 +82,23 @@ def cuda_sum() -> bytes:
 def sees_sys() -> bytes:
     """Whether /sys is visible."""
     return str(os.path.isdir("/sys/devices")).encode()
+
+
+def cuda_share() -> bytes:
+    """Apply the job's GPU share from the environment (as the protocol does), then try to
+    allocate more than it: JSON [fraction applied, whether the allocation was refused]."""
+    import json
+
+    import torch
+
+    from worker.protocol import limit_gpu_memory
+
+    fraction = limit_gpu_memory()
+    total = torch.cuda.get_device_properties(0).total_memory
+    try:
+        block = torch.empty(int(total * 0.4) // 4, device="cuda")
+        refused = False
+        del block
+    except torch.cuda.OutOfMemoryError:
+        refused = True
+    return json.dumps([fraction, refused]).encode()

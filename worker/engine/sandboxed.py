@@ -9,11 +9,14 @@ functions with plain arguments (see `worker.engine.tests.run_job`).
 
 from __future__ import annotations
 
+import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from worker.engine.runners import Job, RunRecord, RunRequest
+from worker.protocol import MEMORY_FRACTION_ENV
 
 try:
     from worker.sandbox import Limits, Mount, SandboxConfig, WarmRunner, sandbox_available
@@ -64,6 +67,13 @@ def _limits(request: RunRequest) -> Limits:
     )
 
 
+def cuda_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """What a GPU run's environment keeps of the worker's: its pinned GPU and the job's
+    share of that GPU's memory (applied by `worker.protocol.limit_gpu_memory`)."""
+    return {name: environ[name] for name in ("CUDA_VISIBLE_DEVICES", MEMORY_FRACTION_ENV)
+            if name in environ}
+
+
 def call_job(job: Job, scratch: str, data: str) -> bytes:
     """Runs in the child: the job with the paths as the child sees them."""
     return job(Path(scratch), Path(data))
@@ -93,8 +103,10 @@ class SandboxRunner:
 
     def _run(self, job: Job, request: RunRequest, scratch: str, data: str,
              mounts: tuple[Mount, ...]) -> RunRecord:
+        gpu = request.device == "cuda"
         config = SandboxConfig(limits=_limits(request), mounts=mounts,
-                               scratch_dir=request.scratch, allow_gpu=request.device == "cuda")
+                               scratch_dir=request.scratch, allow_gpu=gpu,
+                               env=cuda_env(os.environ) if gpu else {})
         result = self._runner.run(call_job, config, (job, scratch, data),
                                   conversation=request.conversation)
         return _record(result)

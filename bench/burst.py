@@ -1,0 +1,325 @@
+"""Deadline burst: real corpus submissions from many students, a few of them submitting many
+times, a regrade set started midway; how close grading comes to the hardware's limit and
+how fair the order is.
+
+    .venv/bin/python bench/burst.py --small                      # a quick check (~1 min)
+    .venv/bin/python bench/burst.py --compare /tmp/i17-base      # that checkout, then this one
+
+Each run starts the embedded service of a checkout (``--repo``, default this one: API,
+one evaluation worker with that code's default pool, the recorder; SQLite database and
+broker in a fresh folder), creates the students, then:
+
+1. ``--heavy`` students each upload ``--flood`` submissions at once (numpy_entropy), then
+   ``--students`` others upload one each over a few seconds (mixed assignments);
+2. when half of those are graded, the teacher starts a regrade of pca_first and a second
+   wave (half the students again, new submissions) arrives.
+
+Figures (one JSON object): makespan (first upload to last result); the physical limit
+(sum of the sandboxed runs' CPU seconds, as the worker measured them, over the cores);
+efficiency = limit / makespan; queue wait (upload to start) p50/p95 of students' first
+submissions, of repeated ones, of the second wave; the regrade's share of the second
+wave's wait (slot-seconds spent on regrade jobs while each waited, over its wait). Code
+that does not measure run CPU (today's main) gets the limit of the run of this checkout
+with the same submissions (``--compare``), said in the output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import tomllib
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ingest import free_port, stop, wait_http  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+MIX = ("numpy_entropy", "pca_first", "sgd_backpropagation")
+REGRADED = "pca_first"
+
+
+def corpus(package: str) -> list[list[tuple[str, bytes]]]:
+    """The package's corpus cases that are not marked slow, as upload file lists."""
+    folder = REPO / "assignments" / package / "corpus"
+    cases = tomllib.loads((folder / "corpus.toml").read_text())["cases"]
+    uploads = []
+    for name, case in sorted(cases.items()):
+        if case.get("slow") or not (folder / name).is_dir():
+            continue
+        files = [(p.name, p.read_bytes()) for p in sorted((folder / name).iterdir())
+                 if p.is_file()]
+        uploads.append(files)
+    return uploads
+
+
+def spawn(repo: Path, args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    python = repo / ".venv/bin/python"
+    with open(log, "ab") as out:
+        return subprocess.Popen([str(python if python.exists() else sys.executable), "-m",
+                                 "api.cli", *args], env={**env, "PYTHONPATH": str(repo)},
+                                cwd=repo, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+
+def make_students(db: Path, count: int) -> dict[str, str]:
+    """Students enrolled in the demo course, with an API token each (username -> token)."""
+    sys.path.insert(0, str(REPO))
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.orm import Session
+
+    from api.db import Course, Enrollment, User
+    from api.services.accounts import create_token
+
+    engine = create_engine(f"sqlite:///{db}")
+    tokens = {}
+    with Session(engine) as session:
+        course = session.scalars(select(Course)).first()
+        assert course is not None
+        for i in range(count):
+            user = User(username=f"burst{i:03d}", password_hash="!")
+            session.add(user)
+            session.flush()
+            session.add(Enrollment(course_id=course.id, user_id=user.id, role="student"))
+            _, tokens[user.username] = create_token(
+                session, user, name="burst", scopes=["read", "submit"], expires_days=1,
+                default_days=1, may_staff=False)
+        session.commit()
+    engine.dispose()
+    return tokens
+
+
+class Load:
+    """Uploads from this process (a few client threads), each with its send time."""
+
+    def __init__(self, base: str, ids: dict[str, int]) -> None:
+        self.base = base
+        self.ids = ids
+        self.sent: list[tuple[int, str, str, int]] = []  # (submission, student, package, n)
+        self.lock = threading.Lock()
+        self.count: dict[str, int] = {}
+        self.refused = 0
+
+    def upload(self, token: str, student: str, package: str,
+               files: list[tuple[str, bytes]]) -> None:
+        with self.lock:
+            n = self.count.get(student, 0) + 1
+            self.count[student] = n
+        url = f"{self.base}/api/v1/assignments/{self.ids[package]}/submissions"
+        parts = [("files", (name, content)) for name, content in files]
+        response = httpx.post(url, headers={"Authorization": f"Bearer {token}"}, files=parts,
+                              timeout=60)
+        with self.lock:
+            if response.status_code != 201:  # a corpus case the upload check refuses
+                self.refused += 1
+                self.count[student] = n - 1
+                return
+            self.sent.append((response.json()["id"], student, package, n))
+
+    def many(self, items: list[tuple[str, str, str, list[tuple[str, bytes]]]],
+             spread_s: float) -> None:
+        """Upload ``items`` (token, student, package, files) over about ``spread_s``."""
+        for index, (token, student, package, files) in enumerate(items):
+            self.upload(token, student, package, files)
+            pause = spread_s / max(1, len(items))
+            if pause > 0 and index < len(items) - 1:
+                time.sleep(pause)
+
+
+def evaluations(db: Path) -> list[dict]:
+    """Every evaluation with its submission's time and student (version-independent SQL)."""
+    with sqlite3.connect(db, timeout=30) as con:
+        con.row_factory = sqlite3.Row
+        columns = {r[1] for r in con.execute("PRAGMA table_info(evaluations)")}
+        cpu = "e.run_cpu_s" if "run_cpu_s" in columns else "NULL"
+        rows = con.execute(
+            f"SELECT e.id, e.submission_id, e.kind, e.attempt, e.status, e.started_at, "
+            f"e.finished_at, {cpu} AS run_cpu_s, s.submitted_at, s.user_id "
+            f"FROM evaluations e JOIN submissions s ON s.id = e.submission_id").fetchall()
+    return [dict(r) for r in rows]
+
+
+def ts(text: str | None) -> float:
+    return datetime.fromisoformat(text).timestamp() if text else float("nan")
+
+
+def wait_done(db: Path, expected: int, timeout_s: float) -> None:
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        rows = evaluations(db)
+        if len(rows) >= expected and all(r["status"] not in ("queued", "running")
+                                         for r in rows):
+            return
+        time.sleep(0.5)
+    raise SystemExit(f"not all evaluations ended within {timeout_s} s")
+
+
+def run(repo: Path, args: argparse.Namespace) -> dict:
+    """One burst against the embedded service of ``repo``; raw rows plus the schedule."""
+    data = Path(tempfile.mkdtemp(prefix="autograde-burst-"))
+    suffix = uuid.uuid4().hex[:6]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOGRADE_")}
+    env.update({"AUTOGRADE_DATA_DIR": str(data), "AUTOGRADE_ENVIRONMENT": "test",
+                "AUTOGRADE_CPU_QUEUE": f"cpu-{suffix}", "AUTOGRADE_QUEUES": f"cpu-{suffix}",
+                "AUTOGRADE_RECORD_QUEUE": f"record-{suffix}",
+                "AUTOGRADE_SWEEP_INTERVAL_S": "5",
+                "AUTOGRADE_PACKING": "true"})  # a checkout without packing ignores it
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    api = spawn(repo, ["serve", "--no-workers", "--port", str(port)], env, data / "api.log")
+    procs = [api]
+    db = data / "autograde.sqlite3"
+    rng = random.Random(args.seed)
+    try:
+        wait_http(base)
+        teacher = httpx.post(f"{base}/api/v1/auth/tokens", json={
+            "username": "teacher", "password": "teacher-demo",
+            "scopes": ["read", "submit", "staff"]}).json()["token"]
+        staff = {"Authorization": f"Bearer {teacher}"}
+        ids = {a["name"]: a["id"] for a in httpx.get(f"{base}/api/v1/courses/1/assignments",
+                                                     headers=staff).json()}
+        tokens = make_students(db, args.heavy + args.students)
+        names = sorted(tokens)
+        heavy, others = names[:args.heavy], names[args.heavy:]
+        cases = {package: corpus(package) for package in MIX}
+        worker_env = {k: v for k, v in env.items() if k != "AUTOGRADE_DATABASE_URL"}
+        procs.append(spawn(repo, ["worker"], worker_env, data / "worker.log"))
+        procs.append(spawn(repo, ["recorder"], env, data / "recorder.log"))
+        time.sleep(args.warm_s)  # the worker imports torch once before the burst
+        load = Load(base, ids)
+        began = time.time()
+        flood = [(tokens[s], s, "numpy_entropy", rng.choice(cases["numpy_entropy"]))
+                 for _ in range(args.flood) for s in heavy]
+        load.many(flood, 0)
+        first = [(tokens[s], s, MIX[i % len(MIX)], rng.choice(cases[MIX[i % len(MIX)]]))
+                 for i, s in enumerate(others)]
+        load.many(first, args.spread_s)
+        half = (len(flood) + len(first)) // 2
+        while sum(r["status"] == "done" for r in evaluations(db)) < half:
+            time.sleep(0.2)
+        regrade_at = time.time()
+        response = httpx.post(f"{base}/api/v1/assignments/{ids[REGRADED]}/regrades", json={},
+                              headers=staff, timeout=60)
+        assert response.status_code == 202, response.text
+        regraded = len(response.json()["items"])
+        second = [(tokens[s], s, MIX[(i + 1) % len(MIX)],
+                   rng.choice(cases[MIX[(i + 1) % len(MIX)]]))
+                  for i, s in enumerate(others[::2])]
+        second_from = len(load.sent)
+        load.many(second, args.spread_s)
+        wait_done(db, len(load.sent) + regraded, args.timeout_s)
+        return {"rows": evaluations(db), "sent": load.sent, "began": began,
+                "regrade_at": regrade_at, "second": {s[0] for s in load.sent[second_from:]},
+                "heavy": set(heavy), "cores": len(os.sched_getaffinity(0))}
+    finally:
+        for proc in procs:
+            stop(proc)
+
+
+def pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, max(0, int(q * len(ordered) + 0.999) - 1))], 2)
+
+
+def overlap(lo: float, hi: float, runs: list[tuple[float, float]]) -> float:
+    """Seconds of ``runs`` (start, end) inside [lo, hi], added up."""
+    return sum(max(0.0, min(hi, end) - max(lo, start)) for start, end in runs)
+
+
+def figures(raw: dict, limit_cpu_s: float | None = None) -> dict:
+    """The report of one run (``limit_cpu_s``: the workload's run CPU measured elsewhere)."""
+    rows = raw["rows"]
+    ends = [ts(r["finished_at"]) for r in rows]
+    makespan = max(ends) - raw["began"]
+    own_cpu = [r["run_cpu_s"] for r in rows if r["run_cpu_s"] is not None]
+    cpu_s = sum(own_cpu) if len(own_cpu) == len(rows) else limit_cpu_s
+    limit = cpu_s / raw["cores"] if cpu_s is not None else None
+    first_eval = {r["submission_id"]: r for r in rows
+                  if r["kind"] == "normal" and r["attempt"] == 1}
+    waits = {sid: ts(r["started_at"]) - ts(r["submitted_at"]) for sid, r in first_eval.items()}
+    durations = [ts(r["finished_at"]) - ts(r["started_at"]) for r in rows]
+    first = [waits[sid] for sid, student, _, n in raw["sent"]
+             if n == 1 and student not in raw["heavy"]]
+    repeated = [waits[sid] for sid, _, _, n in raw["sent"] if n > 1]
+    second = [sid for sid in raw["second"]]
+    regrades = [(ts(r["started_at"]), ts(r["finished_at"])) for r in rows
+                if r["kind"] == "regrade"]
+    delayed, waited = 0.0, 0.0
+    for sid in second:
+        r = first_eval[sid]
+        lo, hi = ts(r["submitted_at"]), ts(r["started_at"])
+        waited += hi - lo
+        delayed += overlap(lo, hi, regrades)
+    # What the heavy submitters' repeated submissions cost each other student's first one:
+    # slot-seconds they ran while it waited, over the cores.
+    flood_ids = {sid for sid, student, _, n in raw["sent"] if n > 1 and student in raw["heavy"]}
+    flood_runs = [(ts(first_eval[s]["started_at"]), ts(first_eval[s]["finished_at"]))
+                  for s in flood_ids]
+    flood_delay = [overlap(ts(first_eval[sid]["submitted_at"]),
+                           ts(first_eval[sid]["started_at"]), flood_runs) / raw["cores"]
+                   for sid, student, _, n in raw["sent"]
+                   if n == 1 and student not in raw["heavy"]]
+    return {
+        "evaluations": len(rows), "makespan_s": round(makespan, 1),
+        "run_cpu_s": round(cpu_s, 1) if cpu_s is not None else None,
+        "run_cpu_measured_here": len(own_cpu) == len(rows),
+        "physical_limit_s": round(limit, 1) if limit is not None else None,
+        "efficiency": round(limit / makespan, 3) if limit is not None else None,
+        "median_job_s": round(statistics.median(durations), 2),
+        "wait_first_p50_s": pct(first, 0.5), "wait_first_p95_s": pct(first, 0.95),
+        "wait_repeated_p50_s": pct(repeated, 0.5), "wait_repeated_p95_s": pct(repeated, 0.95),
+        "wait_second_wave_p50_s": pct([waits[s] for s in second], 0.5),
+        "flood_delay_of_first_p50_s": pct(flood_delay, 0.5),
+        "flood_delay_of_first_p95_s": pct(flood_delay, 0.95),
+        "regrade_share_of_new_wait": round(delayed / raw["cores"] / waited, 3)
+        if waited else None,
+        "regrade_evaluations": len(regrades),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repo", type=Path, default=REPO, help="checkout to run")
+    parser.add_argument("--compare", type=Path, help="run this checkout first, then --repo")
+    parser.add_argument("--small", action="store_true", help="a quick check")
+    parser.add_argument("--heavy", type=int, default=2)
+    parser.add_argument("--flood", type=int, default=20)
+    parser.add_argument("--students", type=int, default=60)
+    parser.add_argument("--spread-s", type=float, default=5.0)
+    parser.add_argument("--warm-s", type=float, default=8.0)
+    parser.add_argument("--timeout-s", type=float, default=1200.0)
+    parser.add_argument("--seed", type=int, default=17)
+    parser.add_argument("--raw", type=Path, help="also write every run's rows here (JSON)")
+    args = parser.parse_args()
+    if args.small:
+        args.heavy, args.flood, args.students = 1, 8, 12
+    report: dict = {"cores": len(os.sched_getaffinity(0)), "load_avg": os.getloadavg()}
+    baseline = run(args.compare.resolve(), args) if args.compare else None
+    mine = run(args.repo.resolve(), args)
+    report["this"] = {"repo": str(args.repo.resolve()), **figures(mine)}
+    if baseline is not None:
+        report["baseline"] = {"repo": str(args.compare.resolve()),
+                              **figures(baseline, report["this"]["run_cpu_s"])}
+    report["load_avg_after"] = os.getloadavg()
+    if args.raw:
+        runs = {"this": mine, "baseline": baseline}
+        args.raw.write_text(json.dumps(runs, default=lambda v: sorted(v)))
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
