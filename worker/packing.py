@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.manifest import Manifest
 from core.scheduling import Demand, Host, Placement, place, pool_size
+from worker.sandbox.syscalls import pid_alive
 
 if TYPE_CHECKING:
     from worker.celery_app import WorkerSettings
@@ -90,7 +91,7 @@ class Ledger:
                 entries = json.loads(self.path.read_text()) if self.path.exists() else {}
             except ValueError:
                 entries = {}
-            live = {pid: e for pid, e in entries.items() if _alive(int(pid))}
+            live = {pid: e for pid, e in entries.items() if pid_alive(int(pid))}
             yield live
             tmp = self.path.with_suffix(".tmp")
             tmp.write_text(json.dumps(live))
@@ -125,16 +126,6 @@ class Ledger:
             yield placed
         finally:
             self.release()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class Packer:
