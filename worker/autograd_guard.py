@@ -49,7 +49,7 @@ class Guard:
         """Record a use of `what` (where the submission made it) and return the exception."""
         where = ""
         for frame in reversed(traceback.extract_stack()):
-            if self.root and frame.filename.startswith(self.root):
+            if protocol.is_submission_file(frame.filename, self.root):
                 relative = frame.filename[len(self.root):].lstrip("/")
                 where = f" ({relative}, line {frame.lineno})"
                 break

@@ -169,6 +169,21 @@ def read_directory(directory: Path) -> dict[str, bytes]:
 # --- importing and calling ----------------------------------------------------------------
 
 
+GRADER_ROOT = str(Path(__file__).resolve().parents[1])
+"""The grader's checkout (this package, its assignments and virtualenv). In the sandbox the
+submission sits in the scratch folder (/tmp), and a checkout under /tmp is visible inside
+it at its host path: its frames are never the student's."""
+_OURS = tuple(sorted({GRADER_ROOT, sys.prefix, sys.base_prefix}))
+
+
+def is_submission_file(filename: str, root: str) -> bool:
+    """Whether a frame's file is one of the submission's (under ``root``, not ours)."""
+    if not (root and filename.startswith(root + os.sep)):
+        return False
+    return not any(filename.startswith(ours + os.sep) for ours in _OURS
+                   if ours.startswith(root + os.sep))
+
+
 def student_trace(error: BaseException, directory: Path) -> str:
     """The traceback of `error` for the student: only the submission's own frames, with
     paths relative to the submission.
@@ -179,7 +194,7 @@ def student_trace(error: BaseException, directory: Path) -> str:
     root = str(directory.resolve())
     frames = traceback.StackSummary.from_list(
         [frame for frame in traceback.extract_tb(error.__traceback__)
-         if frame.filename.startswith(root + os.sep)]
+         if is_submission_file(frame.filename, root)]
     )
     for frame in frames:
         frame.filename = frame.filename[len(root) + 1:]
