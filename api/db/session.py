@@ -74,20 +74,23 @@ def _one_writer_queue(engine: Engine) -> None:
 
     def give(end: str) -> Any:
         def listener(conn: Any) -> None:
-            if not conn.invalidated:  # an invalidated one gave its turn back (`dropped`)
+            if not conn.invalidated:  # an invalidated one gave its turn back (`invalidated`)
                 hand_on(conn.connection.dbapi_connection, conn.info, end)
 
         return listener
 
-    def dropped(dbapi_connection: Any, record: Any, *args: Any) -> None:
-        # The pool resets or throws away a connection that still holds the turn; an
-        # invalidated one may be unusable, and goes anyway.
+    def reset(dbapi_connection: Any, record: Any, reset_state: Any) -> None:
+        # The pool resets a connection that still holds the turn: it goes back.
+        hand_on(dbapi_connection, record.info, "rollback", quiet=True)
+
+    def invalidated(dbapi_connection: Any, record: Any, exception: Any) -> None:
+        # A connection thrown away may be unusable; its turn goes back anyway.
         hand_on(dbapi_connection, record.info, "rollback", quiet=True)
 
     event.listen(engine, "commit", give("commit"))
     event.listen(engine, "rollback", give("rollback"))
-    event.listen(engine, "reset", dropped)
-    event.listen(engine, "invalidate", dropped)
+    event.listen(engine, "reset", reset)
+    event.listen(engine, "invalidate", invalidated)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
