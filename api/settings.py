@@ -17,6 +17,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.errors import InvalidSetting
+from core.submission import MAX_BYTES, MAX_FILES, MAX_ZIP_RATIO
 
 DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -48,9 +49,11 @@ class Settings(BaseSettings):
     """Failed logins per username (or per client address, x4) within the window before refusal."""
     login_window_s: int = Field(default=15 * 60, gt=0)
 
-    max_files: int = Field(default=20, gt=0)
-    max_upload_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
-    max_zip_ratio: int = Field(default=200, gt=0)
+    max_files: int = Field(default=MAX_FILES, gt=0)
+    """Files in one submission (`core.submission.UploadLimits`; sent in every job)."""
+    max_upload_bytes: int = Field(default=MAX_BYTES, gt=0)
+    """Total size of one submission, bytes (sent in every job)."""
+    max_zip_ratio: int = Field(default=MAX_ZIP_RATIO, gt=0)
     """A zip member may not expand more than this many times its compressed size."""
 
     lease_s: int = Field(default=10, gt=0)

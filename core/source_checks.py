@@ -16,7 +16,7 @@ ag.grad(...)`` and ``from torch.autograd import grad as g; g(...)`` are both
 
 This is a teaching aid against honest mistakes, not a security boundary (the sandbox is).
 It runs on the trusted side, so it is bounded: a file over
-`core.submission_files.MAX_SOURCE_BYTES` is not parsed, the tree is walked without
+`core.submission.MAX_SOURCE_BYTES` is not parsed, the tree is walked without
 recursion, and code nested deeper than `MAX_AST_DEPTH` is itself a finding (a 1,500-term
 expression is 1,500 levels deep).
 """
@@ -28,7 +28,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from core.manifest import SourceCheckSpec
-from core.submission_files import MAX_SOURCE_BYTES
+from core.submission import MAX_SOURCE_BYTES
 
 MAX_AST_DEPTH = 1000
 """The deepest syntax tree the check follows; deeper code is reported, not checked."""

@@ -1,11 +1,12 @@
 """The message contract between the trusted side (api) and evaluation workers.
 
 Everything that crosses the broker is JSON: ids and plain values, never ORM objects.
-The evaluation worker holds no database credentials; it gets the submission's files and
-the package's name and version in `EvaluateRequest`, and answers with `Started`,
-`Heartbeat`s, a `Progress` per judged test (best-effort, provisional) and finally `Outcome`
-messages on the trusted ``record`` queue, each carrying ``(evaluation_id, attempt)`` so
-that the recorder can drop duplicates and stale attempts. The `Outcome` alone is the result.
+The evaluation worker holds no database credentials; it gets the submission's files, the
+upload limits the API enforced on them, and the package's name and version in
+`EvaluateRequest`, and answers with `Started`, `Heartbeat`s, a `Progress` per judged test
+(best-effort, provisional) and finally `Outcome` messages on the trusted ``record`` queue,
+each carrying ``(evaluation_id, attempt)`` so that the recorder can drop duplicates and
+stale attempts. The `Outcome` alone is the result.
 
 `celery_config` is the transport half of the contract: both sides must agree on it.
 
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from core.manifest import is_package_name, is_package_version
+from core.submission import MAX_BYTES, MAX_FILES, UploadLimits
 
 EVALUATE_TASK = "autograde.evaluate"
 RECORD_STARTED_TASK = "autograde.record_started"
@@ -59,6 +61,13 @@ class EvaluateRequest(JsonMessage):
     """File name -> content, base64 (JSON has no bytes)."""
     record_queue: str = "record"
     lease_s: int = 120
+    max_files: int = MAX_FILES
+    """The upload limits the API enforced (its settings), checked again by the worker."""
+    max_bytes: int = MAX_BYTES
+
+    def upload_limits(self) -> UploadLimits:
+        """The limits the API enforced on these files."""
+        return UploadLimits(max_files=self.max_files, max_bytes=self.max_bytes)
 
     @staticmethod
     def encode_files(files: dict[str, bytes]) -> dict[str, str]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
-import re
 import sys
 import time
 import traceback
@@ -33,18 +32,12 @@ from types import ModuleType
 from typing import Any
 
 from core import values
+from core.submission import main_candidates
 from core.text import DETAIL_MAX_CHARS, MESSAGE_MAX_CHARS, clean_text
 from worker.source_only import SourceOnlyLoader, source_only_imports
 
 MODULE_NAME = "submission"
 """The name the student's main file is imported under (anything but `__main__`)."""
-
-MAX_FILES = 20
-"""The course's limit on the number of files in one submission."""
-MAX_TOTAL_BYTES = 20 * 1024 * 1024
-"""The course's limit on a submission's total size (20 MB)."""
-
-_MAIN_LINE = re.compile(rb"^def main\(", re.MULTILINE)
 
 
 class ErrorKind(StrEnum):
@@ -59,7 +52,6 @@ class ErrorKind(StrEnum):
     EXCEPTION = "exception"
     EXITED = "exited"
     BAD_VALUE = "bad_value"
-    TOO_LARGE = "too_large"
     VALUE_LIMIT = "value_limit"
     """The returned value is over the codec's bounds (the trusted side says OUTPUT_LIMIT)."""
     FORBIDDEN = "forbidden"
@@ -93,25 +85,6 @@ class Outcome:
 
 
 # --- finding and checking the main file (also used on the trusted side, on bytes) ---------
-
-
-def check_size(files: Mapping[str, bytes]) -> None:
-    """ProtocolError(TOO_LARGE) beyond the course's 20 files or 20 MB."""
-    total = sum(len(data) for data in files.values())
-    if len(files) > MAX_FILES or total > MAX_TOTAL_BYTES:
-        raise ProtocolError(
-            ErrorKind.TOO_LARGE,
-            f"A submission may have at most {MAX_FILES} files and "
-            f"{MAX_TOTAL_BYTES // (1024 * 1024)} MB in all; this one has {len(files)} files "
-            f"and {total / (1024 * 1024):.1f} MB.",
-        )
-
-
-def main_candidates(files: Mapping[str, bytes]) -> list[str]:
-    """Names of the `.py` files that hold a line starting with `def main(`, sorted."""
-    return sorted(
-        name for name, data in files.items() if name.endswith(".py") and _MAIN_LINE.search(data)
-    )
 
 
 def choose_main_file(files: Mapping[str, bytes]) -> str:

@@ -89,7 +89,8 @@ class Grader:
             with self._packed(package_dir, device):
                 report = grade_submission(package_dir, request.decoded_files(), device=device,
                                           cache=ReferenceCache(self.cache_dir),
-                                          runner=self.runner, on_test=on_test)
+                                          runner=self.runner, on_test=on_test,
+                                          upload_limits=request.upload_limits())
         except BaseException:
             self.close()
             raise

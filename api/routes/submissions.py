@@ -22,14 +22,15 @@ from api.errors import InvalidInput, errors_of
 from api.queue import dispatch_all
 from api.services.idempotency import HEADER, checked_key, once, remember
 from api.services.submit import limits, stage
-from api.services.uploads import Limits, read_parts, unreadable_form
+from api.services.uploads import read_parts, unreadable_form
 from api.services.views import submission_view
 from core.errors import Forbidden
+from core.submission import UploadLimits
 
 router = APIRouter(tags=["submissions"])
 
 
-async def _read_parts(request: Request, upload_limits: Limits) -> list[tuple[str, bytes]]:
+async def _read_parts(request: Request, upload_limits: UploadLimits) -> list[tuple[str, bytes]]:
     """The uploaded files, read only now: after the caller and the assignment were checked
     (the route declares no body parameter, so nothing was read before its dependencies)."""
     try:

@@ -90,6 +90,8 @@ def job_for(
         files=EvaluateRequest.encode_files(files),
         record_queue=settings.record_queue,
         lease_s=settings.lease_s,
+        max_files=settings.max_files,
+        max_bytes=settings.max_upload_bytes,
     )
     return request, queue_for(settings, assignment.device)
 

@@ -46,8 +46,10 @@ NO_QUOTA = (EvaluationStatus.SYSTEM_ERROR.value, EvaluationStatus.CANCELLED.valu
 
 
 @dataclass(frozen=True)
-class Limits:
-    """What limits one student's next upload to one assignment, at one instant."""
+class QuotaUse:
+    """How much of an assignment's submission quotas one student has used, at one instant:
+    what decides whether their next upload is allowed (not the size of an upload, which is
+    `core.submission.UploadLimits`)."""
 
     total: int
     """Their submissions to the assignment that count (``max_submissions``): all but
@@ -86,8 +88,8 @@ def lock_uploader(session: Session, user_id: int) -> None:
 
 
 def read_limits(session: Session, assignment: Assignment, user_id: int,
-                window: Window | None, now: datetime) -> Limits:
-    """The student's limits on the assignment: counts in SQL, and the receive times of
+                window: Window | None, now: datetime) -> QuotaUse:
+    """The student's use of the assignment's quotas: counts in SQL, and the receive times of
     the submissions in the window only (a long history costs nothing)."""
     mine = (Submission.assignment_id == assignment.id, Submission.user_id == user_id)
     current = Evaluation.id == Submission.current_evaluation_id
@@ -104,9 +106,9 @@ def read_limits(session: Session, assignment: Assignment, user_id: int,
             .where(*mine, Submission.submitted_at > since, counts))
         used = quota(window, times, now)
     competition = assignment.kind == AssignmentKind.COMPETITION.value
-    return Limits(total=total, max_submissions=assignment.max_submissions,
-                  pending=pending > 0, one_pending=one_pending(window, competition),
-                  window=used)
+    return QuotaUse(total=total, max_submissions=assignment.max_submissions,
+                    pending=pending > 0, one_pending=one_pending(window, competition),
+                    window=used)
 
 
 def enforce(session: Session, assignment: Assignment, user_id: int, now: datetime) -> None:
@@ -116,14 +118,14 @@ def enforce(session: Session, assignment: Assignment, user_id: int, now: datetim
     if not has_limits(assignment, window):
         return
     lock_uploader(session, user_id)
-    limits = read_limits(session, assignment, user_id, window, now)
-    if limits.max_submissions is not None and limits.total >= limits.max_submissions:
-        raise Conflict(f"you have used all {limits.max_submissions} submissions "
+    use = read_limits(session, assignment, user_id, window, now)
+    if use.max_submissions is not None and use.total >= use.max_submissions:
+        raise Conflict(f"you have used all {use.max_submissions} submissions "
                        "of this assignment")
-    if limits.one_pending and limits.pending:
+    if use.one_pending and use.pending:
         raise Conflict("your previous submission of this assignment is still being "
                        "evaluated; submit again once its result is in")
-    used = limits.window
+    used = use.window
     if used is not None and used.full:
         assert used.resets_at is not None
         raise TooManyRequests(

@@ -30,11 +30,12 @@ from api.services.pipeline import Job, job_for
 from api.services.usage import over_gpu_budget
 from api.settings import Settings
 from core.errors import BadInput, Conflict
+from core.submission import UploadLimits
 
 
-def limits(settings: Settings) -> uploads.Limits:
+def limits(settings: Settings) -> UploadLimits:
     """Upload limits from the settings."""
-    return uploads.Limits(settings.max_files, settings.max_upload_bytes, settings.max_zip_ratio)
+    return UploadLimits(settings.max_files, settings.max_upload_bytes, settings.max_zip_ratio)
 
 
 def check_team(session: Session, course: Course, uuids: list[str]) -> None:

@@ -12,16 +12,15 @@ import unicodedata
 import uuid
 import zipfile
 from collections.abc import Awaitable, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
-from core import submission_files
+from core import submission
 from core.errors import BadInput
+from core.submission import UploadLimits
 from core.text import is_printable
 
 NAME_MAX = 255
 RATIO_MIN_BYTES = 1024 * 1024  # small members may compress well without being bombs
-MAIN_LINE = re.compile(rb"^def main\(", re.MULTILINE)
 UUID_TEXT = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 )
@@ -32,30 +31,6 @@ MAIN_RULE = "one .py file defines main(args); a .zip is unpacked"
 COMPETITION_RULE = ("exactly one predictions .txt file and the training code (at least one "
                     ".py or .ipynb file); a .zip is unpacked")
 """What a competition's upload must hold (checked by `competition_files`)."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one submission may contain."""
-
-    max_files: int = 20
-    max_bytes: int = 20 * 1024 * 1024
-    max_ratio: int = 200
-
-    @property
-    def size_text(self) -> str:
-        """The size limit as the pages and every refusal state it (e.g. "20 MiB")."""
-        return size_text(self.max_bytes)
-
-    @property
-    def too_large(self) -> str:
-        """The refusal of an upload above `max_bytes`."""
-        return f"the files are too large: at most {self.size_text} in total"
-
-
-def size_text(n_bytes: int) -> str:
-    """A byte count in MiB, as precise as it needs to be ("20 MiB", "0.5 MiB")."""
-    return f"{n_bytes / 2**20:.3g} MiB"
 
 
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
@@ -75,7 +50,7 @@ def clean_name(name: str, *, allow_dirs: bool) -> str:
         raise BadInput(f"file name {name[:60]!r} contains a control character or a backslash")
     if not is_printable(name):
         raise BadInput(f"file name {name[:60]!r} contains a control or direction character")
-    problem = submission_files.name_problem(name)
+    problem = submission.name_problem(name)
     if problem is not None:
         raise BadInput(problem)
     if name.startswith("/"):
@@ -88,14 +63,13 @@ def clean_name(name: str, *, allow_dirs: bool) -> str:
     return name
 
 
-def _add(files: dict[str, bytes], name: str, content: bytes, limits: Limits) -> None:
+def _add(files: dict[str, bytes], name: str, content: bytes, limits: UploadLimits) -> None:
     if name in files:
         raise BadInput(f"the file {name!r} appears twice")
     files[name] = content
-    if len(files) > limits.max_files:
-        raise BadInput(f"too many files: at most {limits.max_files} per submission")
-    if sum(len(c) for c in files.values()) > limits.max_bytes:
-        raise BadInput(limits.too_large)
+    problem = limits.problem(files)
+    if problem is not None:
+        raise BadInput(problem)
 
 
 def _is_link(info: zipfile.ZipInfo) -> bool:
@@ -103,7 +77,7 @@ def _is_link(info: zipfile.ZipInfo) -> bool:
     return kind not in (0, stat.S_IFREG, stat.S_IFDIR)  # 0: an archiver that records no type
 
 
-def unzip(data: bytes, limits: Limits) -> dict[str, bytes]:
+def unzip(data: bytes, limits: UploadLimits) -> dict[str, bytes]:
     """The regular files of a zip archive, refusing links, escapes and bombs."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -154,12 +128,12 @@ def _strip_common_folder(files: dict[str, bytes]) -> dict[str, bytes]:
     return files
 
 
-def collect_files(parts: list[tuple[str, bytes]], limits: Limits) -> dict[str, bytes]:
+def collect_files(parts: list[tuple[str, bytes]], limits: UploadLimits) -> dict[str, bytes]:
     """The submission's files from uploaded parts: several files, or exactly one zip."""
     if not parts:
         raise BadInput("no files were uploaded: send your solution's files or one .zip")
     if len(parts) > limits.max_files:
-        raise BadInput(f"too many files: at most {limits.max_files} per submission")
+        raise BadInput(limits.too_many)
     if sum(len(content) for _, content in parts) > limits.max_bytes:
         raise BadInput(limits.too_large)
     if len(parts) == 1 and parts[0][0].lower().endswith(".zip"):
@@ -174,9 +148,9 @@ def writable(files: dict[str, bytes]) -> dict[str, bytes]:
     """`files` when the grader can write and compile them all, else `BadInput` saying why
     (a file that is also a folder, compiled Python, a .py file too large to check)."""
     for problem in (
-        submission_files.layout_problem(files),
-        submission_files.bytecode_problem(files),
-        submission_files.source_size_problem(files),
+        submission.layout_problem(files),
+        submission.bytecode_problem(files),
+        submission.source_size_problem(files),
     ):
         if problem is not None:
             raise BadInput(problem)
@@ -185,7 +159,7 @@ def writable(files: dict[str, bytes]) -> dict[str, bytes]:
 
 def main_file(files: dict[str, bytes]) -> str:
     """The one ``.py`` file with a line starting ``def main(``."""
-    candidates = sorted(n for n, c in files.items() if n.endswith(".py") and MAIN_LINE.search(c))
+    candidates = submission.main_candidates(files)
     if not candidates:
         raise BadInput("no .py file has a line starting with 'def main(': the grader calls "
                        "main(args) of exactly one file")
@@ -256,7 +230,7 @@ class UploadPart(Protocol):
     def read(self, size: int = -1) -> Awaitable[bytes]: ...
 
 
-async def read_parts(files: Sequence[UploadPart], limits: Limits) -> list[tuple[str, bytes]]:
+async def read_parts(files: Sequence[UploadPart], limits: UploadLimits) -> list[tuple[str, bytes]]:
     """The parts' names and contents, never holding more than the size limit (+1 byte) in
     memory; `BadInput` above it. Parts without a file name (an empty file field) are left
     out."""
@@ -272,9 +246,9 @@ async def read_parts(files: Sequence[UploadPart], limits: Limits) -> list[tuple[
     return parts
 
 
-def unreadable_form(detail: str, limits: Limits) -> BadInput:
+def unreadable_form(detail: str, limits: UploadLimits) -> BadInput:
     """The refusal of a multipart body the parser gave up on (e.g. more files than the
     parser was allowed to read)."""
     if "too many files" in detail.lower():
-        return BadInput(f"too many files: at most {limits.max_files} per submission")
+        return BadInput(limits.too_many)
     return BadInput(f"the upload could not be read: {detail}")

@@ -24,6 +24,7 @@ from api.web.deps import CurrentViewer, FormViewer, Now, Source, check_csrf, opt
 from api.web.errors import PageRoute
 from api.web.render import STATIC_DIR, page
 from core.errors import BadInput, Conflict, NotFound
+from core.submission import UploadLimits
 
 router = APIRouter(route_class=PageRoute)
 
@@ -170,9 +171,9 @@ def data_file(
     return download(source.data_file(viewer, course_id, assignment_id, name), name)
 
 
-def upload_limits(request: Request) -> uploads.Limits:
+def upload_limits(request: Request) -> UploadLimits:
     settings = getattr(request.app.state, "settings", None)
-    return limits(settings) if settings is not None else uploads.Limits()
+    return limits(settings) if settings is not None else UploadLimits()
 
 
 @router.post("/courses/{course_id}/assignments/{assignment_id}/submit")

@@ -135,3 +135,42 @@ def test_the_real_grader_reports_each_engine_test(tmp_path: Path) -> None:
     assert outcome.report is not None and outcome.report["system_error"] is None
     progress = [body["test"] for task, body in sent if task == RECORD_PROGRESS_TASK]
     assert progress == outcome.report["tests"] and len(progress) >= 2
+
+
+def test_an_upload_limit_raised_in_settings_travels_to_the_worker(tmp_path: Path,
+                                                                   template_world) -> None:
+    """Issue 16: the API allows 30 files, so a 25-file submission is accepted; the job
+    carries that limit and the worker grades the submission (its own default is 20)."""
+    from api.db import Assignment
+    from tests.api.helpers import make_world
+    from worker.engine import LocalRunner
+    from worker.packages import load_package
+    from worker.tasks import Grader
+
+    package = REPO / "assignments" / "numpy_entropy"
+    world = make_world(tmp_path, template=template_world, max_files=30)
+    try:
+        with world.sessions() as session:
+            assignment = session.get(Assignment, world.ids["numpy_entropy"])
+            assignment.package_version = load_package(package).version
+            session.commit()
+        main = (package / "corpus" / "good_numpy" / "numpy_entropy.py").read_bytes()
+        files = [("numpy_entropy.py", main)] + [(f"helper_{i}.py", b"X = 1\n") for i in range(24)]
+        response = world.upload("alice", files=files)
+        assert response.status_code == 201, response.text
+    finally:
+        world.client.close()
+        world.engine.dispose()
+    sent_job, _ = world.dispatcher.jobs[-1]
+    job = EvaluateRequest.from_json(json.loads(json.dumps(sent_job.to_json())))  # the wire
+    assert len(job.files) == 25 and job.upload_limits().max_files == 30
+    grader = Grader(tmp_path / "cache")
+    grader.runner = LocalRunner()
+    try:
+        outcome = evaluate(job, worker="w", send=lambda t, b: None,
+                           assignments_dir=REPO / "assignments", device="cpu", grader=grader)
+    finally:
+        grader.close()
+    assert outcome.report is not None and outcome.report["system_error"] is None
+    verdicts = {test["verdict"] for test in outcome.report["tests"]}
+    assert verdicts == {"OK"}, outcome.report["tests"]

@@ -133,7 +133,7 @@ def test_a_long_attribute_chain_resolves_without_recursion() -> None:
 
 
 def test_a_source_over_the_size_cap_is_not_parsed() -> None:
-    from core.submission_files import MAX_SOURCE_BYTES
+    from core.submission import MAX_SOURCE_BYTES
 
     source = b"x = 1\n" * (MAX_SOURCE_BYTES // 6 + 1)
     findings = check_source(source, SourceCheckSpec(forbidden_calls=("backward",)))

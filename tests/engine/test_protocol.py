@@ -133,9 +133,3 @@ def test_read_outcome_rejects_non_envelopes() -> None:
         protocol.read_outcome(b"\x80garbage")
 
 
-def test_submission_size_limits() -> None:
-    protocol.check_size({f"f{i}.py": b"" for i in range(20)})
-    with pytest.raises(protocol.ProtocolError, match="at most 20 files"):
-        protocol.check_size({f"f{i}.py": b"" for i in range(21)})
-    with pytest.raises(protocol.ProtocolError, match="20 MB"):
-        protocol.check_size({"big.bin": bytes(20 * 1024 * 1024 + 1)})

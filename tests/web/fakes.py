@@ -50,6 +50,7 @@ from core.outcome import explain_points, outcome
 from core.queue_wait import estimate
 from core.roles import check_role_change
 from core.scoring import points_for
+from core.submission import UploadLimits
 from core.verdicts import Verdict
 from tests.web.fake_staff import FakeStaffPages
 
@@ -83,7 +84,7 @@ class Asg:
 
 TESTS = ("public_1", "public_2", "public_3", "hidden_1")
 THRESHOLD = {3: 0.5}  # mnist_layers: a partial solution gets rounded-down points
-LIMITS = uploads.Limits()
+LIMITS = UploadLimits()
 DATA = {"numpy_entropy_data_1.txt": b"A\nB\nA\n", "numpy_entropy_model_1.txt": b"A\t0.5\n"}
 
 

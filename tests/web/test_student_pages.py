@@ -11,7 +11,7 @@ import zipfile
 import pytest
 from fastapi.testclient import TestClient
 
-from api.services.uploads import Limits
+from core.submission import UploadLimits
 from tests.web.conftest import login
 from tests.web.fakes import FakeSource
 
@@ -42,7 +42,7 @@ def finish(client: TestClient, sid: int) -> str:
 def test_assignment_page_shows_the_enforced_limits_data_and_template(client: TestClient) -> None:
     login(client, "alice")
     page = client.get("/courses/1/assignments/1").text
-    assert f"{Limits().size_text} in total" in page and "20 MiB" in page
+    assert f"{UploadLimits().size_text} in total" in page and "20 MiB" in page
     assert "21.0 MB" not in page and " MB" not in page
     assert "one .py file defines main(args)" in page
     assert "time 10 s, or 2 × the reference solution" in page and "memory 1536 MiB" in page
@@ -65,8 +65,8 @@ def _zip(members: dict[str, bytes]) -> bytes:
 
 @pytest.mark.parametrize(("files", "says"), [
     ([("numpy_entropy.py", b"")], "No .py file has a line starting with"),
-    ([("numpy_entropy.py", b"#" * (Limits().max_bytes + 1))],
-     f"The files are too large: at most {Limits().size_text} in total."),
+    ([("numpy_entropy.py", b"#" * (UploadLimits().max_bytes + 1))],
+     f"The files are too large: at most {UploadLimits().size_text} in total."),
     ([("solver.exe", b"MZ\x90\x00")], "No .py file has a line starting with"),
     ([(f"f{i}.py", b"x = 1\n") for i in range(25)], "Too many files: at most 20"),
     ([("solution.zip", b"PK\x03\x04 broken")], "The .zip file is damaged"),
@@ -150,7 +150,8 @@ def test_upload_sent_by_app_js_gets_the_address_to_go_to(client: TestClient) -> 
 
 
 def test_rules_and_size_text_come_from_the_upload_checks() -> None:
-    from api.services.uploads import COMPETITION_RULE, MAIN_RULE, size_text
+    from api.services.uploads import COMPETITION_RULE, MAIN_RULE
+    from core.submission import size_text
 
     assert size_text(20 * 2**20) == "20 MiB" and size_text(2**19) == "0.5 MiB"
     assert "main" in MAIN_RULE and "predictions .txt" in COMPETITION_RULE

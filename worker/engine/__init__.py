@@ -16,7 +16,7 @@ from pathlib import Path
 
 from core.report import EvaluationReport, TestReport
 from core.scoring import assignment_score
-from core.submission_files import without_bytecode
+from core.submission import DEFAULT_LIMITS, UploadLimits, without_bytecode
 from core.verdicts import Verdict
 from worker.engine import spec
 from worker.engine.competition import grade_competition
@@ -80,12 +80,14 @@ def grade_submission(
     cache: ReferenceCache | None = None,
     runner: Runner | None = None,
     on_test: Callable[[TestReport], None] | None = None,
+    upload_limits: UploadLimits = DEFAULT_LIMITS,
 ) -> EvaluationReport:
     """Grade `files` against the package in `package_dir`; see the module docstring.
 
     ``on_test``, when given, is called with each test's report as soon as it is judged
     (progress only: the returned report stays the result). Its errors are logged and
-    ignored, never a failure of the grading.
+    ignored, never a failure of the grading. ``upload_limits`` are the limits the API
+    enforced on the files (the job's); the course's defaults for local grading.
     """
     try:
         package = load_package(Path(package_dir))
@@ -97,7 +99,7 @@ def grade_submission(
     try:
         if runner is None:
             runner = make_runner(device=device)
-        return _grade_tests(package, files, device, cache, runner, on_test)
+        return _grade_tests(package, files, device, cache, runner, on_test, upload_limits)
     except SystemFault as error:
         return _failed(package.directory, package.version, str(error), device)
     except Exception:  # anything else is a bug or an outage of ours: never a grade
@@ -129,11 +131,13 @@ def _grade_tests(
     package: Package, files: Mapping[str, bytes], device: str,
     cache: ReferenceCache | None, runner: Runner,
     on_test: Callable[[TestReport], None] | None = None,
+    upload_limits: UploadLimits = DEFAULT_LIMITS,
 ) -> EvaluationReport:
     """Pre-checks, then every test in manifest order."""
     # Compiled Python never reaches a run: Python would prefer it to the visible source.
     context = TestContext(package=package, files=without_bytecode(files), device=device,
-                          cache=cache, runner=runner, torch_version=_torch_version())
+                          cache=cache, runner=runner, torch_version=_torch_version(),
+                          upload_limits=upload_limits)
     reports = precheck_reports(context)
     if reports is not None:
         for report in reports:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core import submission_files
+from core import submission
 from core.manifest_tests import DATA
 from core.report import TestReport, hidden_failure
 from core.verdicts import Verdict
@@ -49,6 +49,8 @@ class TestContext:
     cache: ReferenceCache | None
     runner: Runner
     torch_version: str
+    upload_limits: submission.UploadLimits = submission.DEFAULT_LIMITS
+    """The limits the API enforced on the files (the job's)."""
 
 
 def _all_tests(context: TestContext, verdict: Verdict, message: str) -> tuple[TestReport, ...]:
@@ -67,11 +69,10 @@ def precheck_reports(context: TestContext) -> tuple[TestReport, ...] | None:
     Finding the main file and compiling every Python file happen on the trusted side
     without executing anything, so a broken submission costs no sandbox run per test.
     """
-    unwritable = bounds_problem(context.files)
+    unwritable = bounds_problem(context.files, context.upload_limits)
     if unwritable is not None:
         return _all_tests(context, Verdict.RUNTIME_ERROR, unwritable)
     try:
-        protocol.check_size(context.files)
         name = protocol.choose_main_file(context.files)
         # Every Python file, helpers too: one message naming the first syntax error's file
         # and line, instead of an import failure in every test.
@@ -85,11 +86,12 @@ def precheck_reports(context: TestContext) -> tuple[TestReport, ...] | None:
     return None
 
 
-def bounds_problem(files: Mapping[str, bytes]) -> str | None:
-    """A student message when the files cannot be written or are too large to check,
-    before the trusted side writes, compiles or parses any of them; else None."""
-    problem = (submission_files.layout_problem(files)
-               or submission_files.source_size_problem(files))
+def bounds_problem(files: Mapping[str, bytes], limits: submission.UploadLimits) -> str | None:
+    """A student message when the files cannot be written, are too large to check or are
+    over the upload limits, before the trusted side writes, compiles or parses any of
+    them; else None."""
+    problem = (submission.layout_problem(files) or submission.source_size_problem(files)
+               or limits.problem(files))
     return None if problem is None else f"The submission cannot be graded: {problem}."
 
 

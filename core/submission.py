@@ -1,4 +1,8 @@
-"""Which sets of submitted file names can be written to a disk and graded, and which not.
+"""The shape of a submission: how many files and bytes, which names, which file is main.
+
+`UploadLimits` bounds a submission (file count, total size, a zip's expansion ratio). The
+API builds them from its settings, enforces them on upload and sends them in the job
+(`worker.contract.EvaluateRequest`), so the worker checks exactly what the API enforced.
 
 The upload refuses a submission these rules reject (a clear 4xx), and the worker checks
 them again before it writes anything (a submission stored before a rule existed is then
@@ -10,12 +14,79 @@ the student's RUNTIME_ERROR, never a failure of ours):
 - no compiled Python (``*.pyc``, ``*.pyo``, anything under ``__pycache__``): Python would
   run it instead of the visible source; the worker ignores such files outright;
 - a ``.py`` file is at most `MAX_SOURCE_BYTES` (parsing costs about 300 bytes of the
-  grader's memory per byte of source).
+  grader's memory per byte of source);
+- the main file is the one ``.py`` file with a line starting ``def main(``
+  (`main_candidates`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+MAX_FILES = 20
+"""The course's default limit on the number of files in one submission."""
+MAX_BYTES = 20 * 1024 * 1024
+"""The course's default limit on a submission's total size (20 MiB)."""
+MAX_ZIP_RATIO = 200
+"""The default largest expansion of a big zip member (larger: a zip bomb)."""
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    """What one submission may contain (the defaults are the course's)."""
+
+    max_files: int = MAX_FILES
+    """Files in the submission (a zip's members, once unpacked)."""
+    max_bytes: int = MAX_BYTES
+    """Total size of the files, bytes."""
+    max_ratio: int = MAX_ZIP_RATIO
+    """How much a zip member over 1 MiB may expand (upload only)."""
+
+    @property
+    def size_text(self) -> str:
+        """The size limit as the pages and every refusal state it (e.g. "20 MiB")."""
+        return size_text(self.max_bytes)
+
+    @property
+    def too_large(self) -> str:
+        """The refusal of files above `max_bytes`."""
+        return f"the files are too large: at most {self.size_text} in total"
+
+    @property
+    def too_many(self) -> str:
+        """The refusal of more than `max_files` files."""
+        return f"too many files: at most {self.max_files} per submission"
+
+    def problem(self, files: Mapping[str, bytes]) -> str | None:
+        """`too_many` or `too_large` when `files` are over the limits, else None."""
+        if len(files) > self.max_files:
+            return self.too_many
+        if sum(len(data) for data in files.values()) > self.max_bytes:
+            return self.too_large
+        return None
+
+
+DEFAULT_LIMITS = UploadLimits()
+"""The course's limits (what local grading checks; a job carries the API's own)."""
+
+
+def size_text(n_bytes: int) -> str:
+    """A byte count in MiB, as precise as it needs to be ("20 MiB", "0.5 MiB")."""
+    return f"{n_bytes / 2**20:.3g} MiB"
+
+
+MAIN_LINE = re.compile(rb"^def main\(", re.MULTILINE)
+"""A line that makes its `.py` file a main-file candidate."""
+
+
+def main_candidates(files: Mapping[str, bytes]) -> list[str]:
+    """Names of the `.py` files that hold a line starting with `def main(`, sorted."""
+    return sorted(
+        name for name, data in files.items() if name.endswith(".py") and MAIN_LINE.search(data)
+    )
+
 
 COMPONENT_MAX_BYTES = 255
 """The longest file or folder name (bytes of UTF-8), as on ext4, xfs and tmpfs."""

@@ -1,11 +1,13 @@
-"""core.submission_files: which uploads the grader can write, compile and parse."""
+"""core.submission: which uploads the grader can write, compile and parse, and how large
+they may be."""
 
 from __future__ import annotations
 
 import pytest
 
-from core.submission_files import (
+from core.submission import (
     MAX_SOURCE_BYTES,
+    UploadLimits,
     bytecode_problem,
     is_bytecode,
     layout_problem,
@@ -47,3 +49,16 @@ def test_source_size() -> None:
     assert source_size_problem({"data.bin": b"x" * (MAX_SOURCE_BYTES + 1)}) is None
     problem = source_size_problem({"m.py": b"x" * (MAX_SOURCE_BYTES + 1)})
     assert problem is not None and "at most 256 KiB" in problem
+
+
+def test_upload_limits_count_files_and_bytes() -> None:
+    limits = UploadLimits()
+    assert limits.problem({f"f{i}.py": b"" for i in range(20)}) is None
+    assert limits.problem({f"f{i}.py": b"" for i in range(21)}) == (
+        "too many files: at most 20 per submission")
+    assert limits.problem({"big.bin": bytes(20 * 2**20 + 1)}) == (
+        "the files are too large: at most 20 MiB in total")
+    assert limits.problem({"big.bin": bytes(20 * 2**20)}) is None
+    raised = UploadLimits(max_files=30, max_bytes=2**19)
+    assert raised.problem({f"f{i}.py": b"" for i in range(25)}) is None
+    assert raised.too_large == "the files are too large: at most 0.5 MiB in total"
