@@ -35,12 +35,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from core.manifest_tests import Limits, TestSpec  # noqa: E402
+from core.manifest_tests import Limits, TestSpec, resolve_data  # noqa: E402
 from worker import protocol  # noqa: E402
 from worker.engine import grade_submission  # noqa: E402
 from worker.engine.runners import RunRequest  # noqa: E402
 from worker.engine.sandboxed import SandboxRunner, sandbox_reason  # noqa: E402
-from worker.engine.tests import resolve_args, run_job  # noqa: E402
+from worker.engine.tests import run_job  # noqa: E402
 from worker.packages import load_package  # noqa: E402
 from worker.reference_cache import ReferenceCache  # noqa: E402
 
@@ -81,7 +81,7 @@ def one_run(runner: SandboxRunner, test: TestSpec, files: dict[str, bytes],
             record = runner.run(job, request)
             main_s = protocol.read_outcome(record.payload).main_s
             return record.wall_s - main_s, record.setup_s
-        overrides = json.dumps(resolve_args(dict(test.args), Path("/data")))
+        overrides = json.dumps(resolve_data(test.args, "/data"))
         main = protocol.choose_main_file(files)
         (Path(scratch) / "_cold_driver.py").write_text(
             COLD_DRIVER.format(main=main, overrides=overrides))

@@ -37,6 +37,7 @@ from core.manifest_tests import (
     parse_judge,
     parse_limits,
     parse_tests,
+    resolve_data,
 )
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "SourceCheckSpec", "TestSpec", "default_time_limit",
     "Metric", "load_manifest", "missing_files", "package_version", "predictions_match",
     "is_package_name", "is_package_version", "SuggestedLimits", "suggest_limits",
+    "resolve_data",
 ]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")

@@ -130,14 +130,21 @@ class TestSpec:
     resembles: str = ""
     """A hidden test's public look-alike, named to the student when the hidden one fails."""
 
-    def resolved_args(self, data_dir: str) -> dict[str, ArgValue]:
-        """`args` with the ``{data}`` prefix replaced by `data_dir` (the mount point)."""
-        return {
-            key: data_dir.rstrip("/") + value[len(DATA):]
-            if isinstance(value, str) and value.startswith(DATA + "/")
-            else value
-            for key, value in self.args.items()
-        }
+
+def resolve_data(args: Mapping[str, ArgValue], data_dir: str) -> dict[str, ArgValue]:
+    """A test's `args` with every ``{data}/`` prefix (in a list's items too) replaced by
+    `data_dir`, the folder where the run sees the test's files.
+
+    The run's child calls it on a plain dict: only there is the folder's path known."""
+    root = data_dir.rstrip("/")
+
+    def one(value: str | int | float | bool) -> str | int | float | bool:
+        if isinstance(value, str) and value.startswith(DATA + "/"):
+            return root + value[len(DATA):]
+        return value
+
+    return {key: tuple(map(one, value)) if isinstance(value, tuple) else one(value)
+            for key, value in args.items()}
 
 
 def parse_limits(table: Fields, base: Limits) -> Limits:

@@ -24,6 +24,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from core.manifest import resolve_data
+
 ROOT = Path(__file__).resolve().parents[2]
 ASSIGNMENTS = ROOT / "assignments"
 EXPECTED = Path(__file__).resolve().parent / "expected_metrics.json"
@@ -104,7 +106,7 @@ def run_test(package: str, test_name: str, source: Path | None = None,
             (data / Path(relative).name).symlink_to(ASSIGNMENTS / package / relative)
         module = import_fresh(source, f"reference_{package}")
         args = module.parser.parse_args([])
-        for key, value in test.resolved_args(str(data)).items():
+        for key, value in resolve_data(test.args, str(data)).items():
             if key != ignore:
                 setattr(args, key, value)
         cwd, path = os.getcwd(), list(sys.path)

@@ -22,6 +22,7 @@ from core.manifest import (
     missing_files,
     package_version,
     predictions_match,
+    resolve_data,
 )
 
 BASE = """
@@ -127,7 +128,7 @@ def test_full_manifest() -> None:
     assert hidden.judge.rtol == 1e-3 and hidden.judge.atol == 1e-7 and not hidden.judge.nan_equal
     assert hidden.limits.time_limit_s == 30.0 and hidden.limits.memory_limit_mib == 2048
     assert hidden.limits.cpu_threads == 2
-    assert hidden.resolved_args("/data/") == {
+    assert resolve_data(hidden.args, "/data/") == {
         "data_path": "/data/dh.txt", "model_path": "/data/m1.txt"
     }
     assert m.source_checks is not None and m.source_checks.forbidden_calls == ("backward",)
@@ -378,3 +379,11 @@ def test_any_text_gives_a_manifest_or_a_manifest_error(lines: list[str]) -> None
         load_manifest("\n".join(lines))
     except ManifestError as error:
         assert error.field and error.message
+
+
+def test_data_arguments_resolve_in_lists_too() -> None:
+    args = {"paths": ("{data}/a.txt", "b.txt", 3), "one": "{data}/c.txt", "n": 2,
+            "text": "no {data}/prefix"}
+    assert resolve_data(args, "/run/data") == {
+        "paths": ("/run/data/a.txt", "b.txt", 3), "one": "/run/data/c.txt", "n": 2,
+        "text": "no {data}/prefix"}

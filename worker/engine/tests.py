@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from core import submission
-from core.manifest_tests import DATA
+from core.manifest_tests import ArgValue, resolve_data
 from core.report import TestReport, hidden_failure
 from core.verdicts import Verdict
 from worker import answering, protocol
@@ -95,18 +95,7 @@ def bounds_problem(files: Mapping[str, bytes], limits: submission.UploadLimits) 
     return None if problem is None else f"The submission cannot be graded: {problem}."
 
 
-def resolve_args(args: Mapping[str, Any], data: Path) -> dict[str, Any]:
-    """The test's arguments with the `{data}/` prefix made the child's data folder."""
-    def one(value: Any) -> Any:
-        if isinstance(value, str) and value.startswith(DATA + "/"):
-            return f"{data}/{value[len(DATA) + 1:]}"
-        return value
-
-    return {key: tuple(map(one, value)) if isinstance(value, tuple) else one(value)
-            for key, value in args.items()}
-
-
-def run_job(args: dict[str, Any], cpu_threads: int, scratch: Path, data: Path, *,
+def run_job(args: dict[str, ArgValue], cpu_threads: int, scratch: Path, data: Path, *,
             autograd: bool = True) -> bytes:
     """What the child runs: the course's protocol on the code in its scratch directory.
 
@@ -114,16 +103,17 @@ def run_job(args: dict[str, Any], cpu_threads: int, scratch: Path, data: Path, *
     Without `autograd`, any use of it is caught at run time (worker.autograd_guard).
     """
     guard = None if autograd else install_guard(scratch)
-    payload = protocol.run_submission(scratch, resolve_args(args, data), cpu_threads=cpu_threads)
+    payload = protocol.run_submission(scratch, resolve_data(args, str(data)),
+                                      cpu_threads=cpu_threads)
     if guard is not None and guard.used:
         return forbidden_envelope(guard)
     return payload
 
 
-def answer_job(args: dict[str, Any], cpu_threads: int, kind: str, autograd: bool,
+def answer_job(args: dict[str, ArgValue], cpu_threads: int, kind: str, autograd: bool,
                scratch: Path, data: Path) -> bytes:
     """What the child runs when main returns a policy or model: it answers queries."""
-    return answering.serve(scratch, resolve_args(args, data), cpu_threads=cpu_threads,
+    return answering.serve(scratch, resolve_data(args, str(data)), cpu_threads=cpu_threads,
                            kind=kind, autograd=autograd)
 
 
