@@ -192,15 +192,16 @@ def check_case(case: CorpusCase, *, runner: Any, cache: Any, device: str = "cpu"
 def check_references(package: Package, *, runner: Any, cache: Any, device: str = "cpu"
                      ) -> tuple[list[ReferenceRun], list[str], list[str]]:
     """Run the reference on every test now (and cache it): (runs, problems, warnings)."""
+    from core import judges
     from worker import protocol
-    from worker.engine import _torch_version, spec
+    from worker.engine import _torch_version
     from worker.engine.outcomes import SystemFault
     from worker.engine.tests import TestContext, run_reference
 
     context = TestContext(package=package, files={}, device=device, cache=cache,
                           runner=runner, torch_version=_torch_version())
     runs, problems, warnings = [], [], []
-    for test in spec.tests(package.manifest):
+    for test in package.manifest.tests:
         try:
             entry, record = run_reference(context, test)
         except SystemFault as fault:
@@ -210,8 +211,8 @@ def check_references(package: Package, *, runner: Any, cache: Any, device: str =
         runs.append(ReferenceRun(test.name, record.wall_s, record.memory_mib,
                                  default_time_limit(limits, record.wall_s),
                                  limits.memory_limit_mib))
-        if not spec.needs_reference(test):  # a threshold: the reference must reach it
-            judgement = spec.judge(test, None, protocol.read_outcome(entry.payload).value)
+        if not test.judge.needs_reference:  # a threshold: the reference must reach it
+            judgement = judges.judge(test.judge, None, protocol.read_outcome(entry.payload).value)
             if judgement.verdict is not Verdict.OK:
                 problems.append(f"reference on test {test.name}: {judgement.message}")
         if record.memory_mib > MEMORY_WARNING_SHARE * limits.memory_limit_mib:

@@ -7,8 +7,9 @@ checks that the copy hashes to the version, makes it read-only and renames it in
 so a version directory that exists is complete and never changes; adding the same content
 again changes nothing.
 
-Workers only read: `find_package` gives the folder of exactly the version a job names,
-from the store, or from the shipped assignments folder when that folder hashes to it.
+Workers only read: `find_package` loads exactly the version a job names (once: the job
+grades with what it loaded and hashed), from the store, or from the shipped assignments
+folder when that folder hashes to it.
 Anything else is `PackageUnavailable`, our failure (the job's evaluation is retried and
 ends as SYSTEM_ERROR, never a grade).
 """
@@ -91,8 +92,8 @@ def load_stored(store: Path, name: str, version: str) -> Package:
     return package
 
 
-def find_package(store: Path | None, shipped: Path, name: str, version: str) -> Path:
-    """The folder holding exactly `version` of package `name`, for a worker to grade with.
+def find_package(store: Path | None, shipped: Path, name: str, version: str) -> Package:
+    """Exactly `version` of package `name`, loaded, for a worker to grade with.
 
     The store first; the shipped assignments folder only when it hashes to `version`.
     PackageUnavailable (our failure, with what staff should do) otherwise; ValueError for
@@ -103,13 +104,14 @@ def find_package(store: Path | None, shipped: Path, name: str, version: str) -> 
         raise PackageUnavailable(f"the job names no valid version of package {name}: "
                                  f"{version!r}")
     if store is not None and stored_package_dir(store, name, version).is_dir():
-        return load_stored(store, name, version).directory
+        return load_stored(store, name, version)
     folder = shipped / name
     found = None
     if (folder / "assignment.toml").is_file():
-        found = load_package(folder).version
+        package = load_package(folder)
+        found = package.version
         if found == version:
-            return folder
+            return package
     shipped_text = f"the shipped folder has {found[:12]}" if found else "none is shipped"
     raise PackageUnavailable(
         f"package {name} version {version[:12]} is not on this worker: the package store "

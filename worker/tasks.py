@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
     from core.report import TestReport
     from worker.celery_app import WorkerSettings
+    from worker.packages import Package
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +52,10 @@ OUTCOME_RETRY = {"max_retries": 40, "interval_start": 0.5, "interval_step": 0.5,
 
 
 def resolve_package(assignments_dir: Path, name: str, version: str,
-                    store: Path | None = None) -> Path:
-    """The folder of exactly ``version`` of package ``name``: from the package store, or the
-    shipped folder when it hashes to that version (`worker.package_store.find_package`)."""
+                    store: Path | None = None) -> Package:
+    """Exactly ``version`` of package ``name``, loaded once for the job: from the package
+    store, or the shipped folder when it hashes to that version
+    (`worker.package_store.find_package`)."""
     from worker.package_store import find_package
 
     return find_package(store, assignments_dir, name, version)
@@ -78,16 +80,15 @@ class Grader:
 
         ``on_test`` hears each judged test (the engine ignores its errors)."""
         from worker.engine import grade_submission, make_runner
-        from worker.package_store import PackageUnavailable
         from worker.reference_cache import ReferenceCache
 
-        package_dir = resolve_package(assignments_dir, request.package_name,
-                                      request.package_version, self.package_store)
+        package = resolve_package(assignments_dir, request.package_name,
+                                  request.package_version, self.package_store)
         if self.runner is None:
             self.runner = MeteredRunner(make_runner(device=device))
         try:
-            with self._packed(package_dir, device):
-                report = grade_submission(package_dir, request.decoded_files(), device=device,
+            with self._packed(package.directory, device):
+                report = grade_submission(package, request.decoded_files(), device=device,
                                           cache=ReferenceCache(self.cache_dir),
                                           runner=self.runner, on_test=on_test,
                                           upload_limits=request.upload_limits())
@@ -96,10 +97,6 @@ class Grader:
             raise
         if report.system_error:  # maybe a broken runner: start a fresh one next time
             self.close()
-        if report.version and report.version != request.package_version:
-            # Only a shipped folder can change under us (stored versions are read-only).
-            raise PackageUnavailable(f"package {request.package_name} changed while it was "
-                                     f"graded (now {report.version[:12]}); not a result")
         return report.to_dict()
 
     @contextmanager

@@ -327,9 +327,9 @@ def test_source_checks_give_forbidden_and_run_nothing(tiny: Path) -> None:
                                      b'{"status":"error","kind":"made_up"}'])
 def test_forged_or_garbled_payload_is_never_a_system_error(payload: bytes) -> None:
     from worker.engine.outcomes import outcome_of
-    from worker.engine.runners import RunRecord
+    from worker.sandbox.config import RunResult, RunStatus
 
-    outcome = outcome_of(RunRecord(status="ok", payload=payload))
+    outcome = outcome_of(RunResult(status=RunStatus.OK, payload=payload))
     assert outcome.main_s == 0.0
     if payload.startswith(b'{"status":"ok"'):
         assert outcome.error is None

@@ -93,9 +93,9 @@ def test_find_package_store_first_shipped_only_when_its_hash_matches(
         package: Path, tmp_path: Path) -> None:
     store, shipped = tmp_path / "store", package.parent
     shipped_version = load_package(package).version
-    assert find_package(store, shipped, "numpy_entropy", shipped_version) == package
+    assert find_package(store, shipped, "numpy_entropy", shipped_version).directory == package
     stored = add_package(store, package).package
-    assert find_package(store, shipped, "numpy_entropy", stored.version) == stored.directory
+    assert find_package(store, shipped, "numpy_entropy", stored.version) == stored
     with pytest.raises(PackageUnavailable, match="autograde package add"):
         find_package(store, shipped, "numpy_entropy", "a" * 64)
     with pytest.raises(PackageUnavailable, match="no valid version"):

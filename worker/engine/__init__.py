@@ -14,11 +14,11 @@ import traceback
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from core.manifest import TestSpec
 from core.report import EvaluationReport, TestReport
 from core.scoring import assignment_score
 from core.submission import DEFAULT_LIMITS, UploadLimits, without_bytecode
 from core.verdicts import Verdict
-from worker.engine import spec
 from worker.engine.competition import grade_competition
 from worker.engine.outcomes import SystemFault
 from worker.engine.runners import LocalRunner, Runner
@@ -73,7 +73,7 @@ def _score(tests: tuple[TestReport, ...]) -> float:
 
 
 def grade_submission(
-    package_dir: Path,
+    package: Package | Path,
     files: Mapping[str, bytes],
     *,
     device: str = "cpu",
@@ -82,19 +82,25 @@ def grade_submission(
     on_test: Callable[[TestReport], None] | None = None,
     upload_limits: UploadLimits = DEFAULT_LIMITS,
 ) -> EvaluationReport:
-    """Grade `files` against the package in `package_dir`; see the module docstring.
+    """Grade `files` against `package` (loaded, or its folder); see the module docstring.
+
+    A job loads (and hashes) its package once, to check its version, and hands it in.
 
     ``on_test``, when given, is called with each test's report as soon as it is judged
     (progress only: the returned report stays the result). Its errors are logged and
     ignored, never a failure of the grading. ``upload_limits`` are the limits the API
     enforced on the files (the job's); the course's defaults for local grading.
     """
-    try:
-        package = load_package(Path(package_dir))
-    except PackageError as error:
-        return _failed(package_dir, "", str(error), device)
-    if spec.is_competition(package.manifest):
-        return grade_competition(package, files, device=device, torch_version=_torch_version())
+    if not isinstance(package, Package):
+        folder = Path(package)
+        try:
+            package = load_package(folder)
+        except PackageError as error:
+            return _failed(folder, "", str(error), device)
+    competition = package.manifest.competition  # set exactly for kind = "competition"
+    if competition is not None:
+        return grade_competition(package, competition, files, device=device,
+                                 torch_version=_torch_version())
     owned = runner is None
     try:
         if runner is None:
@@ -120,7 +126,7 @@ def _notify(on_test: Callable[[TestReport], None] | None, report: TestReport) ->
         log.warning("the on_test callback failed for test %s", report.name, exc_info=True)
 
 
-def public_first(tests: tuple[spec.TestSpec, ...]) -> list[int]:
+def public_first(tests: tuple[TestSpec, ...]) -> list[int]:
     """The order tests run in: public ones first, then hidden ones (manifest order within
     each). A student sees public results as they come and hidden ones only all together at
     the end, so no public result's arrival time can measure a hidden test's duration."""
@@ -143,7 +149,7 @@ def _grade_tests(
         for report in reports:
             _notify(on_test, report)
     else:
-        tests = spec.tests(package.manifest)
+        tests = package.manifest.tests
         judged: dict[int, TestReport] = {}
         for index in public_first(tests):
             judged[index] = grade_test(context, tests[index])
@@ -151,7 +157,7 @@ def _grade_tests(
         reports = tuple(judged[index] for index in range(len(tests)))
     fault = next((test.detail for test in reports if test.verdict is Verdict.SYSTEM_ERROR), None)
     return EvaluationReport(
-        assignment=spec.name(package.manifest), version=package.version,
+        assignment=package.manifest.name, version=package.version,
         score=0.0 if fault else _score(reports), tests=reports,
         system_error=fault, device=device, torch_version=context.torch_version,
     )

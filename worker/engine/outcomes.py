@@ -11,13 +11,13 @@ from __future__ import annotations
 from core import values
 from core.report import TestReport
 from core.verdicts import Verdict
-from worker.engine.runners import RunRecord
 from worker.protocol import ErrorKind, Outcome, read_outcome
+from worker.sandbox.config import RunResult, RunStatus
 
 _LIMIT_VERDICTS = {
-    "timeout": Verdict.TIME_LIMIT,
-    "memory": Verdict.MEMORY_LIMIT,
-    "output_limit": Verdict.OUTPUT_LIMIT,
+    RunStatus.TIMEOUT: Verdict.TIME_LIMIT,
+    RunStatus.MEMORY: Verdict.MEMORY_LIMIT,
+    RunStatus.OUTPUT_LIMIT: Verdict.OUTPUT_LIMIT,
 }
 _DETAIL_TAIL = 4000
 
@@ -26,7 +26,7 @@ class SystemFault(Exception):
     """Grading failed on our side; the message is for staff."""
 
 
-def staff_detail(record: RunRecord, trace: str = "") -> str:
+def staff_detail(record: RunResult, trace: str = "") -> str:
     """What staff see: status, error, traceback and output tails."""
     parts = [f"status: {record.status}; wall {record.wall_s:.3f} s; cpu {record.cpu_s:.3f} s; "
              f"memory {record.memory_mib:.1f} MiB"]
@@ -61,34 +61,34 @@ UNREADABLE_RESULT = (
 )
 
 
-def outcome_of(record: RunRecord) -> Outcome:
+def outcome_of(record: RunResult) -> Outcome:
     """The protocol outcome inside a finished run; SystemFault when the sandbox failed.
 
     An undecodable payload is the student's RUNTIME_ERROR, not our failure: our encoder
     always writes a valid envelope, so only code in the child can have forged it, and
     treating that as ours would let a submission make itself be retried for ever.
     """
-    if record.status == "sandbox_error":
+    if record.status is RunStatus.SANDBOX_ERROR:
         raise SystemFault(f"sandbox failed: {record.error or record.stderr[-500:]}")
     try:
-        return read_outcome(record.payload)
+        return read_outcome(record.payload or b"")
     except values.TooLarge as error:
         return Outcome(error=ErrorKind.VALUE_LIMIT, message=f"main() returned too much: {error}.")
     except (ValueError, TypeError) as error:
         return Outcome(error=ErrorKind.EXCEPTION, message=f"{UNREADABLE_RESULT} ({error})")
 
 
-def failed_run(record: RunRecord) -> tuple[Verdict, str] | None:
+def failed_run(record: RunResult) -> tuple[Verdict, str] | None:
     """(verdict, student message) for a run that died without an outcome, else None.
 
     A child that exits or is killed before sending its envelope did so because of the
     student's code (os._exit, a crash in a C extension, a signal it sent itself).
     """
-    if record.status in ("ok", "sandbox_error") or record.payload:
+    if record.status in (RunStatus.OK, RunStatus.SANDBOX_ERROR) or record.payload:
         return None
-    if record.status == "signaled":
+    if record.status is RunStatus.SIGNALED:
         return Verdict.RUNTIME_ERROR, "Your program was killed by a signal before main() returned."
-    if record.status == "exited":
+    if record.status is RunStatus.EXITED:
         tail = record.stderr.strip().splitlines()[-1:] or [""]
         return Verdict.RUNTIME_ERROR, ("Your program exited before main() returned. "
                                        + tail[0][:300]).strip()
@@ -96,7 +96,7 @@ def failed_run(record: RunRecord) -> tuple[Verdict, str] | None:
 
 
 def student_error_report(name: str, hidden: bool, weight: float, outcome: Outcome,
-                         record: RunRecord) -> TestReport:
+                         record: RunResult) -> TestReport:
     """RUNTIME_ERROR for a protocol error or exception, with the student's traceback
     (OUTPUT_LIMIT for a returned value over the codec's bounds; FORBIDDEN for a broken
     run-time rule, e.g. autograd in a manual-gradient task)."""
@@ -112,6 +112,6 @@ def student_error_report(name: str, hidden: bool, weight: float, outcome: Outcom
     )
 
 
-def limit_verdict(record: RunRecord) -> Verdict | None:
+def limit_verdict(record: RunResult) -> Verdict | None:
     """The limit verdict of a run that hit one, else None."""
     return _LIMIT_VERDICTS.get(record.status)

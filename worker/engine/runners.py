@@ -1,7 +1,8 @@
 """How the engine runs one job in a child: the runner interface and its implementations.
 
-The engine never talks to the sandbox's types directly; it hands a runner a `RunRequest`
-(host paths and limits) and a job `job(scratch, data) -> bytes`, and gets back a `RunRecord`.
+The engine hands a runner a `RunRequest` (host paths and limits) and a job
+`job(scratch, data) -> bytes`, and gets back the sandbox's `RunResult` (the unsandboxed
+runner speaks the same vocabulary of statuses).
 The job receives the paths *as the child sees them* (inside the sandbox the scratch and data
 directories are mounted elsewhere), so the same job works sandboxed and unsandboxed.
 
@@ -26,6 +27,7 @@ from typing import Any, Protocol
 
 from core import values
 from core.manifest import Limits
+from worker.sandbox.config import RunResult, RunStatus
 
 Job = Callable[[Path, Path], bytes]
 """What a child runs: given its scratch and data directories, the bytes to send back."""
@@ -54,29 +56,12 @@ class RunRequest:
     environment, a model's inputs); see worker.sandbox.conversation. Sandbox runner only."""
 
 
-@dataclass(frozen=True)
-class RunRecord:
-    """What a run gave, in the sandbox's vocabulary of statuses."""
-
-    status: str
-    """ok | exited | signaled | timeout | memory | output_limit | sandbox_error"""
-    payload: bytes = b""
-    stdout: str = ""
-    stderr: str = ""
-    wall_s: float = 0.0
-    cpu_s: float = 0.0
-    memory_mib: float = 0.0
-    error: str = ""
-    setup_s: float = 0.0
-    """Of `wall_s`, the time before the job started (fork, entering the sandbox)."""
-
-
 class Runner(Protocol):
     """Anything that runs a job in a fresh child under limits."""
 
     sandboxed: bool
 
-    def run(self, job: Job, request: RunRequest) -> RunRecord: ...
+    def run(self, job: Job, request: RunRequest) -> RunResult: ...
 
     def close(self) -> None: ...
 
@@ -105,12 +90,12 @@ class LocalRunner:
 
             torch.set_num_threads(1)
 
-    def run(self, job: Job, request: RunRequest) -> RunRecord:
+    def run(self, job: Job, request: RunRequest) -> RunResult:
         """Fork, run `job` in the child, collect its bytes, enforce the wall-time limit.
 
         A conversation needs the sandbox's trusted supervisor: here it is our failure."""
         if request.conversation is not None:
-            return RunRecord(status="sandbox_error",
+            return RunResult(status=RunStatus.SANDBOX_ERROR,
                              error="tests that query a returned policy or model need the "
                                    "sandbox runner; this local runner cannot hold one")
         with tempfile.TemporaryDirectory(prefix="autograde-out-") as out:
@@ -129,7 +114,7 @@ class LocalRunner:
             payload, timed_out, too_big = _collect(read_end, pid, request)
             _, status, usage = os.wait4(pid, 0)
             wall_s = time.perf_counter() - start
-            return RunRecord(
+            return RunResult(
                 status=_status(status, timed_out, too_big),
                 payload=payload,
                 stdout=_tail(stdout),
@@ -198,15 +183,15 @@ def _collect(read_end: int, pid: int, request: RunRequest) -> tuple[bytes, bool,
     return b"".join(chunks), timed_out, too_big
 
 
-def _status(wait_status: int, timed_out: bool, too_big: bool) -> str:
-    """The sandbox's status word for a finished child."""
+def _status(wait_status: int, timed_out: bool, too_big: bool) -> RunStatus:
+    """The sandbox's status for a finished child."""
     if timed_out:
-        return "timeout"
+        return RunStatus.TIMEOUT
     if too_big:
-        return "output_limit"
+        return RunStatus.OUTPUT_LIMIT
     if os.WIFSIGNALED(wait_status):
-        return "signaled"
+        return RunStatus.SIGNALED
     if os.WEXITSTATUS(wait_status) != 0:
-        return "exited"
-    return "ok"
+        return RunStatus.EXITED
+    return RunStatus.OK
 

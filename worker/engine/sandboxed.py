@@ -13,13 +13,19 @@ import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-from worker.engine.runners import Job, RunRecord, RunRequest
+from worker.engine.runners import Job, RunRequest
 from worker.protocol import MEMORY_FRACTION_ENV
 
 try:
-    from worker.sandbox import Limits, Mount, SandboxConfig, WarmRunner, sandbox_available
+    from worker.sandbox import (
+        Limits,
+        Mount,
+        RunResult,
+        SandboxConfig,
+        WarmRunner,
+        sandbox_available,
+    )
     from worker.sandbox.filesystem import scratch_path
 except ImportError as error:  # a checkout without the sandbox package: say so, run nothing
     _IMPORT_ERROR: str | None = f"the sandbox package cannot be imported: {error}"
@@ -92,7 +98,7 @@ class SandboxRunner:
         self._runner = WarmRunner(preload, allow_unsandboxed=allow_unsandboxed)
         self.sandboxed = bool(self._runner.isolated)
 
-    def run(self, job: Job, request: RunRequest) -> RunRecord:
+    def run(self, job: Job, request: RunRequest) -> RunResult:
         """Run `job` in a fresh sandboxed child under the request's limits."""
         if self.sandboxed:
             return self._run(job, request, str(scratch_path()), DATA_TARGET, _mounts(request))
@@ -102,30 +108,21 @@ class SandboxRunner:
             return self._run(job, request, str(request.scratch), data, ())
 
     def _run(self, job: Job, request: RunRequest, scratch: str, data: str,
-             mounts: tuple[Mount, ...]) -> RunRecord:
+             mounts: tuple[Mount, ...]) -> RunResult:
         gpu = request.device == "cuda"
         config = SandboxConfig(limits=_limits(request), mounts=mounts,
                                scratch_dir=request.scratch, allow_gpu=gpu,
                                env=cuda_env(os.environ) if gpu else {})
-        result = self._runner.run(call_job, config, (job, scratch, data),
-                                  conversation=request.conversation)
-        return _record(result)
+        return self._runner.run(call_job, config, (job, scratch, data),
+                                conversation=request.conversation)
 
-    def run_cold(self, argv: list[str], request: RunRequest) -> RunRecord:
+    def run_cold(self, argv: list[str], request: RunRequest) -> RunResult:
         """Exec `argv` (a fresh interpreter) in the same sandbox: the benchmark's baseline."""
         config = SandboxConfig(limits=_limits(request), mounts=_mounts(request),
                                scratch_dir=request.scratch)
-        return _record(self._runner.run_cold(argv, config))
+        return self._runner.run_cold(argv, config)
 
     def close(self) -> None:
         """Stop the warm zygote."""
         self._runner.close()
 
-
-def _record(result: Any) -> RunRecord:
-    """The sandbox's RunResult in the engine's vocabulary."""
-    return RunRecord(
-        status=str(result.status), payload=result.payload or b"", stdout=result.stdout,
-        stderr=result.stderr, wall_s=result.wall_s, cpu_s=result.cpu_s,
-        memory_mib=result.memory_mib, error=result.error, setup_s=result.setup_s,
-    )

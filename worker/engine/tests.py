@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core import submission
+from core import judges, submission
+from core.manifest import Manifest, TestSpec, default_time_limit
 from core.manifest_tests import ArgValue, resolve_data
 from core.report import TestReport, hidden_failure
+from core.source_checks import check_files, summary
 from core.verdicts import Verdict
 from worker import answering, protocol
 from worker.autograd_guard import forbidden_envelope, install_guard
-from worker.engine import spec
 from worker.engine.outcomes import (
     SystemFault,
     failed_run,
@@ -31,10 +32,11 @@ from worker.engine.outcomes import (
     staff_detail,
     student_error_report,
 )
-from worker.engine.runners import Job, Runner, RunRecord, RunRequest
+from worker.engine.runners import Job, Runner, RunRequest
 from worker.packages import Package
 from worker.questioners import ModelQuestioner, PolicyQuestioner
 from worker.reference_cache import CachedReference, ReferenceCache, ReferenceKey
+from worker.sandbox.config import RunResult, RunStatus
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ def _all_tests(context: TestContext, verdict: Verdict, message: str) -> tuple[Te
         hidden_failure(TestReport(name=test.name, hidden=test.hidden, verdict=verdict,
                                   score=0.0, weight=test.weight, message=message),
                        test.resembles)
-        for test in spec.tests(context.package.manifest)
+        for test in context.package.manifest.tests
     )
 
 
@@ -80,10 +82,23 @@ def precheck_reports(context: TestContext) -> tuple[TestReport, ...] | None:
             protocol.check_syntax(python, context.files[python])
     except protocol.ProtocolError as error:
         return _all_tests(context, Verdict.RUNTIME_ERROR, error.message)
-    problems = spec.source_problems(context.package.manifest, context.files)
+    problems = source_problems(context.package.manifest, context.files)
     if problems:
         return _all_tests(context, Verdict.FORBIDDEN, problems)
     return None
+
+
+def source_problems(manifest: Manifest, files: Mapping[str, bytes]) -> str:
+    """A student message naming the forbidden constructs in the submission, or "".
+
+    A helper file that does not parse is not FORBIDDEN: importing it fails at run time and
+    the student gets a RUNTIME_ERROR with the traceback instead.
+    """
+    if manifest.source_checks is None:
+        return ""
+    findings = [finding for finding in check_files(files, manifest.source_checks)
+                if not finding.syntax_error]
+    return summary(findings) if findings else ""
 
 
 def bounds_problem(files: Mapping[str, bytes], limits: submission.UploadLimits) -> str | None:
@@ -117,7 +132,7 @@ def answer_job(args: dict[str, ArgValue], cpu_threads: int, kind: str, autograd:
                            kind=kind, autograd=autograd)
 
 
-def _job(context: TestContext, test: spec.TestSpec) -> tuple[Job, Callable[[], Any] | None]:
+def _job(context: TestContext, test: TestSpec) -> tuple[Job, Callable[[], Any] | None]:
     """The child's job for `test` and, when the trusted side asks questions, who asks."""
     manifest = context.package.manifest
     args, threads = dict(test.args), test.limits.cpu_threads
@@ -134,8 +149,8 @@ def _job(context: TestContext, test: spec.TestSpec) -> tuple[Job, Callable[[], A
     return functools.partial(run_job, args, threads, autograd=manifest.autograd), None
 
 
-def _run(context: TestContext, test: spec.TestSpec, files: Mapping[str, bytes],
-         time_limit_s: float) -> RunRecord:
+def _run(context: TestContext, test: TestSpec, files: Mapping[str, bytes],
+         time_limit_s: float) -> RunResult:
     """One run of `files` for `test` in a fresh scratch directory, removed afterwards."""
     scratch = Path(tempfile.mkdtemp(prefix="autograde-scratch-"))
     try:
@@ -155,7 +170,7 @@ def _run(context: TestContext, test: spec.TestSpec, files: Mapping[str, bytes],
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def reference_result(context: TestContext, test: spec.TestSpec) -> CachedReference:
+def reference_result(context: TestContext, test: TestSpec) -> CachedReference:
     """The reference's outcome for `test`: cached, or computed now and cached."""
     if context.cache is not None:
         cached = context.cache.get(_reference_key(context, test))
@@ -164,12 +179,12 @@ def reference_result(context: TestContext, test: spec.TestSpec) -> CachedReferen
     return run_reference(context, test)[0]
 
 
-def _reference_key(context: TestContext, test: spec.TestSpec) -> ReferenceKey:
+def _reference_key(context: TestContext, test: TestSpec) -> ReferenceKey:
     return ReferenceKey(context.package.version, test.name, context.device,
                         context.torch_version)
 
 
-def run_reference(context: TestContext, test: spec.TestSpec) -> tuple[CachedReference, RunRecord]:
+def run_reference(context: TestContext, test: TestSpec) -> tuple[CachedReference, RunResult]:
     """Run the reference on `test` now and cache it; with the run's record (time, memory).
 
     SystemFault when the reference fails: that is the package's fault, never a student's."""
@@ -177,18 +192,19 @@ def run_reference(context: TestContext, test: spec.TestSpec) -> tuple[CachedRefe
     # The reference gets the generous limit: its own time is what sets the student's.
     record = _run(context, test, {"reference.py": source},
                   test.limits.reference_time_limit_s)
-    outcome = outcome_of(record) if record.payload else None
-    if record.status != "ok" or outcome is None or outcome.error is not None:
+    payload = record.payload or b""
+    outcome = outcome_of(record) if payload else None
+    if record.status is not RunStatus.OK or outcome is None or outcome.error is not None:
         why = outcome.message + "\n" + outcome.trace if outcome else ""
         raise SystemFault(f"reference solution failed on test {test.name}: {why}\n"
                           + staff_detail(record))
-    entry = CachedReference(payload=record.payload, wall_s=record.wall_s)
+    entry = CachedReference(payload=payload, wall_s=record.wall_s)
     if context.cache is not None:
         context.cache.put(_reference_key(context, test), entry)
     return entry, record
 
 
-def grade_test(context: TestContext, test: spec.TestSpec) -> TestReport:
+def grade_test(context: TestContext, test: TestSpec) -> TestReport:
     """One test: reference, a sandboxed run of the submission, the verdict.
 
     A test whose judge needs no reference (a threshold) runs none: nothing is compared
@@ -197,11 +213,11 @@ def grade_test(context: TestContext, test: spec.TestSpec) -> TestReport:
     try:
         expected: Any = None
         reference_s = 0.0  # no reference run: the limit is the test's time_limit_s alone
-        if spec.needs_reference(test):
+        if test.judge.needs_reference:
             reference = reference_result(context, test)
             expected = protocol.read_outcome(reference.payload).value
             reference_s = reference.wall_s
-        time_limit_s = spec.default_time_limit(test.limits, reference_s)
+        time_limit_s = default_time_limit(test.limits, reference_s)
         record = _run(context, test, context.files, time_limit_s)
         return hidden_failure(_verdict(test, expected, record, time_limit_s), test.resembles)
     except SystemFault as fault:
@@ -211,7 +227,7 @@ def grade_test(context: TestContext, test: spec.TestSpec) -> TestReport:
                           detail=str(fault))
 
 
-def _verdict(test: spec.TestSpec, expected: Any, record: RunRecord,
+def _verdict(test: TestSpec, expected: Any, record: RunResult,
              time_limit_s: float) -> TestReport:
     """Map a finished run to the test's report (limits, crashes, then the judge)."""
     common = dict(name=test.name, hidden=test.hidden, weight=test.weight,
@@ -228,7 +244,7 @@ def _verdict(test: spec.TestSpec, expected: Any, record: RunRecord,
     outcome = outcome_of(record)
     if outcome.error is not None:
         return student_error_report(test.name, test.hidden, test.weight, outcome, record)
-    judgement = spec.judge(test, expected, outcome.value)
+    judgement = judges.judge(test.judge, expected, outcome.value)
     detail = staff_detail(record)
     if judgement.detail:  # e.g. why the reference's side is unusable (a SYSTEM_ERROR)
         detail = f"judge: {judgement.detail}\n{detail}"

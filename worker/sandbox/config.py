@@ -7,6 +7,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from core.manifest_tests import Limits as TestLimits
+
+_COURSE = TestLimits()
+"""The course's defaults (`core.manifest_tests.Limits`): the one source of the defaults
+below, so a run without a manifest gets what a graded test gets."""
+
 
 class SandboxUnavailable(RuntimeError):
     """No working sandbox here, and running unsandboxed was not explicitly allowed."""
@@ -14,23 +20,26 @@ class SandboxUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class Limits:
-    """Resource limits of one run. Defaults follow the course (1.5 GB, >= 10 s)."""
+    """Resource limits of one run, in the sandbox's terms. Defaults follow the course's
+    (`core.manifest_tests.Limits`: 1.5 GB, >= 10 s); the engine sets every field from the
+    test's limits (`worker.engine.sandboxed`)."""
 
     cpu_time_s: float = 10.0
-    """CPU time of all the run's processes together (cgroup; RLIMIT_CPU per process)."""
+    """CPU time of all the run's processes together (cgroup; RLIMIT_CPU per process). The
+    engine sets it, and the wall time, from the test's effective time limit."""
     wall_time_s: float = 20.0
     """Wall-clock time; enforced by the parent, so a sleeper is stopped too."""
-    memory_mib: int = 1536
+    memory_mib: int = _COURSE.memory_limit_mib
     """Memory of the run's processes (cgroup; pages shared with the warm parent are free)."""
-    processes: int = 64
+    processes: int = _COURSE.processes
     """Processes and threads at once (cgroup pids; RLIMIT_NPROC only as a fallback)."""
-    open_files: int = 256
+    open_files: int = _COURSE.open_files
     """RLIMIT_NOFILE."""
-    file_size_mib: int = 64
+    file_size_mib: int = _COURSE.file_size_limit_mib
     """RLIMIT_FSIZE: the largest file the run may write."""
-    output_kib: int = 1024
+    output_kib: int = _COURSE.output_limit_kib
     """Captured stdout and stderr together; more kills the run (status output_limit)."""
-    scratch_mib: int = 256
+    scratch_mib: int = _COURSE.scratch_limit_mib
     """Size of the writable scratch tmpfs (cwd, HOME, TMPDIR, /tmp)."""
     payload_mib: int = 64
     """Largest returned value; more kills the run (status output_limit)."""
