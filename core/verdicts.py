@@ -81,8 +81,11 @@ VERDICT_TEXT: dict[Verdict, tuple[str, str]] = {
     ),
     Verdict.SYSTEM_ERROR: (
         "Grader error",
-        "The grader failed; this is not your fault and is not a grade. The evaluation "
-        "will be retried, and the staff have the details.",
+        "Grading failed on our side, not because of your code, and it is not a grade. The "
+        "course staff see this failure and will grade your submission again.",
     ),
 }
-"""(short, long) student-facing text of every verdict; the only such catalogue."""
+"""(short, long) student-facing text of every verdict; the only such catalogue. The long
+SYSTEM_ERROR text is the one "our fault" text: a test, a report or a whole evaluation that
+failed on our side is explained to the student in these words (retried automatically, then
+re-run by staff: true in either case)."""

@@ -28,7 +28,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.db import Assignment, Evaluation, EvaluationStatus, Submission, utcnow
-from api.services.pipeline import Job, job_for, queue_for
+from api.services.jobs import Job, job_for, queue_for
 from api.settings import Settings
 from core.scheduling import (
     Waiting,

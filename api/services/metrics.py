@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.db import Assignment, Evaluation, EvaluationStatus, Submission, utcnow
-from api.services.pipeline import queue_for
+from api.services.jobs import queue_for
 from api.settings import Settings
 from core.scheduling import percentile, priority_of
 

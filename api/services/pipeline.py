@@ -1,4 +1,5 @@
-"""The evaluation pipeline on the trusted side: publish, record, retry, sweep.
+"""The evaluation pipeline on the trusted side: record, retry, sweep (the jobs it opens are
+built by `api.services.jobs`).
 
 Rules:
 
@@ -22,6 +23,11 @@ Rules:
   the same ``(evaluation_id, attempt)`` only, at most once per test name; it never sets a
   score. Closing the row (outcome or expired lease) deletes the provisional rows in the
   same transaction, and a done row gets exactly its final report's tests.
+- The worker's report and progress are read with `core.report` (`EvaluationReport.from_dict`,
+  `TestReport.from_dict`: validated, texts bounded); a report that does not validate is our
+  failure, a progress message that does not is ignored.
+- A retried or re-run evaluation of a re-grade set keeps its place in the set
+  (`follow_retry`).
 
 Every function returns the jobs to publish; the caller publishes them after commit.
 """
@@ -41,97 +47,25 @@ from api.db import (
     Assignment,
     AuditLog,
     Evaluation,
-    EvaluationKind,
     EvaluationStatus,
     Submission,
-    SubmissionFile,
     TestResult,
-    load_blob,
     summary,
     utcnow,
 )
+from api.db.service_models import RegradeItem
+from api.services.jobs import Job, job_for, open_evaluation
 from api.settings import Settings
 from core.errors import Conflict
-from core.text import DETAIL_MAX_CHARS, MESSAGE_MAX_CHARS, NAME_MAX_CHARS, clean_text
-from worker.contract import EvaluateRequest, Heartbeat, Outcome, Progress, Started
+from core.report import EvaluationReport, TestReport
+from core.text import DETAIL_MAX_CHARS, clean_text
+from worker.contract import Heartbeat, Outcome, Progress, Started
 
 log = logging.getLogger("autograde.pipeline")
 
-Job = tuple[EvaluateRequest, str]
 OPEN = (EvaluationStatus.QUEUED.value, EvaluationStatus.RUNNING.value)
-
-
-def queue_for(settings: Settings, device: str) -> str:
-    """The evaluation queue of an assignment's device (``any`` runs on CPU workers)."""
-    return settings.gpu_queue if device == "gpu" else settings.cpu_queue
-
-
-def job_for(
-    session: Session, evaluation: Evaluation, settings: Settings,
-    files: dict[str, bytes] | None = None,
-) -> Job:
-    """The message that grades ``evaluation``: files (loaded unless given), package, ids."""
-    submission = session.get(Submission, evaluation.submission_id)
-    assert submission is not None
-    assignment = session.get(Assignment, submission.assignment_id)
-    assert assignment is not None
-    if files is None:
-        files = {}
-        for row in session.scalars(
-            select(SubmissionFile).where(SubmissionFile.submission_id == submission.id)
-        ):
-            files[row.path] = load_blob(session, row.blob_sha256) or b""
-    request = EvaluateRequest(
-        evaluation_id=evaluation.id,
-        attempt=evaluation.attempt,
-        package_name=assignment.package_name,
-        package_version=evaluation.package_version,
-        device=assignment.device,
-        files=EvaluateRequest.encode_files(files),
-        record_queue=settings.record_queue,
-        lease_s=settings.lease_s,
-        max_files=settings.max_files,
-        max_bytes=settings.max_upload_bytes,
-    )
-    return request, queue_for(settings, assignment.device)
-
-
-def next_attempt(session: Session, submission_id: int) -> int:
-    """The attempt number of a submission's next evaluation."""
-    last = session.scalar(
-        select(func.max(Evaluation.attempt)).where(Evaluation.submission_id == submission_id)
-    )
-    return (last or 0) + 1
-
-
-def open_evaluation(
-    session: Session,
-    submission: Submission,
-    package_version: str,
-    *,
-    kind: str = EvaluationKind.NORMAL.value,
-    retries: int = 0,
-    make_current: bool = True,
-    now: datetime | None = None,
-    attempt: int | None = None,
-    replaces_id: int | None = None,
-) -> Evaluation:
-    """Add a queued evaluation (flushed, so it has an id) for ``submission``."""
-    evaluation = Evaluation(
-        replaces_id=replaces_id,
-        submission_id=submission.id,
-        package_version=package_version,
-        attempt=attempt or next_attempt(session, submission.id),
-        status=EvaluationStatus.QUEUED.value,
-        kind=kind,
-        retries=retries,
-        queued_at=now or utcnow(),
-    )
-    session.add(evaluation)
-    session.flush()
-    if make_current:
-        submission.current_evaluation_id = evaluation.id
-    return evaluation
+MALFORMED = (ValueError, TypeError, AttributeError)
+"""How `core.report`'s ``from_dict`` fails on a message of the wrong shape (it is JSON)."""
 
 
 def _claim(
@@ -187,18 +121,21 @@ def record_progress(
     already and this changes nothing. The final `Outcome` replaces these rows.
     """
     now = now or utcnow()
-    name = clean_text(str(message.test.get("name", "")), NAME_MAX_CHARS)
-    if not name or not _claim(session, message.evaluation_id, message.attempt,
-                              (EvaluationStatus.RUNNING.value,),
-                              lease_expires_at=now + timedelta(seconds=settings.lease_s)):
+    try:
+        test: TestReport | None = TestReport.from_dict(message.test)
+    except MALFORMED:
+        test = None
+    if test is None or not test.name or not _claim(
+            session, message.evaluation_id, message.attempt, (EvaluationStatus.RUNNING.value,),
+            lease_expires_at=now + timedelta(seconds=settings.lease_s)):
         session.rollback()
         return False
     if session.scalar(select(exists().where(TestResult.evaluation_id == message.evaluation_id,
-                                            TestResult.name == name))):
+                                            TestResult.name == test.name))):
         session.commit()  # a duplicate: keep only the lease extension
         return False
     try:
-        session.add(_test_row(message.evaluation_id, {**message.test, "name": name}))
+        session.add(_test_row(message.evaluation_id, test))
         session.commit()
     except IntegrityError:  # a racing duplicate won (unique evaluation_id, name)
         session.rollback()
@@ -212,12 +149,16 @@ def _drop_provisional(session: Session, evaluation_id: int) -> None:
                     .execution_options(synchronize_session=False))
 
 
-def _our_failure(outcome: Outcome) -> str | None:
-    if outcome.error:
-        return outcome.error
+def _report(outcome: Outcome) -> tuple[EvaluationReport | None, str | None]:
+    """The outcome's report, validated, and the text of our failure (the worker's error, no
+    report, a malformed one, its ``system_error``); None when the attempt is a grade."""
     if outcome.report is None:
-        return "the worker sent no report"
-    return outcome.report.get("system_error") or None
+        return None, outcome.error or "the worker sent no report"
+    try:
+        report = EvaluationReport.from_dict(outcome.report)
+    except MALFORMED as error:
+        return None, outcome.error or f"the worker sent a malformed report: {error}"
+    return report, outcome.error or report.system_error
 
 
 def record_outcome(
@@ -225,22 +166,18 @@ def record_outcome(
 ) -> list[Job]:
     """Write one attempt's result exactly once; on our failure, retry (bounded)."""
     now = now or utcnow()
-    failure = _our_failure(outcome)
-    report = bounded_report(outcome.report) if outcome.report is not None else None
-    report_json = json.dumps(report) if report is not None else None
+    report, failure = _report(outcome)
+    report_json = json.dumps(report.to_dict()) if report is not None else None
     if failure is None:
-        assert outcome.report is not None
+        assert report is not None
         won = _claim(session, outcome.evaluation_id, outcome.attempt, OPEN,
                      status=EvaluationStatus.DONE.value, finished_at=now, worker=outcome.worker,
-                     lease_expires_at=None, score=_clamp(outcome.report.get("score")),
-                     metric=outcome.report.get("metric"),
-                     metric_public=outcome.report.get("metric_public"),
-                     metric_private=outcome.report.get("metric_private"),
+                     lease_expires_at=None, score=report.score, metric=report.metric,
+                     metric_public=report.metric_public, metric_private=report.metric_private,
                      report_json=report_json, error=None)
         if won:
-            assert report is not None
             _drop_provisional(session, outcome.evaluation_id)
-            _add_tests(session, outcome.evaluation_id, report)
+            session.add_all(_test_row(outcome.evaluation_id, test) for test in report.tests)
             _promote(session, outcome.evaluation_id)
         session.commit()
         return []
@@ -272,43 +209,14 @@ def _promote(session: Session, evaluation_id: int) -> None:
     summary.mark_submissions(session, [submission_id])
 
 
-def _clamp(score: Any) -> float:
-    return min(max(float(score or 0.0), 0.0), 1.0)
-
-
-def _test_row(evaluation_id: int, test: dict[str, Any]) -> TestResult:
-    test = bounded_test(test)
+def _test_row(evaluation_id: int, test: TestReport) -> TestResult:
+    """A test's row (its texts were bounded and made printable by `TestReport`: what a
+    student's run wrote may be megabytes, lone surrogates, terminal escapes)."""
     return TestResult(
-        evaluation_id=evaluation_id, name=test["name"], hidden=bool(test.get("hidden")),
-        verdict=str(test["verdict"]), score=_clamp(test.get("score")),
-        weight=max(float(test.get("weight", 1.0)), 0.0), time_s=test.get("time_s"),
-        memory_mib=test.get("memory_mib"), message=test["message"], detail=test["detail"],
+        evaluation_id=evaluation_id, name=test.name, hidden=test.hidden,
+        verdict=str(test.verdict), score=test.score, weight=test.weight, time_s=test.time_s,
+        memory_mib=test.memory_mib, message=test.message, detail=test.detail,
     )
-
-
-def bounded_test(test: dict[str, Any]) -> dict[str, Any]:
-    """A test's entry with its texts bounded and printable (what a student's run wrote
-    may be megabytes, lone surrogates that no UTF-8 column takes, terminal escapes)."""
-    return {**test, "name": clean_text(str(test["name"]), NAME_MAX_CHARS),
-            "message": clean_text(str(test.get("message", "")), MESSAGE_MAX_CHARS),
-            "detail": clean_text(str(test.get("detail", "")), DETAIL_MAX_CHARS)}
-
-
-def bounded_report(report: dict[str, Any]) -> dict[str, Any]:
-    """The report as stored: every test's texts and the system error bounded."""
-    bounded = dict(report)
-    tests = report.get("tests")
-    if isinstance(tests, list):
-        bounded["tests"] = [bounded_test(t) if isinstance(t, dict) and "name" in t else t
-                            for t in tests]
-    if isinstance(report.get("system_error"), str):
-        bounded["system_error"] = clean_text(report["system_error"], DETAIL_MAX_CHARS)
-    return bounded
-
-
-def _add_tests(session: Session, evaluation_id: int, report: dict[str, Any]) -> None:
-    for test in report.get("tests", ()):
-        session.add(_test_row(evaluation_id, test))
 
 
 LOST_WORKER = "lease expired: "
@@ -341,10 +249,18 @@ def _retry(session: Session, evaluation_id: int, settings: Settings, now: dateti
     fresh = open_evaluation(session, submission, failed.package_version, kind=failed.kind,
                             retries=failed.retries + (0 if free else 1), make_current=current,
                             now=now, replaces_id=failed.replaces_id)
-    from api.services.regrade import follow_retry
-
     follow_retry(session, failed.id, fresh.id)
     return [job_for(session, fresh, settings)]
+
+
+def follow_retry(session: Session, old_evaluation_id: int, new_evaluation_id: int) -> None:
+    """A retried (or re-run) re-grade evaluation keeps its place in its set."""
+    session.execute(
+        update(RegradeItem)
+        .where(RegradeItem.new_evaluation_id == old_evaluation_id)
+        .values(new_evaluation_id=new_evaluation_id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def rerun(session: Session, evaluation: Evaluation, settings: Settings) -> list[Job]:
@@ -363,8 +279,6 @@ def rerun(session: Session, evaluation: Evaluation, settings: Settings) -> list[
     fresh = open_evaluation(session, submission, assignment.package_version,
                             kind=evaluation.kind, make_current=current and not counting,
                             replaces_id=evaluation.id if counting else None)
-    from api.services.regrade import follow_retry
-
     follow_retry(session, evaluation.id, fresh.id)
     jobs = [job_for(session, fresh, settings)]
     session.commit()

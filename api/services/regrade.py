@@ -11,9 +11,8 @@ counts the items kept that way, so staff can re-run them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.db import (
@@ -26,11 +25,10 @@ from api.db import (
     utcnow,
 )
 from api.db.service_models import RegradeItem, RegradeSet
+from api.services.jobs import Job, job_for, open_evaluation
+from api.services.packages import has_version
 from api.settings import Settings
 from core.errors import BadInput, Conflict
-
-if TYPE_CHECKING:
-    from api.services.pipeline import Job
 
 OPEN = "open"
 
@@ -63,9 +61,6 @@ def start_regrade(
 ) -> tuple[RegradeSet, list[Job]]:
     """Open a re-grade set over the assignment's submissions (or the given ones), against
     the assignment's package version or another one the package store holds."""
-    from api.services.packages import has_version
-    from api.services.pipeline import job_for, open_evaluation
-
     version = package_version or assignment.package_version
     if version != assignment.package_version and not has_version(
             settings, assignment.package_name, version):
@@ -92,16 +87,6 @@ def start_regrade(
                                 submissions=len(jobs), package_version=version, reason=reason))
     session.commit()
     return regrade, jobs
-
-
-def follow_retry(session: Session, old_evaluation_id: int, new_evaluation_id: int) -> None:
-    """A retried re-grade evaluation keeps its place in its set."""
-    session.execute(
-        update(RegradeItem)
-        .where(RegradeItem.new_evaluation_id == old_evaluation_id)
-        .values(new_evaluation_id=new_evaluation_id)
-        .execution_options(synchronize_session=False)
-    )
 
 
 def diff(session: Session, regrade: RegradeSet) -> list[RegradeDiff]:

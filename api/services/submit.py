@@ -26,7 +26,7 @@ from api.db import (
     utcnow,
 )
 from api.services import quotas, uploads
-from api.services.pipeline import Job, job_for
+from api.services.jobs import Job, job_for
 from api.services.usage import over_gpu_budget
 from api.settings import Settings
 from core.errors import BadInput, Conflict
@@ -57,6 +57,7 @@ def store_blob_race_free(session: Session, content: bytes) -> str:
     digest = sha256_hex(content)
     dialect = session.get_bind().dialect.name
     values = {"sha256": digest, "size": len(content), "content": content}
+    statement: postgresql.Insert | sqlite.Insert
     if dialect == "postgresql":
         statement = postgresql.insert(Blob).values(**values).on_conflict_do_nothing()
     elif dialect == "sqlite":

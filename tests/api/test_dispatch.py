@@ -13,6 +13,7 @@ from api.db import Evaluation, EvaluationKind, Submission, utcnow
 from api.queue import dispatch_all
 from api.services import pipeline
 from api.services.dispatch import OrderedDispatcher, pump
+from api.services.jobs import job_for, open_evaluation
 from api.services.usage import record_usage
 from tests.api.helpers import World
 from worker.contract import Outcome, Started
@@ -78,9 +79,8 @@ def test_new_submissions_go_before_a_running_regrade_set(
     with world.sessions() as s:
         jobs = []
         for submission in s.scalars(select(Submission)).all():
-            regrade = pipeline.open_evaluation(s, submission, "v1",
-                                               kind=EvaluationKind.REGRADE.value)
-            jobs.append(pipeline.job_for(s, regrade, world.settings))
+            regrade = open_evaluation(s, submission, "v1", kind=EvaluationKind.REGRADE.value)
+            jobs.append(job_for(s, regrade, world.settings))
         s.commit()
     dispatch_all(ordered, jobs)
     assert len(sent(world)) == 2  # two regrades in flight, one held

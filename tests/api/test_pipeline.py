@@ -232,6 +232,36 @@ def test_our_failure_drops_provisional_rows(world: World) -> None:
     assert body["evaluation"]["tests"] == []
 
 
+def test_a_report_that_does_not_validate_is_our_failure(world: World) -> None:
+    """The recorder reads reports with `core.report` (was: by hand, clamping a score of 1.5
+    to a grade of 1.0): what does not validate is never a grade, and is retried."""
+    _, eid = submit(world)
+    bad = {**REPORT, "tests": [{**PUBLIC, "score": 1.5}, HIDDEN]}
+    with world.sessions() as s:
+        pipeline.record_started(s, Started(eid, 1, "w1"), world.settings)
+        jobs = pipeline.record_outcome(s, Outcome(eid, 1, "w1", report=bad), world.settings)
+        assert [job.attempt for job, _ in jobs] == [2]
+        unshaped = pipeline.record_outcome(
+            s, Outcome(jobs[0][0].evaluation_id, 2, "w1", report={"tests": "none"}),
+            world.settings)
+        assert [job.attempt for job, _ in unshaped] == [3]
+    failed = evaluation(world, eid)
+    assert failed.status == "system_error" and failed.score is None
+    assert failed.error.startswith("the worker sent a malformed report: ")
+    assert "outside [0, 1]" in failed.error and names(world, eid) == []
+
+
+def test_a_progress_message_that_does_not_validate_is_ignored(world: World) -> None:
+    _, eid = submit(world)
+    with world.sessions() as s:
+        pipeline.record_started(s, Started(eid, 1, "w1"), world.settings)
+        for test in ({**PUBLIC, "score": 2.0}, {**PUBLIC, "verdict": "GREAT"},
+                     {"name": "1"}, ["1", "OK"]):
+            assert not pipeline.record_progress(s, Progress(eid, 1, "w1", test),  # type: ignore[arg-type]
+                                                world.settings)
+    assert names(world, eid) == []
+
+
 def test_hostile_texts_are_stored_bounded_and_valid(world: World) -> None:
     """A lone surrogate made the recorder fail until the lease expired ("worker stopped
     answering"); a 20 MB message was stored whole in every test and in the report."""

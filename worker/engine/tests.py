@@ -223,24 +223,25 @@ def grade_test(context: TestContext, test: TestSpec) -> TestReport:
     except SystemFault as fault:
         return TestReport(name=test.name, hidden=test.hidden, verdict=Verdict.SYSTEM_ERROR,
                           score=0.0, weight=test.weight,
-                          message="The grader failed on this test; this is not your fault.",
+                          message=Verdict.SYSTEM_ERROR.long_text,
                           detail=str(fault))
 
 
 def _verdict(test: TestSpec, expected: Any, record: RunResult,
              time_limit_s: float) -> TestReport:
     """Map a finished run to the test's report (limits, crashes, then the judge)."""
-    common = dict(name=test.name, hidden=test.hidden, weight=test.weight,
-                  time_s=record.wall_s, memory_mib=record.memory_mib)
+    def report(verdict: Verdict, score: float, message: str, detail: str) -> TestReport:
+        return TestReport(name=test.name, hidden=test.hidden, verdict=verdict, score=score,
+                          weight=test.weight, time_s=record.wall_s,
+                          memory_mib=record.memory_mib, message=message, detail=detail)
+
     limit = limit_verdict(record)
     if limit is not None:
         message = limit_message(limit, time_limit_s, test.limits.memory_limit_mib, record.error)
-        return TestReport(verdict=limit, score=0.0, message=message,
-                          detail=staff_detail(record), **common)
+        return report(limit, 0.0, message, staff_detail(record))
     died = failed_run(record)
     if died is not None:
-        return TestReport(verdict=died[0], score=0.0, message=died[1],
-                          detail=staff_detail(record), **common)
+        return report(died[0], 0.0, died[1], staff_detail(record))
     outcome = outcome_of(record)
     if outcome.error is not None:
         return student_error_report(test.name, test.hidden, test.weight, outcome, record)
@@ -248,5 +249,4 @@ def _verdict(test: TestSpec, expected: Any, record: RunResult,
     detail = staff_detail(record)
     if judgement.detail:  # e.g. why the reference's side is unusable (a SYSTEM_ERROR)
         detail = f"judge: {judgement.detail}\n{detail}"
-    return TestReport(verdict=judgement.verdict, score=judgement.score,
-                      message=judgement.message, detail=detail, **common)
+    return report(judgement.verdict, judgement.score, judgement.message, detail)
