@@ -194,29 +194,29 @@ def _make_sqlite_transport() -> type:
 
             return engine
 
-        def _open(self):  # type: ignore[no-untyped-def]
+        def _open(self) -> Any:
             # kombu's models use the ``noload`` strategy that SQLAlchemy 2.1 deprecates;
             # configure them here once, with that known warning silenced.
             from sqlalchemy.orm import configure_mappers
 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)
-                connection = super()._open()
+                connection = super()._open()  # type: ignore[no-untyped-call]  # kombu
                 _ = self.queue_cls, self.message_cls
                 configure_mappers()
             return connection
 
-        def _get_or_create(self, queue):  # type: ignore[no-untyped-def]
+        def _get_or_create(self, queue: Any) -> Any:
             # Two processes may declare the same queue at once: the loser's INSERT fails
             # on the unique name; roll back and read the winner's row.
             from sqlalchemy.exc import IntegrityError
 
             for _ in range(5):
                 try:
-                    return super()._get_or_create(queue)
+                    return super()._get_or_create(queue)  # type: ignore[no-untyped-call]
                 except IntegrityError:
                     self.session.rollback()
-            return super()._get_or_create(queue)
+            return super()._get_or_create(queue)  # type: ignore[no-untyped-call]
 
     class Transport(kombu_sqla.Transport):
         pass

@@ -348,7 +348,7 @@ def read_outcome(payload: bytes) -> Outcome:
     known = kind in {member.value for member in ErrorKind}
     # The child wrote these: bounded and made printable before anything keeps them.
     return Outcome(
-        error=ErrorKind(kind) if known else ErrorKind.EXCEPTION,
+        error=ErrorKind(str(kind)) if known else ErrorKind.EXCEPTION,
         message=clean_text(str(envelope.get("message", "")), MESSAGE_MAX_CHARS),
         trace=clean_text(str(envelope.get("traceback", "")), DETAIL_MAX_CHARS),
     )

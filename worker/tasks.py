@@ -131,20 +131,20 @@ def evaluate(
     grader: Grader,
 ) -> Outcome:
     """Grade with a heartbeat running; always returns an `Outcome` (ours or the engine's)."""
-    ids = {"evaluation_id": request.evaluation_id, "attempt": request.attempt, "worker": worker}
-    send(RECORD_STARTED_TASK, Started(**ids).to_json())
+    ids = (request.evaluation_id, request.attempt, worker)
+    send(RECORD_STARTED_TASK, Started(*ids).to_json())
     stop = threading.Event()
 
     def beat() -> None:
         while not stop.wait(max(request.lease_s / 4, 0.5)):
             try:
-                send(RECORD_HEARTBEAT_TASK, Heartbeat(**ids).to_json())
+                send(RECORD_HEARTBEAT_TASK, Heartbeat(*ids).to_json())
             except Exception:  # a broker hiccup must not kill the grading
                 log.warning("heartbeat for evaluation %s failed", request.evaluation_id)
 
     def progress(test: TestReport) -> None:
         try:
-            send(RECORD_PROGRESS_TASK, Progress(**ids, test=test.to_dict()).to_json())
+            send(RECORD_PROGRESS_TASK, Progress(*ids, test=test.to_dict()).to_json())
         except Exception:  # best-effort: the outcome stays authoritative
             log.warning("progress of evaluation %s (test %s) was not published",
                         request.evaluation_id, test.name, exc_info=True)
@@ -154,11 +154,11 @@ def evaluate(
     started = time.monotonic()
     try:
         report = grader.grade(request, assignments_dir, device, on_test=progress)
-        outcome = Outcome(**ids, report=report, duration_s=time.monotonic() - started)
+        outcome = Outcome(*ids, report=report, duration_s=time.monotonic() - started)
     except Exception as error:
         log.exception("evaluation %s attempt %s failed", request.evaluation_id, request.attempt)
         text = f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=20)}"
-        outcome = Outcome(**ids, error=text[-8000:], duration_s=time.monotonic() - started)
+        outcome = Outcome(*ids, error=text[-8000:], duration_s=time.monotonic() - started)
     finally:
         stop.set()
     return outcome
@@ -170,7 +170,6 @@ def register_evaluate(app: Celery, settings: WorkerSettings) -> None:
                     settings.package_store_dir.resolve(),
                     Packer.for_settings(settings) if settings.packing else None)
 
-    @app.task(name=EVALUATE_TASK, bind=True, acks_late=True, reject_on_worker_lost=True)
     def evaluate_task(self: Any, payload: dict[str, Any]) -> None:
         request = EvaluateRequest.from_json(payload)
 
@@ -190,3 +189,7 @@ def register_evaluate(app: Celery, settings: WorkerSettings) -> None:
         )
         outcome = replace(outcome, extra={**outcome.extra, **grader.usage})  # issue 17
         send(RECORD_OUTCOME_TASK, outcome.to_json())
+
+    # Registered by a call, not as a decorator: Celery's decorator is untyped.
+    app.task(name=EVALUATE_TASK, bind=True, acks_late=True,
+             reject_on_worker_lost=True)(evaluate_task)

@@ -19,6 +19,11 @@ _LIMIT_VERDICTS = {
     RunStatus.MEMORY: Verdict.MEMORY_LIMIT,
     RunStatus.OUTPUT_LIMIT: Verdict.OUTPUT_LIMIT,
 }
+_ERROR_VERDICTS: dict[ErrorKind | None, Verdict] = {
+    ErrorKind.VALUE_LIMIT: Verdict.OUTPUT_LIMIT,
+    ErrorKind.FORBIDDEN: Verdict.FORBIDDEN,
+}
+"""The protocol errors that are not RUNTIME_ERROR."""
 _DETAIL_TAIL = 4000
 
 
@@ -103,8 +108,7 @@ def student_error_report(name: str, hidden: bool, weight: float, outcome: Outcom
     message = outcome.message
     if outcome.trace:
         message = f"{message}\n{outcome.trace.rstrip()}"
-    verdict = {ErrorKind.VALUE_LIMIT: Verdict.OUTPUT_LIMIT,
-               ErrorKind.FORBIDDEN: Verdict.FORBIDDEN}.get(outcome.error, Verdict.RUNTIME_ERROR)
+    verdict = _ERROR_VERDICTS.get(outcome.error, Verdict.RUNTIME_ERROR)
     return TestReport(
         name=name, hidden=hidden, verdict=verdict, score=0.0, weight=weight,
         time_s=record.wall_s, memory_mib=record.memory_mib, message=message,
