@@ -2,7 +2,7 @@
 
 Two figures: `view` times the page route (routing, arranging the rows, Jinja2 rendering)
 over a source that returns a prebuilt view, the web layer's own cost; `sql` times the whole
-request on the real app (create_app + the pages + SqlPageSource) over a generated SQLite
+request on the real app (create_app + the pages + ServicePages) over a generated SQLite
 course of 300 students x 45 assignments x 2 graded submissions each: session cookie check,
 the standing query, the gradebook marks, rendering.
 

@@ -11,6 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from api.services.gradebook import Cell
+from api.services.leaderboard import LeaderRow
+
+__all__ = ["Cell", "LeaderRow"]  # data of the services, shown as they are
+
 
 class Status(StrEnum):
     """A student's state on one assignment, as the course page names it."""
@@ -133,16 +138,6 @@ class LimitsLine:
     time_limit_s: float  # the minimum wall time (core.manifest.default_time_limit)
     time_factor: float  # ... and at least this many times the reference solution's time
     memory_limit_mib: int
-
-
-@dataclass(frozen=True)
-class LeaderRow:
-    """One anonymous line of a competition's leaderboard."""
-
-    rank: int
-    metric: float
-    reached: bool  # the threshold that gives the non-bonus points
-    me: bool
 
 
 @dataclass(frozen=True)
@@ -289,19 +284,6 @@ class SubmissionView:
     def finished(self) -> bool:
         """True when nothing more will change without a staff action."""
         return self.state in (EvalState.DONE, EvalState.SYSTEM_ERROR, EvalState.CANCELLED)
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One gradebook cell: a student's counted points on an assignment."""
-
-    points: float | None
-    late: bool = False
-    overridden: bool = False
-    accepted: bool = False
-    submission_id: int | None = None  # None with `submitted`: the link finds the counted one
-    submitted: bool = False
-    evaluating: bool = False  # a submission of the pair is queued or running
 
 
 @dataclass(frozen=True)
