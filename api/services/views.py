@@ -9,7 +9,9 @@ Points come from `core` (deadline rule, threshold, counting solution).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,7 +33,14 @@ from api.db import (
 )
 from api.services import quotas
 from core.competition import Competition, ExtraBonus, Figures, visible_figures
-from core.counting import Attempt, Grading, counting_solution, is_eligible, score_graded
+from core.counting import (
+    Attempt,
+    Grading,
+    Scored,
+    counting_solution,
+    is_eligible,
+    score_graded,
+)
 from core.deadlines import Deadlines, SecondPolicy, extension_for, timing
 from core.deadlines import Extension as CoreExtension
 from core.report import HIDDEN_FAILED, shown_while_running
@@ -40,7 +49,20 @@ OURS_TEXT = ("Grading failed on our side, not because of your code, and it is no
              "The course staff see this failure and will grade your submission again.")
 """Shown only for a current evaluation that failed on our side: its automatic retries are
 spent by then (a retry becomes current at once), so it does not promise one."""
-WAIT_TEXT = {"queued": "Waiting for a grader.", "running": "Being graded."}
+WAIT_TEXT: dict[str, str] = {EvaluationStatus.QUEUED: "Waiting for a grader.",
+             EvaluationStatus.RUNNING: "Being graded."}
+
+
+class AssignmentStatus(StrEnum):
+    """A student's state on one assignment (`assignment_state`), as the course page names
+    it."""
+
+    NOT_SUBMITTED = "not submitted"
+    EVALUATING = "evaluating"
+    PASSED = "passed"
+    FAILED = "failed"
+    LATE = "late"  # correct, but after the deadline that still gave points
+    OURS = "our error"  # SYSTEM_ERROR: never the student's fault, never a grade
 
 
 def deadlines_of(assignment: Assignment) -> Deadlines:
@@ -234,21 +256,26 @@ def assignment_state(
                          if ext and assignment.second_deadline else assignment.second_deadline))
 
 
-def _status(session: Session, submissions: list[Submission], counting) -> str:  # noqa: ANN001
+def _status(session: Session, submissions: Sequence[Submission],
+            counting: Scored | None) -> AssignmentStatus:
     if not submissions:
-        return "not submitted"
+        return AssignmentStatus.NOT_SUBMITTED
     latest = max(submissions, key=lambda s: (s.submitted_at, s.id))
     evaluation = (session.get(Evaluation, latest.current_evaluation_id)
                   if latest.current_evaluation_id else None)
-    if evaluation is not None and evaluation.status in ("queued", "running"):
-        return "evaluating"
-    if evaluation is not None and evaluation.status == "system_error" and counting is None:
-        return "our error"
+    if evaluation is not None and evaluation.status in (EvaluationStatus.QUEUED,
+                                                        EvaluationStatus.RUNNING):
+        return AssignmentStatus.EVALUATING
+    if (evaluation is not None and evaluation.status == EvaluationStatus.SYSTEM_ERROR
+            and counting is None):
+        return AssignmentStatus.OURS
     if counting is None:
-        return "failed"
+        return AssignmentStatus.FAILED
     if counting.late:
-        return "late"
-    return "passed" if counting.points > 0 or counting.attempt.accepted else "failed"
+        return AssignmentStatus.LATE
+    if counting.points > 0 or counting.attempt.accepted:
+        return AssignmentStatus.PASSED
+    return AssignmentStatus.FAILED
 
 
 def extra_bonus_note(session: Session, submission: Submission, assignment: Assignment) -> str:

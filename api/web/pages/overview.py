@@ -234,4 +234,4 @@ def extensions_list(pages: Pages, viewer: Viewer, course_id: int) -> ExtensionsV
             member_link(found), rules_of(found.course),
             tuple(sorted(((u, d or n) for u, d, n in students),
                          key=lambda p: p[1].casefold())),
-            tuple(assignments), extension_lines(session, course_id))
+            tuple(assignments), extension_lines(session, course_id), found.course.timezone)

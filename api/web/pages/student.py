@@ -138,6 +138,7 @@ def course(pages: Pages, viewer: Viewer, course_id: int, now: datetime) -> Cours
                                              bonus.get(a.id, 0)) for a in assignments),
             standing=standing,
             non_bonus_offered=sum(a.points for a in assignments), now=now,
+            timezone=found.course.timezone,
         )
 
 

@@ -13,6 +13,7 @@ from api.db import Adjustment as AdjustmentRow
 from api.db import (
     Assignment,
     Evaluation,
+    EvaluationStatus,
     Submission,
     SubmissionFile,
     User,
@@ -21,13 +22,13 @@ from api.db import (
 )
 from api.deps import Membership
 from api.schemas import EvaluationPublic, EvaluationStaff, SubmissionStaff
+from api.services import pipeline
 from api.services.queue_wait import FALLBACK_S, queue_place
 from api.services.views import extra_bonus_note, submission_view
 from api.web.pages.context import Pages, member, member_link
 from api.web.views import (
     Adjustment,
     AttemptLine,
-    EvalState,
     PointsWhy,
     QueueWait,
     SubmissionView,
@@ -40,13 +41,10 @@ from core.scoring import meets_threshold
 from core.text import printable
 from core.verdicts import Verdict
 
-STATE = {"queued": EvalState.QUEUED, "running": EvalState.RUNNING, "done": EvalState.DONE,
-         "system_error": EvalState.SYSTEM_ERROR, "cancelled": EvalState.CANCELLED}
 
-
-def eval_state(ev: EvaluationPublic | None) -> EvalState:
+def eval_state(ev: EvaluationPublic | None) -> EvaluationStatus:
     """Where an evaluation is (none yet: queued)."""
-    return STATE.get(ev.status, EvalState.QUEUED) if ev else EvalState.QUEUED
+    return EvaluationStatus(ev.status) if ev else EvaluationStatus.QUEUED
 
 
 def verdict_texts(verdict: str) -> tuple[str, str]:
@@ -59,7 +57,7 @@ def verdict_texts(verdict: str) -> tuple[str, str]:
 
 def badge(ev: EvaluationPublic | None, assignment: Assignment, late: bool) -> str:
     """The outcome of a finished evaluation (`core.outcome`), "" before."""
-    if ev is None or ev.status != "done" or ev.score is None:
+    if ev is None or ev.status != EvaluationStatus.DONE or ev.score is None:
         return ""
     return outcome(ev.score, assignment.threshold, all(t.passed for t in ev.tests), late).value
 
@@ -196,7 +194,7 @@ def submission_page(pages: Pages, session: Session, submission: Submission,
         files=files_of(session, submission.id) if detail else (), previous_id=previous,
         previous_files=files_of(session, previous) if previous else (),
         queue=queue_view(session, current, utcnow())
-        if detail and state in (EvalState.QUEUED, EvalState.RUNNING) else None,
+        if detail and state in pipeline.OPEN else None,
         team=tuple(m.display_name or m.username or m.uuid for m in shown.team),
         system_error=(getattr(ev, "error", "") or "") if staff and ev else "",
         timezone=found.course.timezone, attempt=ev.attempt if ev else 1,
