@@ -43,7 +43,8 @@ from core.counting import (
 )
 from core.deadlines import Deadlines, SecondPolicy, extension_for, timing
 from core.deadlines import Extension as CoreExtension
-from core.report import HIDDEN_FAILED, shown_while_running
+from core.report import shown_while_running, student_test
+from core.verdicts import Verdict
 
 OURS_TEXT = ("Grading failed on our side, not because of your code, and it is not a grade. "
              "The course staff see this failure and will grade your submission again.")
@@ -120,25 +121,24 @@ def attempt_of(session: Session, submission: Submission, *, new: bool = False) -
 
 
 def test_view(test: TestResult, *, staff: bool) -> schemas.TestPublic:
-    passed = test.verdict == "OK"
+    """One test as the caller may see it: everything for staff; for a student what
+    `core.report.student_test` allows."""
     if staff:
-        return schemas.TestStaff(
-            name=test.name, hidden=test.hidden, verdict=test.verdict, passed=passed,
-            score=test.score, weight=test.weight, time_s=test.time_s,
-            memory_mib=test.memory_mib, message=test.message, detail=test.detail)
-    if test.hidden:
-        # A failed hidden test shows its kind and the worker's student-safe hint (see
-        # core.report.hidden_failure); anything else stored for it stays hidden.
-        safe = not passed and test.message.startswith(HIDDEN_FAILED)
-        return schemas.TestPublic(
-            name=test.name, hidden=True, passed=passed,
-            verdict="OK" if passed else test.verdict if safe else "FAILED",
-            score=None, weight=None, time_s=None, memory_mib=None,
-            message="Hidden test passed." if passed else test.message if safe
-            else "Hidden test failed.")
+        return staff_test_view(test)
+    shown = student_test(test.name, test.hidden, test.verdict, test.message, test.score,
+                         test.weight, test.time_s, test.memory_mib)
     return schemas.TestPublic(
-        name=test.name, hidden=False, verdict=test.verdict, passed=passed, score=test.score,
-        weight=test.weight, time_s=test.time_s, memory_mib=test.memory_mib, message=test.message)
+        name=shown.name, hidden=shown.hidden, verdict=shown.verdict, passed=shown.passed,
+        score=shown.score, weight=shown.weight, time_s=shown.time_s,
+        memory_mib=shown.memory_mib, message=shown.message)
+
+
+def staff_test_view(test: TestResult) -> schemas.TestStaff:
+    return schemas.TestStaff(
+        name=test.name, hidden=test.hidden, verdict=test.verdict,
+        passed=test.verdict == Verdict.OK, score=test.score, weight=test.weight,
+        time_s=test.time_s, memory_mib=test.memory_mib, message=test.message,
+        detail=test.detail)
 
 
 def evaluation_view(evaluation: Evaluation, *, staff: bool,

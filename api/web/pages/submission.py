@@ -37,6 +37,7 @@ from api.web.views import (
 )
 from core.errors import NotFound
 from core.outcome import explain_points, outcome
+from core.report import HIDDEN_VERDICT
 from core.scoring import meets_threshold
 from core.text import printable
 from core.verdicts import Verdict
@@ -51,7 +52,9 @@ def verdict_texts(verdict: str) -> tuple[str, str]:
     try:
         v = Verdict(verdict)
     except ValueError:
-        return ("Failed", "This hidden test failed.") if verdict == "FAILED" else (verdict, "")
+        if verdict == HIDDEN_VERDICT:
+            return "Failed", "This hidden test failed."
+        return verdict, ""
     return v.short_text, v.long_text
 
 
