@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -141,37 +142,48 @@ def staff_test_view(test: TestResult) -> schemas.TestStaff:
         detail=test.detail)
 
 
+def _evaluation_fields(evaluation: Evaluation, *, staff: bool, closed: bool) -> dict[str, Any]:
+    """The fields every caller sees of an evaluation (metrics as `visible_figures` allows)."""
+    ours = evaluation.status == EvaluationStatus.SYSTEM_ERROR
+    done = evaluation.status == EvaluationStatus.DONE
+    message = OURS_TEXT if ours else WAIT_TEXT.get(evaluation.status, "")
+    if done:
+        message = f"Score {evaluation.score:.3f}" if evaluation.score is not None else "Graded."
+    figures = visible_figures(
+        Figures(evaluation.metric, evaluation.metric_public, evaluation.metric_private)
+        if done else Figures(None, None, None), staff=staff, closed=closed)
+    return dict(id=evaluation.id, attempt=evaluation.attempt, kind=evaluation.kind,
+                status=evaluation.status, score=evaluation.score if done else None,
+                metric=figures.whole, metric_public=figures.public,
+                metric_private=figures.private, our_failure=ours, message=message,
+                queued_at=evaluation.queued_at, finished_at=evaluation.finished_at)
+
+
 def evaluation_view(evaluation: Evaluation, *, staff: bool,
                     closed: bool = False) -> schemas.EvaluationPublic:
     """One evaluation as the caller may see it; ``closed``: the assignment has closed for
     the submission's author, so a competition's whole-set and private metrics show."""
-    ours = evaluation.status == EvaluationStatus.SYSTEM_ERROR.value
-    done = evaluation.status == EvaluationStatus.DONE.value
-    message = OURS_TEXT if ours else WAIT_TEXT.get(evaluation.status, "")
-    if done:
-        message = f"Score {evaluation.score:.3f}" if evaluation.score is not None else "Graded."
+    if staff:
+        return staff_evaluation_view(evaluation)
+    done = evaluation.status == EvaluationStatus.DONE
     # While running, the tests judged so far (provisional, replaced by the final report);
     # a student sees no hidden test before the end (their timing would leak their data).
-    running = evaluation.status == EvaluationStatus.RUNNING.value
-    tests = ([test_view(t, staff=staff) for t in evaluation.tests
-              if done or staff or shown_while_running(t.hidden)]
-             if done or running or staff else [])
-    figures = visible_figures(
-        Figures(evaluation.metric, evaluation.metric_public, evaluation.metric_private)
-        if done else Figures(None, None, None), staff=staff, closed=closed)
-    common = dict(id=evaluation.id, attempt=evaluation.attempt, kind=evaluation.kind,
-                  status=evaluation.status, score=evaluation.score if done else None,
-                  metric=figures.whole, metric_public=figures.public,
-                  metric_private=figures.private, our_failure=ours, message=message,
-                  queued_at=evaluation.queued_at, finished_at=evaluation.finished_at)
-    if staff:
-        return schemas.EvaluationStaff(
-            **common, tests=tests, error=evaluation.error, worker=evaluation.worker,
-            retries=evaluation.retries, started_at=evaluation.started_at,
-            lease_expires_at=evaluation.lease_expires_at,
-            package_version=evaluation.package_version, run_cpu_s=evaluation.run_cpu_s,
-            gpu_s=evaluation.gpu_s, gpu_peak_mib=evaluation.gpu_peak_mib)
-    return schemas.EvaluationPublic(**common, tests=tests)
+    running = evaluation.status == EvaluationStatus.RUNNING
+    tests = ([test_view(t, staff=False) for t in evaluation.tests
+              if done or shown_while_running(t.hidden)] if done or running else [])
+    return schemas.EvaluationPublic(
+        **_evaluation_fields(evaluation, staff=False, closed=closed), tests=tests)
+
+
+def staff_evaluation_view(evaluation: Evaluation) -> schemas.EvaluationStaff:
+    """Everything of an evaluation: every test as recorded so far, our error, the worker."""
+    return schemas.EvaluationStaff(
+        **_evaluation_fields(evaluation, staff=True, closed=False),
+        tests=[staff_test_view(t) for t in evaluation.tests], error=evaluation.error,
+        worker=evaluation.worker, retries=evaluation.retries,
+        started_at=evaluation.started_at, lease_expires_at=evaluation.lease_expires_at,
+        package_version=evaluation.package_version, run_cpu_s=evaluation.run_cpu_s,
+        gpu_s=evaluation.gpu_s, gpu_peak_mib=evaluation.gpu_peak_mib)
 
 
 def team_view(session: Session, team_uuids: str | None) -> list[schemas.TeamMember]:
@@ -204,7 +216,7 @@ def submission_view(
     files = new_files if new_files is not None else list(session.scalars(
         select(SubmissionFile.path).where(SubmissionFile.submission_id == submission.id)
         .order_by(SubmissionFile.path)))
-    common = dict(
+    common: dict[str, Any] = dict(
         id=submission.id, assignment_id=submission.assignment_id, user_id=submission.user_id,
         submitted_at=submission.submitted_at, main_file=submission.main_file, files=files,
         team=team_view(session, submission.team_uuids), accepted=submission.accepted,
@@ -218,7 +230,7 @@ def submission_view(
         Evaluation.submission_id == submission.id).order_by(Evaluation.attempt)).all()
     user = session.get(User, submission.user_id)
     return schemas.SubmissionStaff(
-        **common, history=[evaluation_view(e, staff=True) for e in history],
+        **common, history=[staff_evaluation_view(e) for e in history],
         username=user.username if user else "")
 
 
