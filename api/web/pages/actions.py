@@ -39,6 +39,13 @@ def whole_points(value: float | None, what: str = "Points") -> int:
     return int(value)
 
 
+def _not_negative(value: float, what: str) -> int:
+    points = whole_points(value, what)
+    if points < 0:
+        raise BadInput(f"{what} must be >= 0.")
+    return points
+
+
 def _course_of_submission(session: Session, viewer: Viewer,
                           submission_id: int) -> tuple[Membership, Submission]:
     submission = session.get(Submission, submission_id)
@@ -79,19 +86,13 @@ def set_exam(pages: Pages, viewer: Viewer, course_id: int, user_id: int,
     with pages.sessions() as session:
         found = staff_member(session, viewer, course_id)
         if exam_points is not None:
-            points = whole_points(exam_points, "Exam points")
-            if points < 0:
-                raise BadInput("Exam points must be >= 0.")
             staff.set_exam(session, found.course, body(
-                schemas.ExamCreate, user_id=user_id, points=points, reason=reason),
-                viewer.user_id)
+                schemas.ExamCreate, user_id=user_id, reason=reason,
+                points=_not_negative(exam_points, "Exam points")), viewer.user_id)
         if community is not None:
-            points = whole_points(community, "Community points")
-            if points < 0:
-                raise BadInput("Community points must be >= 0.")
             staff.add_community(session, found.course, body(
-                schemas.CommunityCreate, user_id=user_id, points=points, reason=reason),
-                viewer.user_id)
+                schemas.CommunityCreate, user_id=user_id, reason=reason,
+                points=_not_negative(community, "Community points")), viewer.user_id)
 
 
 def set_extension(pages: Pages, viewer: Viewer, course_id: int, assignment_id: int,
