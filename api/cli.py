@@ -83,7 +83,7 @@ from api.admin_cli import register as _register_admin  # noqa: E402
 
 _register_admin(app, load_packages=_load_packages)
 
-from api.client.commands import register as _register_client  # noqa: E402
+from client.commands import register as _register_client  # noqa: E402
 
 _register_client(app)
 app.add_typer(make_package_app(store=_package_store), name="package")

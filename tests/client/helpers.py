@@ -8,8 +8,8 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from api.cli import app
-from api.client import config
 from api.db import ApiToken, Submission, SubmissionFile
+from client import config
 from tests.client.service import PASSWORD, Service
 
 
