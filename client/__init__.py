@@ -2,7 +2,7 @@
 
 `ApiClient` speaks HTTP (httpx) and knows the API's paths and error body; `config` keeps the
 server address and API token in the user's config directory; `render` turns API answers
-into text; `commands` holds the thin typer commands that `api.cli` registers.
+into text; `commands` holds the thin typer commands that `launch.cli` registers.
 
 Nothing here imports the server side: the client talks to the service only over HTTP.
 """
