@@ -29,3 +29,20 @@ FOLDERS = ("core", "api", "worker", "client", "launch", "assignments", "courses"
 def test_every_top_level_folder_has_a_readme_stating_its_rule() -> None:
     missing = [name for name in FOLDERS if not (ROOT / name / "README.md").is_file()]
     assert missing == []
+
+
+def test_core_client_and_launch_have_no_import_circle() -> None:
+    """Every import counts, inside functions and under TYPE_CHECKING too (grimp's graph).
+    `worker` joins once worker/tasks.py takes WorkerSettings from worker.settings."""
+    import importlib.util
+
+    import grimp
+
+    spec = importlib.util.spec_from_file_location("import_cycles",
+                                                  ROOT / "scripts" / "import_cycles.py")
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    graph = grimp.build_graph("core", "client", "launch")
+    assert {name: script.circles(graph, name) for name in ("core", "client", "launch")} == {
+        "core": [], "client": [], "launch": []}
