@@ -10,9 +10,7 @@ import os
 from celery import Celery
 
 from worker.contract import celery_config
-
-# `X as X`: an explicit re-export, for worker/tasks.py's import (its owner moves it).
-from worker.settings import WorkerSettings as WorkerSettings
+from worker.settings import WorkerSettings
 
 
 def make_celery(settings: WorkerSettings) -> Celery:

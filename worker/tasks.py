@@ -41,8 +41,8 @@ if TYPE_CHECKING:
     from celery import Celery
 
     from core.report import TestReport
-    from worker.celery_app import WorkerSettings
     from worker.packages import Package
+    from worker.settings import WorkerSettings
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.db import Assignment, Course, Role, User
 from api.deps import Membership, membership
 from api.queue import dispatch_all
-from api.services.pipeline import Job
+from api.services.jobs import Job
 from api.settings import Settings
 from api.web.views import CourseLink, Viewer
 from core.errors import NotFound
