@@ -44,9 +44,9 @@ import threading
 import time
 import tomllib
 import uuid
-from datetime import datetime, timezone
-from typing import Any
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -166,7 +166,7 @@ def evaluations(db: str) -> list[dict]:
 def _iso(value: Any) -> Any:
     """Times as ISO text in UTC whatever the engine returns (SQLite: naive UTC text)."""
     if isinstance(value, datetime):
-        return (value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo
+        return (value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo
                 else value).isoformat()
     return value
 
@@ -175,7 +175,7 @@ def ts(text: str | None) -> float:
     if not text:
         return float("nan")
     moment = datetime.fromisoformat(text)
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 def cpu_tree(roots: dict[str, list[int]]) -> dict[str, float]:
