@@ -37,8 +37,8 @@ class WorkerSettings(BaseSettings):
     gpus: str = ""
     """Comma-separated GPU ids this worker owns (e.g. ``0,1``): one pool process, so one job,
     per GPU, each process pinned with ``CUDA_VISIBLE_DEVICES``; concurrency = len(gpus)."""
-    concurrency: int | None = Field(default=None, gt=0)
-    """Pool processes (ignored when ``gpus`` is set); unset: as many as the host holds
+    concurrency: int = Field(default=0, ge=0)
+    """Pool processes (ignored when ``gpus`` is set); 0: as many as the host holds
     (packing), or 1 without packing. With packing, each job still waits for its share."""
     visibility_timeout_s: int = Field(default=3600, gt=0)
     broker_polling_interval_s: float = Field(default=0.1, gt=0)
@@ -108,7 +108,7 @@ def make_celery(settings: WorkerSettings) -> Celery:
 
 def pool_processes(settings: WorkerSettings) -> int:
     """Pool size: packed (`worker.packing.worker_pool_size`), or the old fixed one."""
-    if settings.packing and settings.concurrency is None:
+    if settings.packing and not settings.concurrency:
         from worker.packing import worker_pool_size
 
         return worker_pool_size(settings)

@@ -216,8 +216,8 @@ def warm_on_start(grader: Grader, device: str) -> Callable[..., None]:
         except Exception:  # the first job tries again and reports what fails
             log.warning("starting the warm runner failed", exc_info=True)
 
-    @worker_process_init.connect(weak=False)
     def start_warming(**_: object) -> None:
         threading.Thread(target=warm, name="warm-runner", daemon=True).start()
 
+    worker_process_init.connect(start_warming, weak=False)
     return start_warming
