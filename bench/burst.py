@@ -384,7 +384,33 @@ def figures(raw: dict, limit_cpu_s: float | None = None) -> dict:
         "regrade_share_of_new_wait": round(delayed / raw["cores"] / waited, 3)
         if waited else None,
         "regrade_evaluations": len(regrades),
+        **where_time_went(rows, raw["began"], makespan),
     }
+
+
+def where_time_went(rows: list[dict], began: float, makespan: float) -> dict:
+    """Slots (most jobs seen running at once), how busy they were over the makespan, the
+    gap between a job's end and the next start while jobs waited (dispatch, broker, pool),
+    and the median of each job's wall time that was not its sandboxed runs' CPU."""
+    runs = sorted((ts(r["started_at"]), ts(r["finished_at"])) for r in rows)
+    events = sorted([(s, 1) for s, _ in runs] + [(e, -1) for _, e in runs])
+    slots = running = 0
+    for _, step in events:
+        running += step
+        slots = max(slots, running)
+    busy = sum(e - s for s, e in runs) / (slots * makespan) if slots and makespan else None
+    arrivals = [ts(r["submitted_at"]) for r in rows]
+    gaps = []
+    for start, _ in runs:
+        ended = [e for _, e in runs if e <= start]
+        waiting = sum(a < start - 1.0 for a in arrivals) > len(ended)  # a backlog existed
+        if ended and waiting and start - began > 1.0:
+            gaps.append(start - max(ended))
+    not_cpu = [ts(r["finished_at"]) - ts(r["started_at"]) - r["run_cpu_s"] for r in rows
+               if r["run_cpu_s"] is not None]
+    return {"slots": slots, "slot_busy": round(busy, 3) if busy is not None else None,
+            "handoff_gap_p50_s": pct(gaps, 0.5), "handoff_gap_p95_s": pct(gaps, 0.95),
+            "job_wall_not_run_cpu_p50_s": pct(not_cpu, 0.5)}
 
 
 def main() -> None:
