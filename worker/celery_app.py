@@ -93,16 +93,16 @@ def make_celery(settings: WorkerSettings) -> Celery:
     )
     app.conf.worker_max_tasks_per_child = settings.max_tasks_per_child
     app.conf.worker_pool = POOL  # prefork, safe to SIGKILL a child of (`worker.pool`)
-    register_evaluate(app, settings)
     gpus = gpu_list(settings)
-    if gpus:
+    if gpus:  # connected first: a pool process is pinned before its runner warms up
         from celery.signals import worker_process_init
 
-        @worker_process_init.connect(weak=False)
         def pin_gpu(**_: object) -> None:
             pin_process_to_gpu(gpus)
             pin_memory_fraction(settings)
 
+        worker_process_init.connect(pin_gpu, weak=False)
+    register_evaluate(app, settings)
     return app
 
 
