@@ -92,9 +92,9 @@ def instrument(clock: Clock, runs: list[Any]) -> None:
 
 def grade_many(jobs: list[tuple[str, list[tuple[str, bytes]]]], data: Path,
                profile: bool) -> tuple[list[dict[str, Any]], pstats.Stats | None]:
-    from worker.celery_app import WorkerSettings
     from worker.contract import EvaluateRequest
     from worker.package_store import add_package
+    from worker.settings import WorkerSettings
     from worker.tasks import Grader
 
     settings = WorkerSettings(data_dir=data)
