@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from pathlib import Path
 
 import pytest
 from billiard.pool import Pool
@@ -66,3 +67,15 @@ def test_jobs_spread_over_the_processes() -> None:
         assert time.monotonic() - started < 1.0  # two at a time, not one
     finally:
         pool.terminate()
+
+
+def test_the_worker_app_runs_the_kill_safe_pool(tmp_path: Path) -> None:
+    from celery.concurrency import get_implementation
+
+    from worker.celery_app import make_celery
+    from worker.pool import KillSafePool, TaskPool
+    from worker.settings import WorkerSettings
+
+    app = make_celery(WorkerSettings(data_dir=tmp_path))
+    assert get_implementation(app.conf.worker_pool) is TaskPool
+    assert TaskPool.BlockingPool is KillSafePool
