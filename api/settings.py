@@ -89,8 +89,8 @@ class Settings(BaseSettings):
     # Scheduling, GPU accounting and metrics (issue 17).
     dispatch_window: int = Field(default=0, ge=0)
     """Evaluations sent to workers or running, per queue; the rest wait in the database and
-    go out in `core.scheduling.dispatch_order`. Set it to the queue's worker slots (sum of
-    the workers' pool sizes); 0 means this host's cores + 1 (the embedded mode)."""
+    go out in `core.scheduling.dispatch_order`. Set it to twice the queue's worker slots (sum
+    of the workers' pool sizes); 0 means twice this host's cores (the embedded mode)."""
     dispatch_default_s: float = Field(default=30.0, gt=0)
     """Expected grading time of a package with no recent durations."""
     gpu_budget_s: float = Field(default=0.0, ge=0)

@@ -4,10 +4,14 @@ how fair the order is.
 
     .venv/bin/python bench/burst.py --small                      # a quick check (~1 min)
     .venv/bin/python bench/burst.py --compare /tmp/i17-base      # that checkout, then this one
+    .venv/bin/python bench/burst.py --backend pg --workers 2 --compare /tmp/i17-base
 
-Each run starts the embedded service of a checkout (``--repo``, default this one: API,
-one evaluation worker with that code's default pool, the recorder; SQLite database and
-broker in a fresh folder), creates the students, then:
+Each run starts the service of a checkout (``--repo``, default this one: API, ``--workers``
+evaluation worker processes with that code's default pool, the recorder) with its
+defaults: on the embedded default (SQLite database and broker in a fresh folder), or with
+``--backend pg`` on a fresh PostgreSQL database (``--pg``: the server, dropped afterwards)
+and Redis (``--redis``). ``--env KEY=VALUE`` sets a setting for both checkouts (e.g.
+``AUTOGRADE_PACKING=true`` to run an older checkout packed). It creates the students, then:
 
 1. ``--heavy`` students each upload ``--flood`` submissions at once (numpy_entropy), then
    ``--students`` others upload one each over a few seconds (mixed assignments);
@@ -18,9 +22,12 @@ Figures (one JSON object): makespan (first upload to last result); the physical 
 (sum of the sandboxed runs' CPU seconds, as the worker measured them, over the cores);
 efficiency = limit / makespan; queue wait (upload to start) p50/p95 of students' first
 submissions, of repeated ones, of the second wave; the regrade's share of the second
-wave's wait (slot-seconds spent on regrade jobs while each waited, over its wait). Code
-that does not measure run CPU (today's main) gets the limit of the run of this checkout
-with the same submissions (``--compare``), said in the output.
+wave's wait (slot-seconds spent on regrade jobs while each waited, over its wait); the CPU
+seconds each part of the service used during the burst (``cpu_s``: API, workers with their
+sandboxes, recorder, database/broker servers) and the whole machine's busy CPU seconds, so
+that a low efficiency can be told apart from other users' load. Code that does not measure
+run CPU gets the limit of the run of this checkout with the same submissions
+(``--compare``), said in the output.
 """
 
 from __future__ import annotations
@@ -29,7 +36,6 @@ import argparse
 import json
 import os
 import random
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -38,13 +44,14 @@ import threading
 import time
 import tomllib
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ingest import free_port, stop, wait_http  # noqa: E402
+from ingest import free_port, processes, stop, wait_http  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 MIX = ("numpy_entropy", "pca_first", "sgd_backpropagation")
@@ -76,7 +83,7 @@ def spawn(repo: Path, args: list[str], env: dict[str, str], log: Path) -> subpro
                                 start_new_session=True)
 
 
-def make_students(db: Path, count: int) -> dict[str, str]:
+def make_students(db: str, count: int) -> dict[str, str]:
     """Students enrolled in the demo course, with an API token each (username -> token)."""
     sys.path.insert(0, str(REPO))
     from sqlalchemy import create_engine, select
@@ -85,7 +92,7 @@ def make_students(db: Path, count: int) -> dict[str, str]:
     from api.db import Course, Enrollment, User
     from api.services.accounts import create_token
 
-    engine = create_engine(f"sqlite:///{db}")
+    engine = create_engine(db)
     tokens = {}
     with Session(engine) as session:
         course = session.scalars(select(Course)).first()
@@ -140,24 +147,73 @@ class Load:
                 time.sleep(pause)
 
 
-def evaluations(db: Path) -> list[dict]:
+_ENGINES: dict[str, Any] = {}
+
+
+def evaluations(db: str) -> list[dict]:
     """Every evaluation with its submission's time and student (version-independent SQL)."""
-    with sqlite3.connect(db, timeout=30) as con:
-        con.row_factory = sqlite3.Row
-        columns = {r[1] for r in con.execute("PRAGMA table_info(evaluations)")}
-        cpu = "e.run_cpu_s" if "run_cpu_s" in columns else "NULL"
-        rows = con.execute(
+    from sqlalchemy import create_engine, inspect, text
+
+    engine = _ENGINES.get(db) or _ENGINES.setdefault(db, create_engine(db))
+    columns = {c["name"] for c in inspect(engine).get_columns("evaluations")}
+    cpu = "e.run_cpu_s" if "run_cpu_s" in columns else "NULL"
+    with engine.connect() as con:
+        rows = con.execute(text(
             f"SELECT e.id, e.submission_id, e.kind, e.attempt, e.status, e.started_at, "
             f"e.finished_at, {cpu} AS run_cpu_s, s.submitted_at, s.user_id "
-            f"FROM evaluations e JOIN submissions s ON s.id = e.submission_id").fetchall()
-    return [dict(r) for r in rows]
+            f"FROM evaluations e JOIN submissions s ON s.id = e.submission_id")).mappings()
+        return [{k: _iso(v) for k, v in row.items()} for row in rows]
+
+
+def _iso(value: Any) -> Any:
+    """Times as ISO text in UTC whatever the engine returns (SQLite: naive UTC text)."""
+    if isinstance(value, datetime):
+        return (value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo
+                else value).isoformat()
+    return value
 
 
 def ts(text: str | None) -> float:
-    return datetime.fromisoformat(text).timestamp() if text else float("nan")
+    if not text:
+        return float("nan")
+    moment = datetime.fromisoformat(text)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
-def wait_done(db: Path, expected: int, timeout_s: float) -> None:
+def cpu_tree(roots: dict[str, list[int]]) -> dict[str, float]:
+    """CPU seconds so far of each named group of process trees (reaped children included),
+    PostgreSQL and Redis, and the machine's busy CPU seconds (everyone's)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    table = processes()
+    reaped = _reaped_cpu(tick)
+    figures: dict[str, float] = {}
+    for role, pids in roots.items():
+        tree = set(pids)
+        for _ in range(8):
+            tree |= {pid for pid, (ppid, _, _) in table.items() if ppid in tree}
+        figures[role] = sum(table[p][2] + reaped.get(p, 0.0) for p in tree if p in table)
+    figures["postgres"] = sum(c for _, comm, c in table.values() if comm == "postgres")
+    figures["redis"] = sum(c for _, comm, c in table.values() if comm == "redis-server")
+    busy = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    figures["machine_busy"] = (sum(map(int, busy)) - int(busy[3]) - int(busy[4])) / tick
+    return figures
+
+
+def _reaped_cpu(tick: int) -> dict[int, float]:
+    """Each process's reaped children's CPU seconds (cutime + cstime)."""
+    reaped = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2:].split()
+            reaped[int(entry.name)] = (int(fields[13]) + int(fields[14])) / tick
+    return reaped
+
+
+def wait_done(db: str, expected: int, timeout_s: float) -> None:
     end = time.monotonic() + timeout_s
     while time.monotonic() < end:
         rows = evaluations(db)
@@ -176,13 +232,16 @@ def run(repo: Path, args: argparse.Namespace) -> dict:
     env.update({"AUTOGRADE_DATA_DIR": str(data), "AUTOGRADE_ENVIRONMENT": "test",
                 "AUTOGRADE_CPU_QUEUE": f"cpu-{suffix}", "AUTOGRADE_QUEUES": f"cpu-{suffix}",
                 "AUTOGRADE_RECORD_QUEUE": f"record-{suffix}",
-                "AUTOGRADE_SWEEP_INTERVAL_S": "5",
-                "AUTOGRADE_PACKING": "true"})  # a checkout without packing ignores it
+                "AUTOGRADE_SWEEP_INTERVAL_S": "5"})
+    db = f"sqlite:///{data / 'autograde.sqlite3'}"
+    if args.backend == "pg":
+        db = create_database(args.pg, f"autograde_burst_{suffix}")
+        env.update({"AUTOGRADE_DATABASE_URL": db, "AUTOGRADE_BROKER_URL": args.redis})
+    env.update(dict(item.split("=", 1) for item in args.env))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     api = spawn(repo, ["serve", "--no-workers", "--port", str(port)], env, data / "api.log")
     procs = [api]
-    db = data / "autograde.sqlite3"
     rng = random.Random(args.seed)
     try:
         wait_http(base)
@@ -197,9 +256,15 @@ def run(repo: Path, args: argparse.Namespace) -> dict:
         heavy, others = names[:args.heavy], names[args.heavy:]
         cases = {package: corpus(package) for package in MIX}
         worker_env = {k: v for k, v in env.items() if k != "AUTOGRADE_DATABASE_URL"}
-        procs.append(spawn(repo, ["worker"], worker_env, data / "worker.log"))
+        # Workers of one host share its data folder: the package store and packing's ledger.
+        workers = [spawn(repo, ["worker"], worker_env, data / f"worker{i}.log")
+                   for i in range(args.workers)]
+        procs += workers
         procs.append(spawn(repo, ["recorder"], env, data / "recorder.log"))
         time.sleep(args.warm_s)  # the worker imports torch once before the burst
+        roles = {"api": [api.pid], "workers": [w.pid for w in workers],
+                 "recorder": [procs[-1].pid]}
+        cpu_before = cpu_tree(roles)
         load = Load(base, ids)
         began = time.time()
         flood = [(tokens[s], s, "numpy_entropy", rng.choice(cases["numpy_entropy"]))
@@ -222,12 +287,43 @@ def run(repo: Path, args: argparse.Namespace) -> dict:
         second_from = len(load.sent)
         load.many(second, args.spread_s)
         wait_done(db, len(load.sent) + regraded, args.timeout_s)
+        cpu_after = cpu_tree(roles)
         return {"rows": evaluations(db), "sent": load.sent, "began": began,
+                "cpu_s": {k: round(cpu_after[k] - cpu_before[k], 1) for k in cpu_after},
                 "regrade_at": regrade_at, "second": {s[0] for s in load.sent[second_from:]},
                 "heavy": set(heavy), "cores": len(os.sched_getaffinity(0))}
     finally:
         for proc in procs:
             stop(proc)
+        for engine in _ENGINES.values():
+            engine.dispose()
+        _ENGINES.clear()
+        if args.backend == "pg":
+            drop_database(args.pg, db)
+
+
+def create_database(server: str, name: str) -> str:
+    """A fresh PostgreSQL database on ``server`` (a URL of any database there)."""
+    import psycopg
+
+    with psycopg.connect(_libpq(server, "postgres"), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return server.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_database(server: str, url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(_libpq(server, "postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _libpq(url: str, database: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    parts = make_url(url).set(database=database)
+    return parts.render_as_string(hide_password=False).replace("+psycopg", "")
 
 
 def pct(values: list[float], q: float) -> float | None:
@@ -276,7 +372,7 @@ def figures(raw: dict, limit_cpu_s: float | None = None) -> dict:
                    for sid, student, _, n in raw["sent"]
                    if n == 1 and student not in raw["heavy"]]
     return {
-        "evaluations": len(rows), "makespan_s": round(makespan, 1),
+        "evaluations": len(rows), "makespan_s": round(makespan, 1), "cpu_s": raw["cpu_s"],
         "run_cpu_s": round(cpu_s, 1) if cpu_s is not None else None,
         "run_cpu_measured_here": len(own_cpu) == len(rows),
         "physical_limit_s": round(limit, 1) if limit is not None else None,
@@ -290,7 +386,33 @@ def figures(raw: dict, limit_cpu_s: float | None = None) -> dict:
         "regrade_share_of_new_wait": round(delayed / raw["cores"] / waited, 3)
         if waited else None,
         "regrade_evaluations": len(regrades),
+        **where_time_went(rows, raw["began"], makespan),
     }
+
+
+def where_time_went(rows: list[dict], began: float, makespan: float) -> dict:
+    """Slots (most jobs seen running at once), how busy they were over the makespan, the
+    gap between a job's end and the next start while jobs waited (dispatch, broker, pool),
+    and the median of each job's wall time that was not its sandboxed runs' CPU."""
+    runs = sorted((ts(r["started_at"]), ts(r["finished_at"])) for r in rows)
+    events = sorted([(s, 1) for s, _ in runs] + [(e, -1) for _, e in runs])
+    slots = running = 0
+    for _, step in events:
+        running += step
+        slots = max(slots, running)
+    busy = sum(e - s for s, e in runs) / (slots * makespan) if slots and makespan else None
+    arrivals = [ts(r["submitted_at"]) for r in rows]
+    gaps = []
+    for start, _ in runs:
+        ended = [e for _, e in runs if e <= start]
+        waiting = sum(a < start - 1.0 for a in arrivals) > len(ended)  # a backlog existed
+        if ended and waiting and start - began > 1.0:
+            gaps.append(start - max(ended))
+    not_cpu = [ts(r["finished_at"]) - ts(r["started_at"]) - r["run_cpu_s"] for r in rows
+               if r["run_cpu_s"] is not None]
+    return {"slots": slots, "slot_busy": round(busy, 3) if busy is not None else None,
+            "handoff_gap_p50_s": pct(gaps, 0.5), "handoff_gap_p95_s": pct(gaps, 0.95),
+            "job_wall_not_run_cpu_p50_s": pct(not_cpu, 0.5)}
 
 
 def main() -> None:
@@ -306,10 +428,18 @@ def main() -> None:
     parser.add_argument("--timeout-s", type=float, default=1200.0)
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--raw", type=Path, help="also write every run's rows here (JSON)")
+    parser.add_argument("--backend", choices=["embedded", "pg"], default="embedded")
+    parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+                        help="PostgreSQL server (--backend pg: a fresh database is made there)")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--workers", type=int, default=1, help="evaluation worker processes")
+    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
+                        help="a setting for both checkouts' service")
     args = parser.parse_args()
     if args.small:
         args.heavy, args.flood, args.students = 1, 8, 12
-    report: dict = {"cores": len(os.sched_getaffinity(0)), "load_avg": os.getloadavg()}
+    report: dict = {"cores": len(os.sched_getaffinity(0)), "load_avg": os.getloadavg(),
+                    "backend": args.backend, "workers": args.workers, "env": args.env}
     baseline = run(args.compare.resolve(), args) if args.compare else None
     mine = run(args.repo.resolve(), args)
     report["this"] = {"repo": str(args.repo.resolve()), **figures(mine)}

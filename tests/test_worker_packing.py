@@ -34,6 +34,7 @@ def settings(tmp_path: Path, **values: object) -> WorkerSettings:
     ({"host_cpus": 64, "host_memory_mib": 10**6}, 16),  # max_slots
     ({"host_cpus": 2, "host_memory_mib": 16384, "packing": False}, 1),  # the old concurrency
     ({"host_cpus": 2, "host_memory_mib": 16384, "packing": False, "concurrency": 3}, 3),
+    ({"host_cpus": 2, "host_memory_mib": 16384, "concurrency": 3}, 3),  # said explicitly
     ({"host_cpus": 16, "host_memory_mib": 10**5, "gpus": "0", "gpu_memory_mib": 80000,
       "gpu_job_memory_mib": 20000}, 4),               # four 20 GB jobs on one 80 GB GPU
     ({"host_cpus": 16, "host_memory_mib": 10**5, "gpus": "0,1"}, 2),  # a whole GPU per job
@@ -51,8 +52,8 @@ def test_demand_is_the_largest_test(tmp_path: Path) -> None:
                             max(lim.memory_limit_mib for lim in limits) + 100, 0)
 
 
-def test_packing_is_off_unless_asked(tmp_path: Path) -> None:
-    assert WorkerSettings(data_dir=tmp_path).packing is False
+def test_packing_is_the_default(tmp_path: Path) -> None:
+    assert WorkerSettings(data_dir=tmp_path).packing is True
 
 
 def test_host_defaults_to_this_machine(tmp_path: Path) -> None:

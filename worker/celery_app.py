@@ -10,6 +10,7 @@ import os
 from celery import Celery
 
 from worker.contract import celery_config
+from worker.pool import POOL
 from worker.settings import WorkerSettings
 
 
@@ -26,9 +27,9 @@ def make_celery(settings: WorkerSettings) -> Celery:
         )
     )
     app.conf.worker_max_tasks_per_child = settings.max_tasks_per_child
-    register_evaluate(app, settings)
+    app.conf.worker_pool = POOL  # prefork, safe to SIGKILL a child of (`worker.pool`)
     gpus = gpu_list(settings)
-    if gpus:
+    if gpus:  # connected first: a pool process is pinned before its runner warms up
         from celery.signals import worker_process_init
 
         def pin_gpu(**_: object) -> None:
@@ -36,17 +37,17 @@ def make_celery(settings: WorkerSettings) -> Celery:
             pin_memory_fraction(settings)
 
         worker_process_init.connect(pin_gpu, weak=False)
-
+    register_evaluate(app, settings)
     return app
 
 
 def pool_processes(settings: WorkerSettings) -> int:
     """Pool size: packed (`worker.packing.worker_pool_size`), or the old fixed one."""
-    if settings.packing:
+    if settings.packing and not settings.concurrency:
         from worker.packing import worker_pool_size
 
         return worker_pool_size(settings)
-    return len(gpu_list(settings)) or settings.concurrency
+    return len(gpu_list(settings)) or settings.concurrency or 1
 
 
 def gpu_list(settings: WorkerSettings) -> list[str]:

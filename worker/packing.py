@@ -77,7 +77,7 @@ def worker_pool_size(settings: WorkerSettings) -> int:
 class Ledger:
     """The host's running reservations, shared by the pool processes through a file."""
 
-    def __init__(self, path: Path, host: Host, poll_s: float = 0.2) -> None:
+    def __init__(self, path: Path, host: Host, poll_s: float = 0.05) -> None:
         self.path = path
         self.host = host
         self.poll_s = poll_s

@@ -31,8 +31,9 @@ class WorkerSettings(BaseSettings):
     gpus: str = ""
     """Comma-separated GPU ids this worker owns (e.g. ``0,1``): one pool process, so one job,
     per GPU, each process pinned with ``CUDA_VISIBLE_DEVICES``; concurrency = len(gpus)."""
-    concurrency: int = Field(default=1, gt=0)
-    """Jobs at once (ignored when ``gpus`` is set)."""
+    concurrency: int = Field(default=0, ge=0)
+    """Pool processes (ignored when ``gpus`` is set); 0: as many as the host holds
+    (packing), or 1 without packing. With packing, each job still waits for its share."""
     visibility_timeout_s: int = Field(default=3600, gt=0)
     broker_polling_interval_s: float = Field(default=0.1, gt=0)
     max_tasks_per_child: int = Field(default=200, gt=0)
@@ -40,12 +41,10 @@ class WorkerSettings(BaseSettings):
     """The package store this worker reads (read-only); empty means ``<data_dir>/packages``."""
 
     # Packing a host (issue 17): what it offers, and what a job holds besides its limits.
-    packing: bool = False
+    packing: bool = True
     """Run as many evaluations at once as the host holds (`worker.packing`); off: exactly
-    ``concurrency`` (or one per GPU), as before. Off by default for now: with more than one
-    prefork process, SIGKILLing every pool child (an idle one included) hangs the pool,
-    also with today's ``concurrency=2`` (tests/service/test_chaos.py); see
-    docs/scheduling.md."""
+    ``concurrency`` (or one per GPU), as before. A pool process may be SIGKILLed safely
+    (`worker.pool`)."""
     host_cpus: int = Field(default=0, ge=0)
     """CPUs evaluations may use; 0: the CPUs this process may run on."""
     host_memory_mib: int = Field(default=0, ge=0)

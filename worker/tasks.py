@@ -62,14 +62,15 @@ def resolve_package(assignments_dir: Path, name: str, version: str,
 
 
 class Grader:
-    """One per worker process: a warm runner (made on first use, after the pool's fork) and
-    the reference cache, kept across jobs."""
+    """One per worker process: a warm runner (made after the pool's fork: by `warm` when the
+    process starts, else on first use) and the reference cache, kept across jobs."""
 
     def __init__(self, cache_dir: Path, package_store: Path | None = None,
                  packer: Packer | None = None) -> None:
         self.cache_dir = cache_dir
         self.package_store = package_store
         self.runner: Any = None
+        self._runner_lock = threading.Lock()
         self.packer = packer
         self.usage: dict[str, float] = {}
         """What the last `grade` used (`worker.usage`), for ``Outcome.extra``."""
@@ -79,13 +80,12 @@ class Grader:
         """Run the engine on the request's files; the report as a JSON-able dict.
 
         ``on_test`` hears each judged test (the engine ignores its errors)."""
-        from worker.engine import grade_submission, make_runner
+        from worker.engine import grade_submission
         from worker.reference_cache import ReferenceCache
 
         package = resolve_package(assignments_dir, request.package_name,
                                   request.package_version, self.package_store)
-        if self.runner is None:
-            self.runner = MeteredRunner(make_runner(device=device))
+        self.warm(device)
         try:
             with self._packed(package.directory, device):
                 report = grade_submission(package, request.decoded_files(), device=device,
@@ -98,6 +98,15 @@ class Grader:
         if report.system_error:  # maybe a broken runner: start a fresh one next time
             self.close()
         return report.to_dict()
+
+    def warm(self, device: str) -> None:
+        """Start the warm runner unless it runs (a pool process calls this when it starts,
+        so that no job waits for the zygote's import of torch)."""
+        from worker.engine import make_runner
+
+        with self._runner_lock:
+            if self.runner is None:
+                self.runner = MeteredRunner(make_runner(device=device))
 
     @contextmanager
     def _packed(self, package_dir: Path, device: str) -> Iterator[None]:
@@ -170,6 +179,8 @@ def register_evaluate(app: Celery, settings: WorkerSettings) -> None:
                     settings.package_store_dir.resolve(),
                     Packer.for_settings(settings) if settings.packing else None)
 
+    warm_on_start(grader, settings.device)
+
     def evaluate_task(self: Any, payload: dict[str, Any]) -> None:
         request = EvaluateRequest.from_json(payload)
 
@@ -193,3 +204,21 @@ def register_evaluate(app: Celery, settings: WorkerSettings) -> None:
     # Registered by a call, not as a decorator: Celery's decorator is untyped.
     app.task(name=EVALUATE_TASK, bind=True, acks_late=True,
              reject_on_worker_lost=True)(evaluate_task)
+
+
+def warm_on_start(grader: Grader, device: str) -> Callable[..., None]:
+    """Each pool process starts its warm runner as soon as it is forked, in a thread (a
+    process that took long to start would be taken for a dead one)."""
+    from celery.signals import worker_process_init
+
+    def warm() -> None:
+        try:
+            grader.warm(device)
+        except Exception:  # the first job tries again and reports what fails
+            log.warning("starting the warm runner failed", exc_info=True)
+
+    def start_warming(**_: object) -> None:
+        threading.Thread(target=warm, name="warm-runner", daemon=True).start()
+
+    worker_process_init.connect(start_warming, weak=False)
+    return start_warming

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.db import Assignment, Evaluation, EvaluationStatus, Submission, utcnow
 from api.services.jobs import Job, job_for, queue_for
+from api.services.queue_figures import recent_durations
 from api.settings import Settings
 from core.scheduling import (
     Waiting,
@@ -46,13 +47,13 @@ log = logging.getLogger("autograde.dispatch")
 
 QUEUED = EvaluationStatus.QUEUED.value
 OPEN = (QUEUED, EvaluationStatus.RUNNING.value)
-RECENT = 20
-"""Durations per package that make its expected time."""
 
 
 def window(settings: Settings) -> int:
-    """Evaluations sent or running per queue: the setting, or this host's cores + 1."""
-    return settings.dispatch_window or (len(os.sched_getaffinity(0)) + 1)
+    """Evaluations sent or running per queue: the setting, or twice this host's cores (a
+    packed worker runs one job per core; one more waits at each, so a slot that frees
+    starts its next job at once instead of after the recorder's round trip)."""
+    return settings.dispatch_window or 2 * len(os.sched_getaffinity(0))
 
 
 def hold(session: Session, evaluation_ids: Iterable[int]) -> None:
@@ -66,22 +67,10 @@ def hold(session: Session, evaluation_ids: Iterable[int]) -> None:
 
 
 def expected_times(session: Session, packages: set[str], default_s: float) -> dict[str, float]:
-    """Each package's expected grading time from its last `RECENT` done evaluations."""
-    expected = {}
-    for name in packages:
-        rows = session.execute(
-            select(Evaluation.started_at, Evaluation.finished_at)
-            .join(Submission, Submission.id == Evaluation.submission_id)
-            .join(Assignment, Assignment.id == Submission.assignment_id)
-            .where(Assignment.package_name == name,
-                   Evaluation.status == EvaluationStatus.DONE.value,
-                   Evaluation.started_at.is_not(None), Evaluation.finished_at.is_not(None))
-            .order_by(Evaluation.finished_at.desc()).limit(RECENT)
-        ).all()
-        expected[name] = expected_duration_s(
-            [(done - start).total_seconds() for start, done in rows
-             if start is not None and done is not None], default_s)
-    return expected
+    """Each package's expected grading time from its recent done evaluations (the figures
+    `/metrics` and the student pages use: `api.services.queue_figures`)."""
+    return {name: expected_duration_s(recent_durations(session, package=name), default_s)
+            for name in packages}
 
 
 def served_since(session: Session, settings: Settings, queue: str,

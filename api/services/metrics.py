@@ -4,8 +4,10 @@ The database is where the service's state lives (workers hold no database and re
 their messages), so every figure is a query: queued evaluations by priority class and
 queue (held for the dispatcher or sent), the oldest queued one's age, running ones, expired
 leases, workers busy and idle (a worker counts as seen when it started an evaluation in
-the last `WORKER_SEEN_S`), GPU use, and per assignment the upload-to-result p50/p95 of
-evaluations finished in the last `RECENT_S`. Aggregates only: no names, no submissions.
+the last `WORKER_SEEN_S`), GPU use, per assignment the upload-to-result p50/p95 of
+evaluations finished in the last `RECENT_S`, and per device the queue's figures that the
+student pages' expected wait is computed from (`api.services.queue_figures`: slots seen
+running at once, each package's typical run). Aggregates only: no names, no submissions.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from api.db import Assignment, Evaluation, EvaluationStatus, Submission, utcnow
 from api.services.jobs import queue_for
+from api.services.queue_figures import QueueFigures, queue_figures
 from api.settings import Settings
 from core.scheduling import percentile, priority_of
 
@@ -47,6 +50,8 @@ class Figures:
     upload_to_result: dict[tuple[int, str], tuple[float, float, int]] = field(
         default_factory=dict)
     """(assignment id, package) -> (p50 s, p95 s, evaluations)."""
+    queues: dict[str, QueueFigures] = field(default_factory=dict)
+    """device -> the figures the student pages' expected wait uses."""
 
 
 def figures(session: Session, settings: Settings, now: datetime | None = None) -> Figures:
@@ -82,6 +87,12 @@ def figures(session: Session, settings: Settings, now: datetime | None = None) -
         func.coalesce(func.max(Evaluation.gpu_peak_mib), 0.0))).one()
     out.gpu_seconds_total, out.gpu_peak_mib_max = float(gpu_total or 0), float(gpu_peak or 0)
     out.upload_to_result = _latencies(session, now)
+    packages: dict[str, set[str]] = defaultdict(set)
+    for device, package in session.execute(
+            select(Assignment.device, Assignment.package_name).distinct()):
+        packages[device].add(package)
+    out.queues = {device: queue_figures(session, device, now, sorted(names))
+                  for device, names in sorted(packages.items())}
     return out
 
 
@@ -154,6 +165,27 @@ def exposition(figures: Figures) -> Iterator[object]:
         latency.add_metric([str(aid), package, "0.5"], p50)
         latency.add_metric([str(aid), package, "0.95"], p95)
     yield latency
+    yield from _queue_families(figures.queues)
+
+
+def _queue_families(queues: dict[str, QueueFigures]) -> Iterator[object]:
+    """The figures the student pages' expected wait is computed from."""
+    from prometheus_client.core import GaugeMetricFamily
+
+    slots = GaugeMetricFamily("autograde_slots", "Evaluations the device's workers were seen "
+                              "running at once in the last 10 minutes (at least 1).",
+                              labels=["device"])
+    job = GaugeMetricFamily("autograde_expected_job_seconds", "A package's typical run: the "
+                            "median of its last 20 (the device's, or 60 s, without any).",
+                            labels=["device", "package"])
+    runs = GaugeMetricFamily("autograde_expected_job_runs", "Finished runs the typical run "
+                             "rests on.", labels=["device", "package"])
+    for device, queue in sorted(queues.items()):
+        slots.add_metric([device], queue.slots)
+        for package, (seconds, count) in sorted(queue.typical.items()):
+            job.add_metric([device, package], seconds)
+            runs.add_metric([device, package], count)
+    yield from (slots, job, runs)
 
 
 def render(figures: Figures) -> bytes:

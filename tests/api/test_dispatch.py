@@ -171,3 +171,13 @@ def test_metrics_need_the_token_and_show_queue_figures(world: World) -> None:
     assert 'autograde_queued{held="false",priority="new",queue="cpu"} 1.0' in body
     assert "autograde_oldest_queued_seconds" in body
     assert "alice" not in body
+
+
+def test_the_default_window_keeps_one_job_waiting_per_core(world: World) -> None:
+    import os
+
+    from api.services.dispatch import window
+
+    cores = len(os.sched_getaffinity(0))
+    assert window(world.settings.model_copy(update={"dispatch_window": 0})) == 2 * cores
+    assert window(world.settings.model_copy(update={"dispatch_window": 3})) == 3

@@ -54,9 +54,16 @@ def make_runner(*, device: str = "cpu", allow_unsandboxed: bool = False) -> Runn
 
 
 def _torch_version() -> str:
-    import torch
+    """The installed torch's version, read without importing torch: a pool process would
+    pay seconds of CPU and hundreds of MiB for the import (its runs use the zygote's)."""
+    from importlib.metadata import PackageNotFoundError, version
 
-    return str(torch.__version__)
+    try:
+        return version("torch")
+    except PackageNotFoundError:  # a source checkout of torch: ask the module itself
+        import torch
+
+        return str(torch.__version__)
 
 
 def _failed(package_dir: Path, version: str, error: str, device: str) -> EvaluationReport:
