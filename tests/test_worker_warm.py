@@ -32,7 +32,12 @@ def made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return calls
 
 
-def test_the_pool_process_start_warms_the_runner(tmp_path: Path, made: list[str]) -> None:
+def test_the_pool_process_start_warms_the_runner(tmp_path: Path, made: list[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    # Only this test's receiver: an app built by an earlier test in this process connected
+    # its own grader's (weak=False), which would warm a second runner.
+    monkeypatch.setattr(worker_process_init, "receivers", [])
+    monkeypatch.setattr(worker_process_init, "sender_receivers_cache", {})
     grader = Grader(tmp_path)
     receiver = warm_on_start(grader, "cpu")
     try:
