@@ -4,6 +4,7 @@ how fair the order is.
 
     .venv/bin/python bench/burst.py --small                      # a quick check (~1 min)
     .venv/bin/python bench/burst.py --compare /tmp/i17-base      # that checkout, then this one
+    .venv/bin/python bench/burst.py --training 8 --compare /tmp/i17-base   # with training jobs
     .venv/bin/python bench/burst.py --backend pg --workers 2 --compare /tmp/i17-base
 
 Each run starts the service of a checkout (``--repo``, default this one: API, ``--workers``
@@ -55,16 +56,17 @@ from ingest import free_port, processes, stop, wait_http  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 MIX = ("numpy_entropy", "pca_first", "sgd_backpropagation")
+TRAINING = "mnist_layers_activations"  # every test trains a network: the night's heavy jobs
 REGRADED = "pca_first"
 
 
-def corpus(package: str) -> list[list[tuple[str, bytes]]]:
-    """The package's corpus cases that are not marked slow, as upload file lists."""
+def corpus(package: str, slow: bool = False) -> list[list[tuple[str, bytes]]]:
+    """The package's corpus cases as upload file lists; those marked slow only if asked."""
     folder = REPO / "assignments" / package / "corpus"
     cases = tomllib.loads((folder / "corpus.toml").read_text())["cases"]
     uploads = []
     for name, case in sorted(cases.items()):
-        if case.get("slow") or not (folder / name).is_dir():
+        if (case.get("slow") and not slow) or not (folder / name).is_dir():
             continue
         files = [(p.name, p.read_bytes()) for p in sorted((folder / name).iterdir())
                  if p.is_file()]
@@ -251,10 +253,13 @@ def run(repo: Path, args: argparse.Namespace) -> dict:
         staff = {"Authorization": f"Bearer {teacher}"}
         ids = {a["name"]: a["id"] for a in httpx.get(f"{base}/api/v1/courses/1/assignments",
                                                      headers=staff).json()}
-        tokens = make_students(db, args.heavy + args.students)
+        tokens = make_students(db, args.heavy + args.students + args.training)
         names = sorted(tokens)
-        heavy, others = names[:args.heavy], names[args.heavy:]
+        heavy, others = names[:args.heavy], names[args.heavy:args.heavy + args.students]
+        trainers = names[args.heavy + args.students:]
         cases = {package: corpus(package) for package in MIX}
+        if trainers:
+            cases[TRAINING] = corpus(TRAINING, slow=True)
         worker_env = {k: v for k, v in env.items() if k != "AUTOGRADE_DATABASE_URL"}
         # Workers of one host share its data folder: the package store and packing's ledger.
         workers = [spawn(repo, ["worker"], worker_env, data / f"worker{i}.log")
@@ -272,6 +277,9 @@ def run(repo: Path, args: argparse.Namespace) -> dict:
         load.many(flood, 0)
         first = [(tokens[s], s, MIX[i % len(MIX)], rng.choice(cases[MIX[i % len(MIX)]]))
                  for i, s in enumerate(others)]
+        if trainers:
+            first += [(tokens[s], s, TRAINING, rng.choice(cases[TRAINING])) for s in trainers]
+            rng.shuffle(first)
         load.many(first, args.spread_s)
         half = (len(flood) + len(first)) // 2
         while sum(r["status"] == "done" for r in evaluations(db)) < half:
@@ -423,6 +431,9 @@ def main() -> None:
     parser.add_argument("--heavy", type=int, default=2)
     parser.add_argument("--flood", type=int, default=20)
     parser.add_argument("--students", type=int, default=60)
+    parser.add_argument("--training", type=int, default=0,
+                        help=f"students who each submit one {TRAINING} (its slow corpus "
+                             "cases: every test trains) among the first wave")
     parser.add_argument("--spread-s", type=float, default=5.0)
     parser.add_argument("--warm-s", type=float, default=8.0)
     parser.add_argument("--timeout-s", type=float, default=1200.0)
