@@ -231,6 +231,7 @@ def summary_statement(dialect: str, *, by_user: bool) -> Select[Any]:
         func.max(case((first, s.bonus))),
         func.max(s.on_time_metric),
         func.min(s.on_time_metric),
+        func.max(case((first, s.window))),
     ).group_by(s.user_id, s.aid)
 
 
@@ -243,6 +244,7 @@ SUMMARY_COLUMNS = (
     "bonus",
     "best_high",
     "best_low",
+    "deadline_window",
 )
 
 
@@ -368,6 +370,8 @@ def _scored_submissions(dialect: str, asg: Any, *, users: Any = None) -> Any:
             base,
             max_at.label("max_at"),
             case((late, 1), else_=0).label("late"),
+            # `core.deadlines.Window` of the submission (on time, between, late).
+            case((b.t_s <= first_x, 0), (late, 2), else_=1).label("window"),
             num.label("num"),
             den.label("den"),
         ),
@@ -426,6 +430,7 @@ def _points(t: Any, dialect: str) -> Any:
             case((and_(t.done == 1, t.is_comp, on_time, reaches),
                   func.coalesce(t.metric_private, t.metric))).label("on_time_metric"),
             bonus_only.label("bonus_only"),
+            t.window,
         ),
         dialect,
     ).subquery("points")
@@ -446,6 +451,7 @@ def _counted(points: Any, dialect: str) -> Any:
         p.bonus,
         p.solved,
         p.on_time_metric,
+        p.window,
         rn.label("rn"),
     ).subquery("scored")
 

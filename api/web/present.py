@@ -269,6 +269,7 @@ MARKS = tuple((field, css, f'<span class="mk" aria-hidden="true">{letter}</span>
               for field, css, letter, words in (
                   ("evaluating", "cell-r", "…", "evaluating"),
                   ("late", "cell-l", "L", "late"),
+                  ("second", "cell-s", "S", "between the deadlines"),
                   ("overridden", "cell-o", "O", "overridden"),
                   ("accepted", "cell-a", "A", "accepted")))
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import Session
 
 from api import schemas
@@ -23,6 +23,7 @@ from api.db import (
     AuditLog,
     Evaluation,
     Extension,
+    StandingSummary,
     Submission,
     User,
 )
@@ -43,7 +44,7 @@ from api.web.views import (
 )
 from core.counting import Attempt, Grading, counting_solution, is_eligible, score_graded
 from core.deadlines import Extension as CoreExtension
-from core.deadlines import extension_for, max_points_at
+from core.deadlines import Window, extension_for, max_points_at
 from core.errors import BadInput, Conflict, NotFound
 from core.scoring import points_for
 
@@ -87,10 +88,14 @@ class StaffPages:
     # gradebook ---------------------------------------------------------------------
     def _marks(self, session: Session, course_id: int,
                only: int | None = None) -> dict[int, Cell]:
-        """Per (student, assignment) with submissions: the late/override/accept marks of
-        the counted solution (`core.counting`). Pairs with no late submission, no override
-        and no accepted one skip the full counting (their counted solution has no mark);
-        cells link to a route that finds the counted submission when clicked."""
+        """Per (student, assignment) with submissions: the marks of the counted solution.
+
+        Lateness (late, between the deadlines) is the deadline window the standing's SQL
+        summary keeps for the counted solution (`StandingSummary.deadline_window`, the
+        property-tested twin of `core.counting`). Override and accept marks come from
+        `core.counting`, run only on pairs with an accepted or overridden submission (no
+        other counted solution can carry them); other cells link to a route that finds the
+        counted submission when clicked."""
         assignments = {a.id: a for a in session.scalars(
             select(Assignment).where(Assignment.course_id == course_id))}
         extensions: dict[int, list[CoreExtension]] = defaultdict(list)
@@ -106,21 +111,21 @@ class StaffPages:
             pairs = pairs.where(Submission.assignment_id == only)
         marks: dict[int, Cell] = {
             pair_key(uid, aid): NO_CELL for uid, aid in session.execute(pairs.distinct()).all()}
-        # Candidates for a mark: an accepted or overridden submission, or one received after
-        # the assignment's last deadline, the second one where there is one (a prefilter
-        # only: core.counting decides, with the student's extension).
-        last = func.coalesce(Assignment.second_deadline, Assignment.first_deadline)
-        candidates = session.execute(
-            pairs.where((Submission.accepted.is_(True)) | (Submission.submitted_at > last))
-            .distinct()).all()
-        slow = {(uid, aid) for uid, aid in candidates} | {
+        accepted = session.execute(pairs.where(Submission.accepted.is_(True)).distinct()).all()
+        slow = {(uid, aid) for uid, aid in accepted} | {
             (uid, aid) for uid, aid in overridden if pair_key(uid, aid) in marks}
         slow = [(uid, aid, extension_for(extensions.get(uid, []), aid)) for uid, aid in slow]
         attempts = self._attempts(session, [(uid, aid) for uid, aid, _ in slow], course_id)
         rules = {aid: grading_of(a) for aid, a in assignments.items()}
         for uid, aid, ext in slow:
-            found = attempts.get((uid, aid), [])
-            marks[pair_key(uid, aid)] = self._mark(assignments[aid], found, ext, rules[aid])
+            m = self._mark(assignments[aid], attempts.get((uid, aid), []), ext, rules[aid])
+            marks[pair_key(uid, aid)] = cell(m.points, False, m.overridden, m.accepted,
+                                             m.submission_id)
+        for uid, aid, window in session.execute(_windows(course_id, only)).all():
+            m = marks.get(pair_key(uid, aid), NO_CELL)
+            marks[pair_key(uid, aid)] = cell(m.points, window == Window.LATE, m.overridden,
+                                             m.accepted, m.submission_id, False, False,
+                                             window == Window.SECOND)
         return marks
 
     @staticmethod
@@ -230,7 +235,7 @@ class StaffPages:
                     else:  # the points shown are the standing query's own
                         cells.append(cell(counted.get(c.id, 0), mark.late, mark.overridden,
                                           mark.accepted, mark.submission_id, True,
-                                          key in running))
+                                          key in running, mark.second))
                 user = users[uid]
                 rows.append(GradebookRow(uid, user.display_name or user.username, user.uuid,
                                          tuple(cells),
@@ -376,6 +381,18 @@ class StaffPages:
             staff.add_extension(session, member.course, _body(schemas.ExtensionCreate,
                 user_id=user_id, assignment_id=a.id, extra_seconds=extra, reason=reason),
                 viewer.user_id)
+
+
+def _windows(course_id: int, only: int | None) -> Select[int, int, int]:
+    """(student, assignment, `Window`) of the counted solutions received after the first
+    deadline, from the standing summaries."""
+    query = select(StandingSummary.user_id, StandingSummary.assignment_id,
+                   StandingSummary.deadline_window).where(
+        StandingSummary.course_id == course_id,
+        StandingSummary.deadline_window > Window.ON_TIME)
+    if only is not None:
+        query = query.where(StandingSummary.assignment_id == only)
+    return query
 
 
 def _pct(score: float | None) -> str:

@@ -302,6 +302,7 @@ class Cell:
     submission_id: int | None = None  # None with `submitted`: the link finds the counted one
     submitted: bool = False
     evaluating: bool = False  # a submission of the pair is queued or running
+    second: bool = False  # counted solution received between the first and second deadline
 
 
 @dataclass(frozen=True)
