@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from api.db import AuditLog, Evaluation, Extension
 from api.services import pipeline
-from api.web.present import article, duration, plural
+from api.web.present import article, duration, noun, plural
 from tests.api.helpers import World
 from tests.web.test_sql_pages import WRONG, record, sign_in, upload, world
 from worker.contract import Outcome, Started
@@ -204,6 +204,8 @@ def test_words_agree_with_their_numbers() -> None:
         "0 points", "1 point", "1.5 points", "2 points"]
     assert plural(1, "person", "people") == "1 person" and plural(3, "person", "people") == (
         "3 people")
+    assert [noun(n, "bonus point") for n in (1, 0, 2)] == [
+        "bonus point", "bonus points", "bonus points"]
     assert (article("assistant"), article("teacher")) == ("an assistant", "a teacher")
     assert duration(timedelta(days=1, hours=2)) == "1 day 2 h"
     assert duration(timedelta(seconds=75)) == "1 min"
