@@ -83,7 +83,7 @@ class Deadlines:
         epoch_s(self.first)
 
 
-class Window(IntEnum):
+class DeadlineWindow(IntEnum):
     """The deadline period a submission was received in (the SQL summaries store the int)."""
 
     ON_TIME = 0
@@ -106,11 +106,11 @@ class Timing:
     """Received after the last (extended) deadline: evaluated, worth 0 points."""
 
     @property
-    def window(self) -> Window:
+    def window(self) -> DeadlineWindow:
         """The deadline period: on time, between the deadlines, or late."""
         if self.on_time:
-            return Window.ON_TIME
-        return Window.LATE if self.late else Window.SECOND
+            return DeadlineWindow.ON_TIME
+        return DeadlineWindow.LATE if self.late else DeadlineWindow.SECOND
 
 
 def interpolated_max(points: int, second_points: int, span_s: int, remaining_s: int) -> int:

@@ -207,7 +207,7 @@ class StandingSummary(Base):
     best_high: Mapped[float | None]
     best_low: Mapped[float | None]
     deadline_window: Mapped[int] = mapped_column(SmallInteger, server_default="0")
-    """The counting solution's `core.deadlines.Window` (0 on time, 1 between the
-    deadlines, 2 late): the gradebook's lateness marks."""
+    """The counting solution's `core.deadlines.DeadlineWindow` (0 on time, 1 between
+    the deadlines, 2 late): the gradebook's lateness marks."""
 
     __table_args__ = (Index(None, "course_id", "user_id"),)

@@ -370,7 +370,7 @@ def _scored_submissions(dialect: str, asg: Any, *, users: Any = None) -> Any:
             base,
             max_at.label("max_at"),
             case((late, 1), else_=0).label("late"),
-            # `core.deadlines.Window` of the submission (on time, between, late).
+            # `core.deadlines.DeadlineWindow` of the submission (on time, between, late).
             case((b.t_s <= first_x, 0), (late, 2), else_=1).label("window"),
             num.label("num"),
             den.label("den"),

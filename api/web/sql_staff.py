@@ -43,8 +43,8 @@ from api.web.views import (
     Viewer,
 )
 from core.counting import Attempt, Grading, counting_solution, is_eligible, score_graded
+from core.deadlines import DeadlineWindow, extension_for, max_points_at
 from core.deadlines import Extension as CoreExtension
-from core.deadlines import Window, extension_for, max_points_at
 from core.errors import BadInput, Conflict, NotFound
 from core.scoring import points_for
 
@@ -123,9 +123,9 @@ class StaffPages:
                                              m.submission_id)
         for uid, aid, window in session.execute(_windows(course_id, only)).all():
             m = marks.get(pair_key(uid, aid), NO_CELL)
-            marks[pair_key(uid, aid)] = cell(m.points, window == Window.LATE, m.overridden,
-                                             m.accepted, m.submission_id, False, False,
-                                             window == Window.SECOND)
+            late, second = window == DeadlineWindow.LATE, window == DeadlineWindow.SECOND
+            marks[pair_key(uid, aid)] = cell(m.points, late, m.overridden, m.accepted,
+                                             m.submission_id, False, False, second)
         return marks
 
     @staticmethod
@@ -384,12 +384,12 @@ class StaffPages:
 
 
 def _windows(course_id: int, only: int | None) -> Select[int, int, int]:
-    """(student, assignment, `Window`) of the counted solutions received after the first
-    deadline, from the standing summaries."""
+    """(student, assignment, `DeadlineWindow`) of the counted solutions received after the
+    first deadline, from the standing summaries."""
     query = select(StandingSummary.user_id, StandingSummary.assignment_id,
                    StandingSummary.deadline_window).where(
         StandingSummary.course_id == course_id,
-        StandingSummary.deadline_window > Window.ON_TIME)
+        StandingSummary.deadline_window > DeadlineWindow.ON_TIME)
     if only is not None:
         query = query.where(StandingSummary.assignment_id == only)
     return query

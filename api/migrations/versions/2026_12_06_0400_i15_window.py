@@ -1,7 +1,7 @@
 """Standing summaries keep the deadline period of the counting solution (issue 15).
 
-``deadline_window`` is `core.deadlines.Window` as an int (0 on time, 1 between the
-deadlines, 2 late): the staff gradebook marks lateness from it. Every course's rows are
+``deadline_window`` is `core.deadlines.DeadlineWindow` as an int (0 on time, 1 between
+the deadlines, 2 late): the staff gradebook marks lateness from it. Every course's rows are
 computed again here, the newest revision that calls `rebuild` (it runs today's statement,
 which reads columns that later revisions add; earlier revisions leave it to this one).
 
