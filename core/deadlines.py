@@ -1,6 +1,6 @@
 """Deadlines: how many points a submission can earn at the moment it was received.
 
-Decisions (the SQL standing in ``api/db/standing.py`` reproduces them exactly):
+Decisions (the SQL standing in ``api/db/standing/`` reproduces them exactly):
 
 - Time is compared at **whole-second resolution**: every instant becomes
   :func:`epoch_s`, whole seconds since the Unix epoch rounded down. A submission

@@ -186,8 +186,8 @@ class StandingSummary(Base):
     lateness marks), and the best on-time ranking metric both ways (competitions rank on
     it: the private part's, of results that reach the threshold on the whole set).
     `api.db.summary` rewrites the row in the same transaction as every write that can
-    change it, so the standing statement (`api.db.standing`) reads ~45k of these instead
-    of 900k submissions. Nothing that depends on the clock (publication, competition
+    change it, so the course statement (`api.db.standing.course`) reads ~45k of these
+    instead of 900k submissions. Nothing that depends on the clock (publication, competition
     ranks) or on the course's pass and grade settings is stored here; those are applied
     when the standing is read (a change of ``solve_score`` summarises the course again).
     """

@@ -154,7 +154,7 @@ class OverviewPages:
 
     def staff_overview(self: SqlPageSource, viewer: Viewer, course_id: int,
                        now: datetime) -> StaffOverview:
-        from api.db.standing import course_standings
+        from api.db.standing.course import course_standings
         from api.web.sql_source import rules_of
 
         with self.sessions() as session:
@@ -183,7 +183,7 @@ class OverviewPages:
 
     def student_detail(self: SqlPageSource, viewer: Viewer, course_id: int, user_id: int,
                        now: datetime) -> StudentDetail:
-        from api.db.standing import course_standings
+        from api.db.standing.course import course_standings
         from api.services.views import submission_view
         from api.web.sql_source import STATE, exam_and_community, rules_of, standing_of
 

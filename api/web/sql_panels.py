@@ -119,7 +119,7 @@ class PanelPages:
             students = session.scalar(select(func.count(Enrollment.id)).where(
                 Enrollment.course_id == course_id, Enrollment.role == "student")) or 0
             from api.db import utcnow
-            from api.db.standing import course_standings
+            from api.db.standing.course import course_standings
 
             results = [r for s in course_standings(session, course_id, utcnow())
                        for r in s.assignments if r.assignment_id == a.id]

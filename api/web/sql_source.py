@@ -208,7 +208,7 @@ class SqlPageSource(AccountPages, StaffPages, PanelPages, ManagePages, StudentPa
         return bool(ev and ev.score is not None and meets_threshold(ev.score, threshold))
 
     def course(self, viewer: Viewer, course_id: int, now: datetime) -> CourseView:
-        from api.db.standing import course_standings
+        from api.db.standing.course import course_standings
 
         with self.sessions() as session:
             member = self._member(session, viewer, course_id)

@@ -203,7 +203,7 @@ class StaffPages:
 
     def gradebook(self: SqlPageSource, viewer: Viewer, course_id: int,
                   now: datetime) -> GradebookView:
-        from api.db.standing import course_standings
+        from api.db.standing.course import course_standings
         from api.web.sql_source import exam_and_community, rules_of, standing_of
 
         with self.sessions() as session:

@@ -40,7 +40,7 @@ from api.db.models import (
     User,
 )
 from api.db.session import create_all, make_engine
-from api.db.standing import course_standings as sql_standings
+from api.db.standing.course import course_standings as sql_standings
 from core.competition import Competition
 from core.counting import Attempt, counting_solution, is_eligible, score_graded
 from core.deadlines import Deadlines, SecondPolicy, extension_for, timing

@@ -325,7 +325,7 @@ def test_course_page_and_gradebook_state_the_standing_querys_outcome(world: Worl
     import html
 
     from api.db import Course, utcnow
-    from api.db.standing import course_standings
+    from api.db.standing.course import course_standings
     from api.web import present
     from api.web.sql_source import rules_of, standing_of
 
