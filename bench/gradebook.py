@@ -2,7 +2,7 @@
 
 Two figures: `view` times the page route (routing, arranging the rows, Jinja2 rendering)
 over a source that returns a prebuilt view, the web layer's own cost; `sql` times the whole
-request on the real app (create_app + the pages + SqlPageSource) over a generated SQLite
+request on the real app (create_app + the pages + ServicePages) over a generated SQLite
 course of 300 students x 45 assignments x 2 graded submissions each: session cookie check,
 the standing query, the gradebook marks, rendering.
 
@@ -31,12 +31,12 @@ from api.web.views import (  # noqa: E402
     Cell,
     Column,
     CourseLink,
-    CourseRules,
     GradebookRow,
     GradebookView,
     Standing,
     Viewer,
 )
+from core.standing import CourseRules  # noqa: E402
 
 
 def build_view(students: int, assignments: int, seed: int = 1) -> GradebookView:
@@ -56,8 +56,8 @@ def build_view(students: int, assignments: int, seed: int = 1) -> GradebookView:
                               submission_id=sid, second=rng.random() < 0.2))
         nb = sum(c.points or 0 for c in cells)
         passed = nb >= 80
-        standing = Standing(nb, 2.0, passed, max(0.0, nb + 2 - 80) if passed else 0.0, False,
-                            None, 0.0, None, None)
+        standing = Standing(s + 1, int(nb), 2, passed, max(0, int(nb) + 2 - 80) if passed else 0,
+                            False, None, None)
         rows.append(GradebookRow(s + 1, f"Student {s:04d}", f"uuid-{s:04d}", tuple(cells),
                                  standing))
     return GradebookView(CourseLink(1, "Deep Learning", "2026/27", "teacher"), CourseRules(),

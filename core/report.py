@@ -124,37 +124,92 @@ class TestReport:
         }
 
     def student_view(self) -> dict[str, Any]:
-        """What the student may see of this test.
+        """What the student may see of this test (`student_test`'s rule), as a dict.
 
         A hidden test is reduced to its name and whether it passed (a failed one also
-        shows its verdict kind and `hidden_failure`'s hint, never its data); a public test shows
-        verdict, score, time, memory and message. ``detail`` is never included, and a
-        grader failure shows the catalogue's text instead of our internal message.
+        shows its verdict kind and `hidden_failure`'s hint, never its data); a public test
+        shows verdict, score, time, memory and message.
         """
-        if self.hidden:
-            if self.passed or not self.message.startswith(HIDDEN_FAILED):
-                return {"name": self.name, "hidden": True, "passed": self.passed}
-            return {"name": self.name, "hidden": True, "passed": False,
-                    "verdict": str(self.verdict), "verdict_text": self.verdict.short_text,
-                    "message": self.message}
-        message = self.message
-        if self.verdict is Verdict.SYSTEM_ERROR:
-            message = VERDICT_TEXT[Verdict.SYSTEM_ERROR][1]
+        shown = student_test(self.name, self.hidden, str(self.verdict), self.message,
+                             self.score, self.weight, self.time_s, self.memory_mib)
+        if shown.hidden:
+            if not shown.kind_shown:
+                return {"name": shown.name, "hidden": True, "passed": shown.passed}
+            return {"name": shown.name, "hidden": True, "passed": False,
+                    "verdict": shown.verdict, "verdict_text": self.verdict.short_text,
+                    "message": shown.message}
         return {
-            "name": self.name,
+            "name": shown.name,
             "hidden": False,
-            "passed": self.passed,
-            "verdict": str(self.verdict),
+            "passed": shown.passed,
+            "verdict": shown.verdict,
             "verdict_text": VERDICT_TEXT[self.verdict][0],
-            "score": self.score,
-            "time_s": self.time_s,
-            "memory_mib": self.memory_mib,
-            "message": message,
+            "score": shown.score,
+            "time_s": shown.time_s,
+            "memory_mib": shown.memory_mib,
+            "message": shown.message,
         }
 
 
 HIDDEN_FAILED = "This hidden test failed: "
 """How every student-safe message of a failed hidden test starts (`hidden_failure`)."""
+
+
+HIDDEN_VERDICT = "FAILED"
+"""The verdict a student sees of a failed hidden test whose kind stays hidden."""
+HIDDEN_PASSED_TEXT = "Hidden test passed."
+HIDDEN_FAILED_TEXT = "Hidden test failed."
+
+
+@dataclass(frozen=True)
+class StudentTest:
+    """One test as a student may see it (`student_test`)."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    name: str
+    hidden: bool
+    passed: bool
+    verdict: str
+    """A `Verdict` value; for a failed hidden test its kind only with the student-safe hint
+    (`hidden_failure`), else `HIDDEN_VERDICT`."""
+    message: str
+    score: float | None
+    """None for a hidden test, like ``weight``, ``time_s`` and ``memory_mib``."""
+    weight: float | None
+    time_s: float | None
+    memory_mib: float | None
+
+    @property
+    def kind_shown(self) -> bool:
+        """A hidden test's failure shows its kind and hint."""
+        return not self.passed and self.verdict != HIDDEN_VERDICT
+
+
+def student_test(name: str, hidden: bool, verdict: str, message: str, score: float | None,
+                 weight: float | None, time_s: float | None,
+                 memory_mib: float | None) -> StudentTest:
+    """What a student may see of one test: the one rule, for the report, the REST API and
+    the pages.
+
+    A hidden test shows its name and whether it passed, nothing of its data, score, time or
+    memory (what a student could probe the hidden inputs with); a failed one also its kind
+    and the public test it resembles when its stored message is `hidden_failure`'s
+    student-safe hint. A public test shows everything but the staff-only ``detail``; a
+    grader failure shows the catalogue's text, never our internal message.
+    """
+    passed = verdict == Verdict.OK
+    if hidden:
+        safe = not passed and message.startswith(HIDDEN_FAILED)
+        return StudentTest(
+            name, True, passed,
+            Verdict.OK.value if passed else verdict if safe else HIDDEN_VERDICT,
+            HIDDEN_PASSED_TEXT if passed else message if safe else HIDDEN_FAILED_TEXT,
+            None, None, None, None)
+    if verdict == Verdict.SYSTEM_ERROR:
+        message = VERDICT_TEXT[Verdict.SYSTEM_ERROR][1]
+    return StudentTest(name, False, passed, verdict, message, score, weight, time_s,
+                       memory_mib)
 
 
 def hidden_failure_message(verdict: Verdict, resembles: str) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from api import schemas
-from api.db import Adjustment, Assignment, Evaluation, Extension, Submission, User
+from api.db import Adjustment, Assignment, Evaluation, Extension, Submission, User, utcnow
 from api.db.service_models import RegradeSet
 from api.deps import (
     CourseStaff,
@@ -25,7 +25,7 @@ from api.deps import (
 )
 from api.queue import dispatch_all
 from api.services import pipeline, regrade, roster, staff
-from api.services.standings import gradebook_csv
+from api.services.gradebook import course_gradebook, gradebook_csv
 from api.services.views import submission_view
 from core.errors import Conflict, NotFound
 
@@ -128,8 +128,9 @@ def list_extensions(member: CourseStaff, session: SessionDep) -> list[schemas.Ex
 
 @router.get("/courses/{course_id}/gradebook.csv", response_class=PlainTextResponse)
 def export_gradebook(member: CourseStaff, session: SessionDep) -> PlainTextResponse:
-    """The gradebook as CSV (one line per student)."""
-    return PlainTextResponse(gradebook_csv(session, member.course.id), media_type="text/csv",
+    """The gradebook as CSV (one line per student), the pages' own download."""
+    book = course_gradebook(session, member.course.id, utcnow())
+    return PlainTextResponse(gradebook_csv(book), media_type="text/csv",
                              headers={"Content-Disposition":
                                       f'attachment; filename="{member.course.slug}.csv"'})
 

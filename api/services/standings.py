@@ -41,20 +41,3 @@ def standings(
             row.setdefault("username", user.username)
             row.setdefault("uuid", user.uuid)
     return rows
-
-
-def gradebook_csv(session: Session, course_id: int, now: datetime | None = None) -> str:
-    """The course's standings as CSV: one line per student, scalar columns only."""
-    import csv
-    import io
-
-    rows = standings(session, course_id, now=now)
-    scalar = [k for k, v in (rows[0].items() if rows else []) if not isinstance(v, (dict, list))]
-    first = [c for c in ("username", "uuid", "student_id") if c in scalar]
-    columns = first + [c for c in scalar if c not in first]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(columns or ["username", "uuid", "student_id"])
-    for row in rows:
-        writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
-    return out.getvalue()

@@ -9,7 +9,10 @@ Points come from `core` (deadline rule, threshold, counting solution).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,16 +34,37 @@ from api.db import (
 )
 from api.services import quotas
 from core.competition import Competition, ExtraBonus, Figures, visible_figures
-from core.counting import Attempt, Grading, counting_solution, is_eligible, score_graded
+from core.counting import (
+    Attempt,
+    Grading,
+    Scored,
+    counting_solution,
+    is_eligible,
+    score_graded,
+)
 from core.deadlines import Deadlines, SecondPolicy, extension_for, timing
 from core.deadlines import Extension as CoreExtension
-from core.report import HIDDEN_FAILED, shown_while_running
+from core.report import shown_while_running, student_test
+from core.verdicts import Verdict
 
 OURS_TEXT = ("Grading failed on our side, not because of your code, and it is not a grade. "
              "The course staff see this failure and will grade your submission again.")
 """Shown only for a current evaluation that failed on our side: its automatic retries are
 spent by then (a retry becomes current at once), so it does not promise one."""
-WAIT_TEXT = {"queued": "Waiting for a grader.", "running": "Being graded."}
+WAIT_TEXT: dict[str, str] = {EvaluationStatus.QUEUED: "Waiting for a grader.",
+             EvaluationStatus.RUNNING: "Being graded."}
+
+
+class AssignmentStatus(StrEnum):
+    """A student's state on one assignment (`assignment_state`), as the course page names
+    it."""
+
+    NOT_SUBMITTED = "not submitted"
+    EVALUATING = "evaluating"
+    PASSED = "passed"
+    FAILED = "failed"
+    LATE = "late"  # correct, but after the deadline that still gave points
+    OURS = "our error"  # SYSTEM_ERROR: never the student's fault, never a grade
 
 
 def deadlines_of(assignment: Assignment) -> Deadlines:
@@ -98,58 +122,68 @@ def attempt_of(session: Session, submission: Submission, *, new: bool = False) -
 
 
 def test_view(test: TestResult, *, staff: bool) -> schemas.TestPublic:
-    passed = test.verdict == "OK"
+    """One test as the caller may see it: everything for staff; for a student what
+    `core.report.student_test` allows."""
     if staff:
-        return schemas.TestStaff(
-            name=test.name, hidden=test.hidden, verdict=test.verdict, passed=passed,
-            score=test.score, weight=test.weight, time_s=test.time_s,
-            memory_mib=test.memory_mib, message=test.message, detail=test.detail)
-    if test.hidden:
-        # A failed hidden test shows its kind and the worker's student-safe hint (see
-        # core.report.hidden_failure); anything else stored for it stays hidden.
-        safe = not passed and test.message.startswith(HIDDEN_FAILED)
-        return schemas.TestPublic(
-            name=test.name, hidden=True, passed=passed,
-            verdict="OK" if passed else test.verdict if safe else "FAILED",
-            score=None, weight=None, time_s=None, memory_mib=None,
-            message="Hidden test passed." if passed else test.message if safe
-            else "Hidden test failed.")
+        return staff_test_view(test)
+    shown = student_test(test.name, test.hidden, test.verdict, test.message, test.score,
+                         test.weight, test.time_s, test.memory_mib)
     return schemas.TestPublic(
-        name=test.name, hidden=False, verdict=test.verdict, passed=passed, score=test.score,
-        weight=test.weight, time_s=test.time_s, memory_mib=test.memory_mib, message=test.message)
+        name=shown.name, hidden=shown.hidden, verdict=shown.verdict, passed=shown.passed,
+        score=shown.score, weight=shown.weight, time_s=shown.time_s,
+        memory_mib=shown.memory_mib, message=shown.message)
+
+
+def staff_test_view(test: TestResult) -> schemas.TestStaff:
+    return schemas.TestStaff(
+        name=test.name, hidden=test.hidden, verdict=test.verdict,
+        passed=test.verdict == Verdict.OK, score=test.score, weight=test.weight,
+        time_s=test.time_s, memory_mib=test.memory_mib, message=test.message,
+        detail=test.detail)
+
+
+def _evaluation_fields(evaluation: Evaluation, *, staff: bool, closed: bool) -> dict[str, Any]:
+    """The fields every caller sees of an evaluation (metrics as `visible_figures` allows)."""
+    ours = evaluation.status == EvaluationStatus.SYSTEM_ERROR
+    done = evaluation.status == EvaluationStatus.DONE
+    message = OURS_TEXT if ours else WAIT_TEXT.get(evaluation.status, "")
+    if done:
+        message = f"Score {evaluation.score:.3f}" if evaluation.score is not None else "Graded."
+    figures = visible_figures(
+        Figures(evaluation.metric, evaluation.metric_public, evaluation.metric_private)
+        if done else Figures(None, None, None), staff=staff, closed=closed)
+    return dict(id=evaluation.id, attempt=evaluation.attempt, kind=evaluation.kind,
+                status=evaluation.status, score=evaluation.score if done else None,
+                metric=figures.whole, metric_public=figures.public,
+                metric_private=figures.private, our_failure=ours, message=message,
+                queued_at=evaluation.queued_at, finished_at=evaluation.finished_at)
 
 
 def evaluation_view(evaluation: Evaluation, *, staff: bool,
                     closed: bool = False) -> schemas.EvaluationPublic:
     """One evaluation as the caller may see it; ``closed``: the assignment has closed for
     the submission's author, so a competition's whole-set and private metrics show."""
-    ours = evaluation.status == EvaluationStatus.SYSTEM_ERROR.value
-    done = evaluation.status == EvaluationStatus.DONE.value
-    message = OURS_TEXT if ours else WAIT_TEXT.get(evaluation.status, "")
-    if done:
-        message = f"Score {evaluation.score:.3f}" if evaluation.score is not None else "Graded."
+    if staff:
+        return staff_evaluation_view(evaluation)
+    done = evaluation.status == EvaluationStatus.DONE
     # While running, the tests judged so far (provisional, replaced by the final report);
     # a student sees no hidden test before the end (their timing would leak their data).
-    running = evaluation.status == EvaluationStatus.RUNNING.value
-    tests = ([test_view(t, staff=staff) for t in evaluation.tests
-              if done or staff or shown_while_running(t.hidden)]
-             if done or running or staff else [])
-    figures = visible_figures(
-        Figures(evaluation.metric, evaluation.metric_public, evaluation.metric_private)
-        if done else Figures(None, None, None), staff=staff, closed=closed)
-    common = dict(id=evaluation.id, attempt=evaluation.attempt, kind=evaluation.kind,
-                  status=evaluation.status, score=evaluation.score if done else None,
-                  metric=figures.whole, metric_public=figures.public,
-                  metric_private=figures.private, our_failure=ours, message=message,
-                  queued_at=evaluation.queued_at, finished_at=evaluation.finished_at)
-    if staff:
-        return schemas.EvaluationStaff(
-            **common, tests=tests, error=evaluation.error, worker=evaluation.worker,
-            retries=evaluation.retries, started_at=evaluation.started_at,
-            lease_expires_at=evaluation.lease_expires_at,
-            package_version=evaluation.package_version, run_cpu_s=evaluation.run_cpu_s,
-            gpu_s=evaluation.gpu_s, gpu_peak_mib=evaluation.gpu_peak_mib)
-    return schemas.EvaluationPublic(**common, tests=tests)
+    running = evaluation.status == EvaluationStatus.RUNNING
+    tests = ([test_view(t, staff=False) for t in evaluation.tests
+              if done or shown_while_running(t.hidden)] if done or running else [])
+    return schemas.EvaluationPublic(
+        **_evaluation_fields(evaluation, staff=False, closed=closed), tests=tests)
+
+
+def staff_evaluation_view(evaluation: Evaluation) -> schemas.EvaluationStaff:
+    """Everything of an evaluation: every test as recorded so far, our error, the worker."""
+    return schemas.EvaluationStaff(
+        **_evaluation_fields(evaluation, staff=True, closed=False),
+        tests=[staff_test_view(t) for t in evaluation.tests], error=evaluation.error,
+        worker=evaluation.worker, retries=evaluation.retries,
+        started_at=evaluation.started_at, lease_expires_at=evaluation.lease_expires_at,
+        package_version=evaluation.package_version, run_cpu_s=evaluation.run_cpu_s,
+        gpu_s=evaluation.gpu_s, gpu_peak_mib=evaluation.gpu_peak_mib)
 
 
 def team_view(session: Session, team_uuids: str | None) -> list[schemas.TeamMember]:
@@ -182,7 +216,7 @@ def submission_view(
     files = new_files if new_files is not None else list(session.scalars(
         select(SubmissionFile.path).where(SubmissionFile.submission_id == submission.id)
         .order_by(SubmissionFile.path)))
-    common = dict(
+    common: dict[str, Any] = dict(
         id=submission.id, assignment_id=submission.assignment_id, user_id=submission.user_id,
         submitted_at=submission.submitted_at, main_file=submission.main_file, files=files,
         team=team_view(session, submission.team_uuids), accepted=submission.accepted,
@@ -196,7 +230,7 @@ def submission_view(
         Evaluation.submission_id == submission.id).order_by(Evaluation.attempt)).all()
     user = session.get(User, submission.user_id)
     return schemas.SubmissionStaff(
-        **common, history=[evaluation_view(e, staff=True) for e in history],
+        **common, history=[staff_evaluation_view(e) for e in history],
         username=user.username if user else "")
 
 
@@ -234,21 +268,26 @@ def assignment_state(
                          if ext and assignment.second_deadline else assignment.second_deadline))
 
 
-def _status(session: Session, submissions: list[Submission], counting) -> str:  # noqa: ANN001
+def _status(session: Session, submissions: Sequence[Submission],
+            counting: Scored | None) -> AssignmentStatus:
     if not submissions:
-        return "not submitted"
+        return AssignmentStatus.NOT_SUBMITTED
     latest = max(submissions, key=lambda s: (s.submitted_at, s.id))
     evaluation = (session.get(Evaluation, latest.current_evaluation_id)
                   if latest.current_evaluation_id else None)
-    if evaluation is not None and evaluation.status in ("queued", "running"):
-        return "evaluating"
-    if evaluation is not None and evaluation.status == "system_error" and counting is None:
-        return "our error"
+    if evaluation is not None and evaluation.status in (EvaluationStatus.QUEUED,
+                                                        EvaluationStatus.RUNNING):
+        return AssignmentStatus.EVALUATING
+    if (evaluation is not None and evaluation.status == EvaluationStatus.SYSTEM_ERROR
+            and counting is None):
+        return AssignmentStatus.OURS
     if counting is None:
-        return "failed"
+        return AssignmentStatus.FAILED
     if counting.late:
-        return "late"
-    return "passed" if counting.points > 0 or counting.attempt.accepted else "failed"
+        return AssignmentStatus.LATE
+    if counting.points > 0 or counting.attempt.accepted:
+        return AssignmentStatus.PASSED
+    return AssignmentStatus.FAILED
 
 
 def extra_bonus_note(session: Session, submission: Submission, assignment: Assignment) -> str:

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Form
 from starlette.requests import Request
 
+from api.web.service_pages import ServicePages
 from api.web.source import PageSource
 from api.web.views import Viewer
 
@@ -23,11 +24,9 @@ class BadCsrf(Exception):
 
 def get_source(request: Request) -> PageSource:
     """The app's page source (set by create_app, or by a test)."""
-    source = getattr(request.app.state, "page_source", None)
+    source: PageSource | None = getattr(request.app.state, "page_source", None)
     if source is None:
-        from api.web.sql_source import SqlPageSource
-
-        source = SqlPageSource.from_app(request.app)
+        source = ServicePages.from_app(request.app)
         request.app.state.page_source = source
     return source
 

@@ -18,10 +18,10 @@ from pygments import highlight as _pygmentize
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
-from api.web.views import Column, CourseRules, GradebookRow, GradebookView, Standing
+from api.db.enums import EvaluationStatus
+from api.web.views import Column, GradebookRow, GradebookView, Standing
 from core.pace import behind_pace
-from core.standing import CourseRules as CoreRules
-from core.standing import totals
+from core.standing import FAILED, CourseRules, totals
 from core.verdicts import Verdict
 
 _HTML = HtmlFormatter(nowrap=True, classprefix="tok-")
@@ -105,10 +105,14 @@ def about(seconds: float) -> str:
 
 def state_words(status: str | None) -> str:
     """An evaluation's state in words (our failure under `core.verdicts`' own label)."""
-    if status == "system_error":
+    if status == EvaluationStatus.SYSTEM_ERROR:
         return Verdict.SYSTEM_ERROR.short_text
-    return {"done": "graded", "queued": "waiting", "running": "running",
-            "cancelled": "cancelled by staff"}.get(status or "", "–")
+    return STATE_WORDS.get(status or "", "–")
+
+
+STATE_WORDS: dict[str, str] = {
+    EvaluationStatus.DONE: "graded", EvaluationStatus.QUEUED: "waiting",
+    EvaluationStatus.RUNNING: "running", EvaluationStatus.CANCELLED: "cancelled by staff"}
 
 
 def noun(count: float, word: str, many: str = "") -> str:
@@ -195,7 +199,7 @@ def outcome(standing: Standing, rules: CourseRules) -> str:
                 f"{plural(rules.pass_points, 'non-bonus point')}).")
     if standing.grade is None:
         return "Practicals passed: the grade comes from the exam."
-    if standing.grade in ("1", "2", "3"):
+    if standing.grade != FAILED:
         return f"Grade {standing.grade} (exam total {p(standing.exam_total)})."
     return f"Exam not passed (exam total {p(standing.exam_total)})."
 
@@ -282,18 +286,13 @@ MARKS = tuple((field, css, f'<span class="mk" aria-hidden="true">{letter}</span>
 def exam_needed(standing: Standing, rules: CourseRules) -> list[tuple[str, int]]:
     """For each grade, the fewest exam points that reach it, by asking the course's own rule
     (`core.standing.totals`) about every possible exam result."""
-    core_rules = CoreRules(
-        pass_points=int(rules.pass_points), community_cap=int(rules.community_cap),
-        exam_max=int(rules.exam_max),
-        **{f"grade_{g}": int(t) for g, t in rules.grade_thresholds},
-    )
     out = []
-    for name, _ in rules.grade_thresholds:
-        for exam in range(core_rules.exam_max + 1):
-            got = totals(core_rules, int(standing.non_bonus), int(standing.bonus), False, exam,
-                         int(standing.community)).grade
-            if got is not None and got <= int(name):
-                out.append((name, exam))
+    for wanted in (1, 2, 3):
+        for exam in range(rules.exam_max + 1):
+            got = totals(rules, standing.non_bonus, standing.bonus, False, exam,
+                         standing.community).grade
+            if got is not None and got <= wanted:
+                out.append((str(wanted), exam))
                 break
     return out
 
@@ -305,7 +304,7 @@ def _sort_key(key: str):  # type: ignore[no-untyped-def]
     if key == "name":
         return lambda r: r.name.casefold()
     if key == "grade":
-        return lambda r: (r.standing.grade is None, r.standing.grade or "")
+        return lambda r: (r.standing.grade is None, r.standing.grade or 0)
     if key.startswith("a"):
         index = int(key[1:])
         return lambda r: -1.0 if r.cells[index].points is None else r.cells[index].points

@@ -1,8 +1,9 @@
 """The one interface the page routes call: `PageSource`.
 
 Each method is one named operation of a page (load a view, or perform a staff action).
-The real implementation (`api/web/sql_source.py`) calls the service's and the standing
-query's functions, the same ones the REST routes call; tests may pass a fake that
+The real implementation (`api.web.service_pages.ServicePages`, over `api/web/pages/`)
+calls the service's and the standing query's functions, the same ones the REST routes
+call; tests may pass a fake that
 implements this protocol. Methods raise `core.errors` exceptions (NotFound, Forbidden,
 BadInput, Conflict); the router turns them into error pages.
 """

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from api.web.views import CourseLink, CourseRules, Standing, SubmissionLink
+from api.web.views import CourseLink, Standing, SubmissionLink
+from core.standing import CourseRules
 
 # The audit log's kinds: the action's prefix (`adjustment.override` -> `adjustment`) and
 # the words the filter shows. An action whose prefix is not here is still listed.
@@ -171,6 +172,7 @@ class ExtensionsView:
     students: tuple[tuple[int, str], ...]
     assignments: tuple[tuple[int, str], ...]
     extensions: tuple[ExtensionLine, ...]
+    timezone: str = "Europe/Prague"
 
 
 @dataclass(frozen=True)

@@ -9,28 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 
+from api.db.enums import EvaluationStatus
+from api.services.gradebook import GRADE_TEXT, Cell
+from api.services.leaderboard import LeaderRow
+from api.services.views import AssignmentStatus as Status
+from core.standing import CourseRules, StudentStanding
 
-class Status(StrEnum):
-    """A student's state on one assignment, as the course page names it."""
-
-    NOT_SUBMITTED = "not submitted"
-    EVALUATING = "evaluating"
-    PASSED = "passed"
-    FAILED = "failed"
-    LATE = "late"  # correct, but after the deadline that still gave points
-    OURS = "our error"  # SYSTEM_ERROR: never the student's fault, never a grade
-
-
-class EvalState(StrEnum):
-    """Where an evaluation is in the pipeline."""
-
-    QUEUED = "queued"
-    RUNNING = "running"
-    DONE = "done"
-    SYSTEM_ERROR = "system_error"
-    CANCELLED = "cancelled"  # by staff: never a grade
+# The rules' and the service's own types, shown as they are: the course's rules and a
+# student's standing (`core.standing`), where an evaluation is (`api.db.enums`), a
+# student's state on an assignment, a gradebook cell, a leaderboard line.
+__all__ = ["Cell", "LeaderRow", "Status"]
 
 
 @dataclass(frozen=True)
@@ -55,29 +44,20 @@ class CourseLink:
 
 
 @dataclass(frozen=True)
-class CourseRules:
-    """The course's settings that the pages explain (all configurable per course)."""
+class Standing(StudentStanding):
+    """A student's course standing (`core.standing.StudentStanding`, as the standing query
+    computed it) with the exam and community points it was computed from, which the pages
+    also show."""
 
-    pass_points: float = 80
-    exam_max: float = 100
-    community_cap: float = 10
-    grade_thresholds: tuple[tuple[str, float], ...] = (("1", 90), ("2", 75), ("3", 60))
-    timezone: str = "Europe/Prague"
+    exam_points: int | None = None
+    """The exam's points; None before the exam."""
+    community: int = 0
+    """Community-work points, before the course's cap."""
 
-
-@dataclass(frozen=True)
-class Standing:
-    """A student's course standing, as computed by the standing query."""
-
-    non_bonus: float
-    bonus: float
-    passed: bool
-    surplus: float
-    solved_all: bool
-    exam_points: float | None
-    community: float
-    exam_total: float | None
-    grade: str | None  # "1" | "2" | "3" | "not passed" | None (no exam yet)
+    @property
+    def grade_text(self) -> str | None:
+        """The grade in words: "1", "2", "3", "not passed"; None for no grade yet."""
+        return GRADE_TEXT.get(self.grade) if self.grade else None
 
 
 @dataclass(frozen=True)
@@ -110,6 +90,7 @@ class CourseView:
     standing: Standing
     non_bonus_offered: float
     now: datetime
+    timezone: str = "Europe/Prague"
 
 
 @dataclass(frozen=True)
@@ -118,7 +99,7 @@ class SubmissionLink:
 
     id: int
     submitted_at: datetime
-    state: EvalState
+    state: EvaluationStatus
     points: float | None
     late: bool
     counted: bool = False
@@ -133,16 +114,6 @@ class LimitsLine:
     time_limit_s: float  # the minimum wall time (core.manifest.default_time_limit)
     time_factor: float  # ... and at least this many times the reference solution's time
     memory_limit_mib: int
-
-
-@dataclass(frozen=True)
-class LeaderRow:
-    """One anonymous line of a competition's leaderboard."""
-
-    rank: int
-    metric: float
-    reached: bool  # the threshold that gives the non-bonus points
-    me: bool
 
 
 @dataclass(frozen=True)
@@ -271,7 +242,7 @@ class SubmissionView:
     assignment_name: str
     student_name: str
     submitted_at: datetime
-    state: EvalState
+    state: EvaluationStatus
     tests: tuple[TestRow, ...]
     tests_total: int
     why: PointsWhy
@@ -288,21 +259,8 @@ class SubmissionView:
     @property
     def finished(self) -> bool:
         """True when nothing more will change without a staff action."""
-        return self.state in (EvalState.DONE, EvalState.SYSTEM_ERROR, EvalState.CANCELLED)
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One gradebook cell: a student's counted points on an assignment."""
-
-    points: float | None
-    late: bool = False
-    overridden: bool = False
-    accepted: bool = False
-    submission_id: int | None = None  # None with `submitted`: the link finds the counted one
-    submitted: bool = False
-    evaluating: bool = False  # a submission of the pair is queued or running
-    second: bool = False  # counted solution received between the first and second deadline
+        return self.state in (EvaluationStatus.DONE, EvaluationStatus.SYSTEM_ERROR,
+                              EvaluationStatus.CANCELLED)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from api.db.enums import EvaluationStatus as EvalState
 from api.web.staff_views import (
     AssignmentSummary,
     AuditEntry,
@@ -23,8 +24,9 @@ from api.web.staff_views import (
     StaffOverview,
     StudentDetail,
 )
-from api.web.views import CourseRules, EvalState, SubmissionLink, Viewer
+from api.web.views import SubmissionLink, Viewer
 from core.errors import BadInput, Conflict, NotFound
+from core.standing import CourseRules
 
 if TYPE_CHECKING:
     from tests.web.fakes import FakeSource

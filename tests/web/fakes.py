@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from starlette.requests import Request
 
+from api.db.enums import EvaluationStatus as EvalState
 from api.services import uploads
 from api.web.manage_views import RosterLineView, RosterPreviewView
 from api.web.staff_views import AuditEntry
@@ -27,9 +28,7 @@ from api.web.views import (
     Cell,
     Column,
     CourseLink,
-    CourseRules,
     CourseView,
-    EvalState,
     GradebookRow,
     GradebookView,
     LimitsLine,
@@ -50,6 +49,7 @@ from core.outcome import explain_points, outcome
 from core.queue_wait import estimate
 from core.roles import check_role_change
 from core.scoring import points_for
+from core.standing import FAILED, CourseRules
 from core.verdicts import Verdict
 from tests.web.fake_staff import FakeStaffPages
 
@@ -283,9 +283,9 @@ class FakeSource(FakeStaffPages):
         total = None if exam is None else exam + surplus + min(community, 10)
         grade = None
         if total is not None:
-            grade = next((g for g, t in (("1", 90), ("2", 75), ("3", 60)) if total >= t),
-                         "not passed")
-        return Standing(non_bonus, bonus, passed, surplus, False, exam, community, total, grade)
+            grade = next((g for g, t in ((1, 90), (2, 75), (3, 60)) if total >= t), FAILED)
+        return Standing(self.ids[user], non_bonus, bonus, passed, surplus, False, total, grade,
+                        exam_points=exam, community=community)
 
     def course(self, viewer: Viewer, course_id: int, now: datetime) -> CourseView:
         if course_id != 1:

@@ -327,7 +327,7 @@ def test_course_page_and_gradebook_state_the_standing_querys_outcome(world: Worl
     from api.db import Course, utcnow
     from api.db.standing.course import course_standings
     from api.web import present
-    from api.web.sql_source import rules_of, standing_of
+    from api.web.pages.standing import rules_of, standing_of
 
     w, cid = world, world.ids["course"]
     _three_outcomes(w)

@@ -1,22 +1,21 @@
-"""The audit log page of the real page source: one course's entries, newest first, in
-keyset pages (``id < before``), filtered by student, assignment, actor or kind on the
-indexed columns of `AuditLog`, so a page costs the same at 100 or 100,000 entries."""
+"""The audit log page: one course's entries in words ("old → new", the reason, a link to
+the object), newest first, 50 a page (`api.services.audit_log`'s keyset pages), filtered
+by student, assignment, actor or kind."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.db import Assignment, AuditLog, Enrollment, User
+from api.db import Assignment, AuditLog, Enrollment, Role, User
+from api.services.audit_log import audit_query
 from api.web import present
+from api.web.pages.context import Pages, member_link, staff_member
 from api.web.staff_views import AUDIT_KINDS, AuditEntry, AuditFilter, AuditView
 from api.web.views import Viewer
-
-if TYPE_CHECKING:
-    from api.web.sql_source import SqlPageSource
 
 PAGE_SIZE = 50
 KIND_PREFIXES = {kind for kind, _ in AUDIT_KINDS}
@@ -47,20 +46,13 @@ LABELS = {
 }
 
 
-def audit_query(course_id: int, wanted: AuditFilter, before: int | None, limit: int) -> Any:
-    """The keyset query of one page (``limit`` rows, newest first)."""
-    query = select(AuditLog).where(AuditLog.course_id == course_id)
-    if wanted.student is not None:
-        query = query.where(AuditLog.subject_user_id == wanted.student)
-    if wanted.assignment is not None:
-        query = query.where(AuditLog.assignment_id == wanted.assignment)
-    if wanted.actor is not None:
-        query = query.where(AuditLog.actor_id == wanted.actor)
-    if wanted.kind in KIND_PREFIXES:
-        query = query.where(AuditLog.action.startswith(wanted.kind + ".", autoescape=True))
-    if before is not None:
-        query = query.where(AuditLog.id < before)
-    return query.order_by(AuditLog.id.desc()).limit(limit)
+def audit_rows(session: Session, course_id: int, wanted: AuditFilter, before: int | None,
+               limit: int) -> list[AuditLog]:
+    """One keyset page of the course's entries (``limit`` rows, newest first)."""
+    return list(session.scalars(audit_query(
+        course_id, student=wanted.student, assignment=wanted.assignment, actor=wanted.actor,
+        kind=wanted.kind if wanted.kind in KIND_PREFIXES else "", before=before,
+        limit=limit)))
 
 
 def _value(key: str, value: Any) -> str:
@@ -137,32 +129,27 @@ def entries(session: Session, course_id: int, rows: list[AuditLog]) -> tuple[Aud
         _link(course_id, r)) for r in rows)
 
 
-class AuditPages:
-    """The audit log page (a mixin of `SqlPageSource`)."""
+def _people(session: Session, course_id: int, staff: bool) -> tuple[tuple[int, str], ...]:
+    people = session.execute(
+        select(User.id, User.display_name, User.username, Enrollment.role)
+        .join(Enrollment, Enrollment.user_id == User.id)
+        .where(Enrollment.course_id == course_id)).all()
+    return tuple(sorted(((u, d or n) for u, d, n, role in people
+                         if (role != Role.STUDENT) == staff), key=lambda p: p[1].casefold()))
 
-    def audit_log(self: SqlPageSource, viewer: Viewer, course_id: int, wanted: AuditFilter,
+
+def audit_log(pages: Pages, viewer: Viewer, course_id: int, wanted: AuditFilter,
               before: int | None) -> AuditView:
-        from api.web.sql_source import rules_of
-
-        with self.sessions() as session:
-            member = self._staff(session, viewer, course_id)
-            rows = list(session.scalars(audit_query(course_id, wanted, before,
-                                                    PAGE_SIZE + 1)).all())
-            more = len(rows) > PAGE_SIZE
-            rows = rows[:PAGE_SIZE]
-            people = session.execute(
-                select(User.id, User.display_name, User.username, Enrollment.role)
-                .join(Enrollment, Enrollment.user_id == User.id)
-                .where(Enrollment.course_id == course_id)).all()
-            students = sorted(((u, d or n) for u, d, n, role in people if role == "student"),
-                              key=lambda p: p[1].casefold())
-            actors = sorted(((u, d or n) for u, d, n, role in people if role != "student"),
-                            key=lambda p: p[1].casefold())
-            assignments = tuple(session.execute(
-                select(Assignment.id, Assignment.name).where(Assignment.course_id == course_id)
-                .order_by(Assignment.first_deadline, Assignment.id)).all())
-            return AuditView(
-                self.link(member.course, member.role), entries(session, course_id, rows),
-                wanted, rows[-1].id if more else None, tuple(students), assignments,
-                tuple(actors), rules_of(member.course).timezone, before is None)
-
+    with pages.sessions() as session:
+        found = staff_member(session, viewer, course_id)
+        rows = audit_rows(session, course_id, wanted, before, PAGE_SIZE + 1)
+        more = len(rows) > PAGE_SIZE
+        rows = rows[:PAGE_SIZE]
+        assignments = tuple(session.execute(
+            select(Assignment.id, Assignment.name).where(Assignment.course_id == course_id)
+            .order_by(Assignment.first_deadline, Assignment.id)).all())
+        return AuditView(
+            member_link(found), entries(session, course_id, rows),
+            wanted, rows[-1].id if more else None, _people(session, course_id, False),
+            assignments, _people(session, course_id, True), found.course.timezone,
+            before is None)
