@@ -7,13 +7,13 @@ submission, gets 404 (not 403): the API does not confirm that the object exists.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -48,7 +48,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
 async def get_settings(request: Request) -> Settings:
     # async: no I/O, so FastAPI calls it on the event loop instead of a worker thread
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -74,7 +75,8 @@ def _from_token(session: Session, token: str) -> Principal:
     ).first()
     now = utcnow()
     row, user = found if found is not None else (None, None)
-    if row is None or row.revoked_at is not None or (row.expires_at and row.expires_at <= now):
+    if (row is None or user is None or row.revoked_at is not None
+            or (row.expires_at and row.expires_at <= now)):
         raise Unauthorized("the API token is unknown, revoked or expired; run `autograde login`")
     if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=5):
         row.last_used_at = now
@@ -108,7 +110,7 @@ def current_principal(request: Request, session: SessionDep) -> Principal:
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
-def scoped(scope: str):  # noqa: ANN201 - a dependency factory
+def scoped(scope: str) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
     """A dependency that requires ``scope`` of the caller's credential."""
 
     async def check(principal: PrincipalDep) -> Principal:  # no I/O: on the event loop
@@ -147,7 +149,7 @@ class Membership:
         return self.role in STAFF_ROLES
 
 
-def _enrolled(user: User):  # noqa: ANN202 - an SQL condition
+def _enrolled(user: User) -> ColumnElement[bool]:
     return (Enrollment.course_id == Course.id) & (Enrollment.user_id == user.id)
 
 

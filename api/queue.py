@@ -3,19 +3,17 @@
 `Dispatcher` is what the API and the recorder use to publish jobs; `CeleryDispatcher` sends
 them by task name (the API never imports the worker's code, only `worker.contract`).
 `make_recorder_celery` builds the Celery app of the trusted ``record`` queue: the tasks that
-write results and the periodic sweeper. The sweeper's schedule (beat) runs in a thread of the
-recorder, not in Celery's ``--beat`` child process, which a kill -9 of the recorder left
-running (a second schedule once the recorder was back).
+write results and the periodic sweeper, with the sweeper's schedule (beat); the recorder
+process is started by `launch.processes.run_recorder`.
 """
 
 from __future__ import annotations
 
 import logging
-import socket
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any, Protocol
 
-from celery import Celery, bootsteps
+from celery import Celery
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.settings import Settings
@@ -121,6 +119,11 @@ def idle_queues(app: Celery, names: list[str]) -> frozenset[str]:
     return frozenset(idle)
 
 
+def register_task(app: Celery, name: str, function: Callable[..., object]) -> None:
+    """Register ``function`` as the task ``name`` (Celery's decorator is untyped)."""
+    app.task(name=name)(function)
+
+
 def make_recorder_celery(settings: Settings, sessions: sessionmaker[Session]) -> Celery:
     """The trusted app: record tasks and the sweeper, with the sweeper on a beat schedule."""
     from api.services import pipeline
@@ -134,22 +137,18 @@ def make_recorder_celery(settings: Settings, sessions: sessionmaker[Session]) ->
                               "expires": settings.sweep_interval_s}},
     }
 
-    @app.task(name=RECORD_STARTED_TASK)
     def record_started(payload: dict[str, Any]) -> None:
         with sessions() as session:
             pipeline.record_started(session, Started.from_json(payload), settings)
 
-    @app.task(name=RECORD_HEARTBEAT_TASK)
     def record_heartbeat(payload: dict[str, Any]) -> None:
         with sessions() as session:
             pipeline.record_heartbeat(session, Heartbeat.from_json(payload), settings)
 
-    @app.task(name=RECORD_PROGRESS_TASK)
     def record_progress(payload: dict[str, Any]) -> None:
         with sessions() as session:
             pipeline.record_progress(session, Progress.from_json(payload), settings)
 
-    @app.task(name=RECORD_OUTCOME_TASK)
     def record_outcome(payload: dict[str, Any]) -> None:
         with sessions() as session:
             jobs = pipeline.record_outcome(session, Outcome.from_json(payload), settings)
@@ -160,7 +159,6 @@ def make_recorder_celery(settings: Settings, sessions: sessionmaker[Session]) ->
     # queue stays `queued` until its `Started` is recorded; one sweep later it is running.
     idle_before: set[str] = set()
 
-    @app.task(name=SWEEP_TASK)
     def sweep() -> int:
         idle = idle_queues(app, [settings.cpu_queue, settings.gpu_queue])
         still_idle = idle & idle_before
@@ -171,33 +169,9 @@ def make_recorder_celery(settings: Settings, sessions: sessionmaker[Session]) ->
         dispatch_all(dispatcher, jobs)
         return len(jobs)
 
+    register_task(app, RECORD_STARTED_TASK, record_started)
+    register_task(app, RECORD_HEARTBEAT_TASK, record_heartbeat)
+    register_task(app, RECORD_PROGRESS_TASK, record_progress)
+    register_task(app, RECORD_OUTCOME_TASK, record_outcome)
+    register_task(app, SWEEP_TASK, sweep)
     return app
-
-
-def run_recorder(settings: Settings, *, beat: bool = True, loglevel: str = "INFO") -> None:
-    """Run the recorder worker in the foreground (threads pool; with the beat sweeper)."""
-    from api.db import make_engine, make_sessionmaker
-
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.db_url)
-    app = make_recorder_celery(settings, make_sessionmaker(engine))
-    if beat:
-        app.steps["worker"].add(threaded_beat((settings.data_dir / "beat-schedule").resolve()))
-    app.worker_main(["worker", f"--queues={settings.record_queue}", "--pool=threads",
-                     "--concurrency=4", f"--loglevel={loglevel}",
-                     f"--hostname=recorder@{socket.gethostname()}",
-                     "--without-gossip", "--without-mingle"])
-
-
-def threaded_beat(schedule: Path) -> type[bootsteps.StartStopStep]:
-    """A worker bootstep running beat in a thread of the worker: it dies with the worker."""
-
-    class ThreadedBeat(bootsteps.StartStopStep):  # type: ignore[misc]  # celery is untyped
-        label = "ThreadedBeat"
-
-        def create(self, w: Any) -> Any:
-            from celery.beat import EmbeddedService
-
-            return EmbeddedService(w.app, thread=True, schedule_filename=str(schedule))
-
-    return ThreadedBeat

@@ -180,7 +180,7 @@ class SubmissionPublic(Out):
 
 
 class SubmissionStaff(SubmissionPublic):
-    evaluation: EvaluationStaff | None  # type: ignore[assignment]
+    evaluation: EvaluationStaff | None
     history: list[EvaluationStaff]
     username: str
 

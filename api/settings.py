@@ -5,7 +5,7 @@ Defaults give the embedded mode: a SQLite database and a SQLite-backed Celery br
 the defaults that are only safe on a laptop (the development secret key, SQLite).
 
 Nothing here is read at import time: build a `Settings()` in the composition root
-(`api/cli.py`, a test) and pass it down.
+(`launch/`, a test) and pass it down.
 """
 
 from __future__ import annotations

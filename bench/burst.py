@@ -67,9 +67,11 @@ def corpus(package: str) -> list[list[tuple[str, bytes]]]:
 
 def spawn(repo: Path, args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     python = repo / ".venv/bin/python"
+    # A checkout from before the start-up code moved to launch/ (issue 16) has api/cli.py.
+    cli = "launch.cli" if (repo / "launch" / "cli.py").is_file() else "api.cli"
     with open(log, "ab") as out:
         return subprocess.Popen([str(python if python.exists() else sys.executable), "-m",
-                                 "api.cli", *args], env={**env, "PYTHONPATH": str(repo)},
+                                 cli, *args], env={**env, "PYTHONPATH": str(repo)},
                                 cwd=repo, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
 

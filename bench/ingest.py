@@ -39,7 +39,7 @@ def free_port() -> int:
 
 def spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     with open(log, "ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "api.cli", *args], env=env, cwd=REPO,
+        return subprocess.Popen([sys.executable, "-m", "launch.cli", *args], env=env, cwd=REPO,
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
 

@@ -2,7 +2,7 @@
 
 from typer.testing import CliRunner
 
-from api.cli import app
+from launch.cli import app
 
 
 def test_help_lists_commands() -> None:

@@ -13,10 +13,11 @@ import pytest
 
 from core.manifest import load_manifest
 from core.scheduling import Demand, Host
-from worker.celery_app import WorkerSettings, pin_memory_fraction, pool_processes
+from worker.celery_app import pin_memory_fraction, pool_processes
 from worker.engine.sandboxed import cuda_env
 from worker.packing import Ledger, Packer, demand_of, host_of, worker_pool_size
 from worker.protocol import MEMORY_FRACTION_ENV, limit_gpu_memory
+from worker.settings import WorkerSettings
 from worker.usage import GpuMeter, MeteredRunner, descends_from, memory_fraction
 
 REPO = Path(__file__).resolve().parent.parent

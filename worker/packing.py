@@ -28,7 +28,7 @@ from core.scheduling import Demand, Host, Placement, place, pool_size
 from worker.sandbox.syscalls import pid_alive
 
 if TYPE_CHECKING:
-    from worker.celery_app import WorkerSettings
+    from worker.settings import WorkerSettings
 
 SMALLEST = Demand(cpu_threads=1, memory_mib=0)
 

@@ -59,7 +59,8 @@ def _one_writer_queue(engine: Engine) -> None:
         if not conn.info.get("writer") and statement.lstrip()[:7].upper().startswith(WRITES):
             conn.info["writer"] = lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
 
-    def hand_on(dbapi_connection: Any, info: dict, end: str, *, quiet: bool = False) -> None:
+    def hand_on(dbapi_connection: Any, info: dict[str, Any], end: str, *,
+                quiet: bool = False) -> None:
         # The events come before the DBAPI commit or rollback: end the transaction here,
         # then hand the turn on (SQLAlchemy's own call afterwards finds nothing to end).
         if not info.pop("writer", False):

@@ -96,7 +96,7 @@ def find_package(packages: Sequence[PackageInfo], name: str,
     """The installed package ``name`` (at ``version`` when given), or `NotFound`.
 
     The one lookup of "which package versions exist": the packages the composition root
-    passes in (`api.cli.load_packages`): the shipped folders under ``assignments_dir``
+    passes in (`launch.packages.load_packages`): the shipped folders under ``assignments_dir``
     first (their content hashes), then every other version in the package store.
     """
     same_name = [p for p in packages if p.name == name]

@@ -14,9 +14,10 @@ The last 1,000 labels appear in no public file; that is why the public `test` sp
 1,000 images and not 2,000 (every label of a public file is known to every student, so a
 competition scored on them could be won with a lookup table).
 
-Each package that trains on the digits gets a copy of `mnist.npz` in its `public/` (git
-stores identical files once), because a sandbox sees only its own package's public data;
-`mnist_competition` gets `mnist_competition.npz` and its private gold labels.
+Each package that trains on the digits gets a copy of `mnist.npz` and of the course's loader
+`mnist.py` (this folder's, the master copy) in its `public/` (git stores identical files
+once), because a sandbox sees only its own package's public data; `mnist_competition` gets
+the loader, `mnist_competition.npz` and its private gold labels.
 
 The output is byte-identical on every run: arrays are written with `numpy.lib.format` into a
 deflated zip whose entries carry a fixed timestamp (`numpy.savez_compressed` stamps the
@@ -50,6 +51,9 @@ MNIST_PACKAGES = (
     "mnist_training",
 )
 """Packages whose public data holds a copy of mnist.npz."""
+
+LOADER = Path(__file__).resolve().parent / "mnist.py"
+"""The course's MNIST loader; every MNIST package's `public/mnist.py` is a copy of it."""
 
 SOURCE_MD5 = {
     "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
@@ -119,6 +123,11 @@ def main(argv: list[str]) -> None:
             (assignments / package / "public").mkdir(exist_ok=True)
             written.append(assignments / package / "public" / "mnist.npz")
             written[-1].write_bytes(written[0].read_bytes())
+    for package in (*MNIST_PACKAGES, "mnist_competition"):
+        if (assignments / package).is_dir():
+            (assignments / package / "public").mkdir(exist_ok=True)
+            written.append(assignments / package / "public" / "mnist.py")
+            written[-1].write_bytes(LOADER.read_bytes())
     written.append(assignments / "mnist_competition" / "public" / "mnist_competition.npz")
     written.append(assignments / "mnist_competition" / "private" / "test_labels.txt")
     for path in written[-2:]:

@@ -13,12 +13,13 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from api.cli import app, load_packages
 from api.db import Assignment, AuditLog, Course, Enrollment, User, utcnow
 from api.security import verify_password
 from api.services.course_file import apply_course_file, export_course_file
 from core.course_file import CourseFileError, parse_course_file
 from core.errors import Forbidden
+from launch.cli import app
+from launch.packages import load_packages
 from tests.api.helpers import World
 
 SHIPPED = Path(__file__).resolve().parents[2] / "courses/npfl138-2627.toml"

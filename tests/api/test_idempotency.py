@@ -11,8 +11,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from api.client.http import ApiClient
 from api.db import Submission
+from client.http import ApiClient
 from tests.api.helpers import GOOD_MAIN, World
 from tests.api.loopback import serve
 from tests.web.conftest import login_form

@@ -117,15 +117,15 @@ def test_apply_is_refused_while_a_later_submission_has_the_old_version(
 
 def test_serve_adds_the_shipped_packages_and_the_demo_pins_stored_versions(
         tmp_path: Path, monkeypatch) -> None:
-    from api.cli import _load_packages
     from api.db import make_engine, make_sessionmaker
-    from api.serve import prepare
     from api.settings import Settings
+    from launch.packages import load_packages
+    from launch.serve import prepare
 
     monkeypatch.setenv("AUTOGRADE_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("AUTOGRADE_PACKAGE_STORE", raising=False)
     settings = Settings(data_dir=tmp_path)
-    assert prepare(settings, _load_packages)  # first start: the demo logins
+    assert prepare(settings, load_packages)  # first start: the demo logins
     engine = make_engine(settings.db_url)
     with make_sessionmaker(engine)() as s:
         published = s.scalars(select(Assignment)).all()
@@ -135,5 +135,5 @@ def test_serve_adds_the_shipped_packages_and_the_demo_pins_stored_versions(
         assert packages.has_version(settings, assignment.package_name,
                                     assignment.package_version), assignment.name
     stored = sorted(settings.package_store_dir.glob("*/*"))
-    assert prepare(settings, _load_packages) is None  # a later start: no new demo...
+    assert prepare(settings, load_packages) is None  # a later start: no new demo...
     assert sorted(settings.package_store_dir.glob("*/*")) == stored  # ...nor new versions

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from api.serve import child_env
 from api.settings import Settings
-from worker.celery_app import WorkerSettings
+from launch.serve import child_env
+from worker.settings import WorkerSettings
 
 
 def test_worker_settings_have_no_database_field() -> None:

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from api.cli import app
-from api.client import config
 from api.db import ApiToken, Submission, SubmissionFile
+from client import config
+from launch.cli import app
 from tests.client.service import PASSWORD, Service
 
 

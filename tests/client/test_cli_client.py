@@ -12,8 +12,8 @@ from pathlib import Path
 
 from sqlalchemy import update
 
-from api.client import ApiClient, LoginExpired, config
 from api.db import ApiToken, utcnow
+from client import ApiClient, LoginExpired, config
 from tests.client.helpers import cli, login, saved_token, submissions_of, tokens_of
 from tests.client.service import GOOD_MAIN, Service, free_port
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.client import ApiClient, ApiError, ClientError, NotLoggedIn, config, render
-from api.client.files import upload_parts
-from api.client.http import is_pending
+from client import ApiClient, ApiError, ClientError, NotLoggedIn, config, render
+from client.files import upload_parts
+from client.http import is_pending
 
 # saved login --------------------------------------------------------------------------------
 

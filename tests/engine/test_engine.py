@@ -219,7 +219,7 @@ def test_numpy_entropy_good_solution_scores_one(runner: LocalRunner) -> None:
 
 
 def test_cli_json_and_exit_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from api.cli import app
+    from launch.cli import app
 
     submission = tmp_path / "sub"
     shutil.copytree(CORPUS / "bad_zero_for_inf", submission)
@@ -240,7 +240,7 @@ def test_cli_json_and_exit_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
 def test_cli_table_and_unknown_assignment(tmp_path: Path,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    from api.cli import app
+    from launch.cli import app
 
     monkeypatch.setattr("worker.engine.make_runner", lambda **_: LocalRunner())
     good = CORPUS / "good_numpy"
@@ -253,7 +253,7 @@ def test_cli_table_and_unknown_assignment(tmp_path: Path,
 
 
 def test_cli_refuses_without_sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from api.cli import app
+    from launch.cli import app
 
     monkeypatch.setattr("worker.engine.sandboxed.sandbox_reason", lambda: "no bubblewrap")
     result = CliRunner().invoke(app, ["grade", "numpy_entropy", str(CORPUS / "good_numpy")])

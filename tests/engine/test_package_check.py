@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
 from core.manifest import Limits, suggest_limits
 from core.report import EvaluationReport, TestReport
 from core.verdicts import Verdict
+from launch.cli import app
 from worker.package_check import (
     CorpusCase,
     case_problems,

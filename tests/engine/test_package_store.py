@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
+from launch.cli import app
 from worker.contract import EvaluateRequest, has_package_version, stored_versions
 from worker.package_store import (
     PackageUnavailable,

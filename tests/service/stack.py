@@ -39,7 +39,7 @@ class Stack:
             env.pop("AUTOGRADE_DATABASE_URL", None)
             env.pop("AUTOGRADE_SECRET_KEY", None)
         with open(self.log_dir / f"{name}.log", "ab") as log:
-            proc = subprocess.Popen([sys.executable, "-m", "api.cli", *command], env=env,
+            proc = subprocess.Popen([sys.executable, "-m", "launch.cli", *command], env=env,
                                     stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
                                     start_new_session=True)
         self.procs[name] = proc

@@ -152,7 +152,7 @@ def free_port() -> int:
 def start_api(stack: Stack, port: int) -> subprocess.Popen:
     env = {**stack.env, "AUTOGRADE_DEMO": "false"}
     with open(stack.log_dir / "api.log", "ab") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--no-workers",
+        proc = subprocess.Popen([sys.executable, "-m", "launch.cli", "serve", "--no-workers",
                                  "--port", str(port)], env=env, cwd=REPO, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
     for _ in range(900):

@@ -66,7 +66,7 @@ class Console:
 
     def __call__(self, *args: str, stdin: str = "", env: dict[str, str] | None = None,
                  ok: bool = True, timeout: float = 240) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run([sys.executable, "-m", "api.cli", *args], cwd=REPO,
+        done = subprocess.run([sys.executable, "-m", "launch.cli", *args], cwd=REPO,
                               env={**self.env, **(env or {})}, input=stdin, text=True,
                               capture_output=True, timeout=timeout)
         if ok:
@@ -129,7 +129,8 @@ def test_a_semester_from_an_empty_production_database(
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "serve.log"
     with open(log, "wb") as out:
-        server = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+        server = subprocess.Popen([sys.executable, "-m", "launch.cli", "serve", "--port",
+                                   str(port)],
                                   cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
                                   start_new_session=True)
     try:

@@ -26,7 +26,7 @@ def test_serve_embedded(tmp_path) -> None:
     env["AUTOGRADE_DATA_DIR"] = str(tmp_path / "var")
     log = tmp_path / "serve.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+        proc = subprocess.Popen([sys.executable, "-m", "launch.cli", "serve", "--port", str(port)],
                                 cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
     base = f"http://127.0.0.1:{port}"

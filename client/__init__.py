@@ -2,20 +2,20 @@
 
 `ApiClient` speaks HTTP (httpx) and knows the API's paths and error body; `config` keeps the
 server address and API token in the user's config directory; `render` turns API answers
-into text; `commands` holds the thin typer commands that `api.cli` registers.
+into text; `commands` holds the thin typer commands that `launch.cli` registers.
 
 Nothing here imports the server side: the client talks to the service only over HTTP.
 """
 
-from api.client.config import Credentials
-from api.client.errors import (
+from client.config import Credentials
+from client.errors import (
     ApiError,
     ClientError,
     LoginExpired,
     NotLoggedIn,
     ServerUnreachable,
 )
-from api.client.http import ApiClient
+from client.http import ApiClient
 
 __all__ = [
     "ApiClient",

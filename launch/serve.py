@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from api.services.demo import PackageInfo
+from api.services.courses import PackageInfo
 from api.settings import Settings
 
 WORKER_SECRETS = ("AUTOGRADE_DATABASE_URL", "AUTOGRADE_SECRET_KEY")
@@ -74,7 +74,7 @@ def _die_with_parent() -> None:
 
 def spawn(settings: Settings, command: list[str], *, trusted: bool) -> subprocess.Popen[Any]:
     """Start ``autograde <command>`` as a child in its own process group."""
-    return subprocess.Popen([sys.executable, "-m", "api.cli", *command],
+    return subprocess.Popen([sys.executable, "-m", "launch.cli", *command],
                             env=child_env(settings, trusted=trusted), start_new_session=True,
                             preexec_fn=_die_with_parent)
 
@@ -122,7 +122,7 @@ def serve(settings: Settings, load_packages: Callable[[], list[PackageInfo]], *,
         if api_processes > 1:  # each process builds its app from the same environment
             os.environ.update({k: v for k, v in child_env(settings, trusted=True).items()
                                if k.startswith("AUTOGRADE_")})
-            uvicorn.run("api.asgi:create_from_env", factory=True, host=host, port=port,
+            uvicorn.run("launch.asgi:create_from_env", factory=True, host=host, port=port,
                         workers=api_processes, log_level="warning", http=HTTP_PROTOCOL)
         else:
             app = create_app(settings, dispatcher=CeleryDispatcher(

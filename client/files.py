@@ -8,7 +8,7 @@ import stat
 import zipfile
 from pathlib import Path
 
-from api.client.errors import ClientError
+from client.errors import ClientError
 
 SKIPPED = frozenset({"__pycache__", ".git", ".ipynb_checkpoints", ".venv"})
 """Directory entries never worth uploading."""

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import typer
 
-from api.client.errors import ClientError, NotLoggedIn
+from client.errors import ClientError, NotLoggedIn
 
 FILE_NAME = "credentials.json"
 DEFAULT_SERVER = "http://127.0.0.1:8000"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from api.client import config
-from api.client.config import Credentials
-from api.client.errors import ApiError, ClientError, NotLoggedIn, ServerUnreachable
-from api.client.http import ApiClient
+from client import config
+from client.config import Credentials
+from client.errors import ApiError, ClientError, NotLoggedIn, ServerUnreachable
+from client.http import ApiClient
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from api.client.errors import ApiError, ClientError, LoginExpired, ServerUnreachable
+from client.errors import ApiError, ClientError, LoginExpired, ServerUnreachable
 
 API = "/api/v1"
 PENDING = ("queued", "running")

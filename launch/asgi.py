@@ -1,6 +1,6 @@
 """ASGI factory for running the API under several uvicorn/gunicorn processes:
 
-    uvicorn --factory api.asgi:create_from_env --workers 4
+    uvicorn --factory launch.asgi:create_from_env --workers 4
 
 Settings come from the environment when the factory is called (never at import time).
 """
@@ -12,12 +12,11 @@ from fastapi import FastAPI
 from api.app import create_app
 from api.queue import CeleryDispatcher, base_celery
 from api.settings import Settings
+from launch.packages import load_packages
 
 
 def create_from_env() -> FastAPI:
     """The API app with a Celery dispatcher, configured from ``AUTOGRADE_*``."""
-    from api.cli import load_packages  # the composition root reads the packages
-
     settings = Settings()
     return create_app(settings, dispatcher=CeleryDispatcher(base_celery(settings, "autograde-api")),
                       packages=load_packages)

@@ -1,6 +1,6 @@
 """`autograde package check | add | list`: assignment packages without a code release.
 
-Registered by the composition root (`api/cli.py`), which says where the package store is.
+Registered by `launch/cli.py`, which says where the package store is.
 Exit status: 0 when all is well, 1 when the package has a problem, 2 for a usage problem
 (no sandbox to run the reference in).
 """
@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from worker.cli import DEFAULT_CACHE_DIR, EXIT_USAGE
+from launch.grade_cli import DEFAULT_CACHE_DIR, EXIT_USAGE
 
 EXIT_PROBLEM = 1
 

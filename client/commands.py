@@ -11,10 +11,10 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from api.client import config, render, session
-from api.client.errors import ClientError
-from api.client.files import upload_parts
-from api.client.http import ApiClient, is_pending
+from client import config, render, session
+from client.errors import ClientError
+from client.files import upload_parts
+from client.http import ApiClient, is_pending
 from core.text import printable
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -1,25 +1,26 @@
 """Service commands of the ``autograde`` CLI: serve, recorder, worker, migrate, sweep.
 
-`register` adds them to the root Typer app; the composition root (`api/cli.py`) passes in
-what needs the worker's code (loading packages, running an evaluation worker).
+`register` adds them to the root Typer app (`launch.cli`). The imports are inside the
+commands, so that the command line starts without the server's modules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+if TYPE_CHECKING:
+    from api.settings import Settings
 
-def _settings() -> Any:
+
+def _settings() -> Settings:
     from api.settings import Settings
 
     return Settings()
 
 
-def register(app: typer.Typer, *, load_packages: Callable[[], list[Any]],
-             run_worker: Callable[[str | None, int | None], None]) -> None:
+def register(app: typer.Typer) -> None:
     """Register the service commands on ``app``."""
 
     @app.command()
@@ -32,7 +33,8 @@ def register(app: typer.Typer, *, load_packages: Callable[[], list[Any]],
         """Start the whole service: API, an evaluation worker and the recorder (embedded
         default: SQLite + a SQLite-backed queue under ./var; PostgreSQL/Redis from
         AUTOGRADE_DATABASE_URL / AUTOGRADE_BROKER_URL)."""
-        from api.serve import serve as run
+        from launch.packages import load_packages
+        from launch.serve import serve as run
 
         run(_settings(), load_packages, host=host, port=port, workers=not no_workers,
             api_processes=api_processes)
@@ -43,14 +45,18 @@ def register(app: typer.Typer, *, load_packages: Callable[[], list[Any]],
         concurrency: Annotated[int | None, typer.Option(help="jobs at once")] = None,
     ) -> None:
         """Run an evaluation worker (no database access; results go to the record queue)."""
-        run_worker(queues, concurrency)
+        from launch.processes import run_worker
+        from worker.settings import WorkerSettings
+
+        overrides: dict[str, Any] = {"queues": queues, "concurrency": concurrency}
+        run_worker(WorkerSettings(**{k: v for k, v in overrides.items() if v is not None}))
 
     @app.command()
     def recorder(
         beat: Annotated[bool, typer.Option(help="also run the periodic sweeper")] = True,
     ) -> None:
         """Run the trusted recorder: writes results, retries our failures, sweeps."""
-        from api.queue import run_recorder
+        from launch.processes import run_recorder
 
         run_recorder(_settings(), beat=beat)
 

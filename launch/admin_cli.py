@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from sqlalchemy.orm import Session
@@ -127,9 +127,8 @@ def set_role(
         typer.echo(f"{username} in {course}: {old or 'none'} -> {new or 'none'}")
 
 
-def register(app: typer.Typer, *, load_packages: Callable[[], list[Any]]) -> None:
-    """Add ``admin`` and ``course`` to the root app; ``load_packages`` lists the installed
-    assignment packages (`PackageInfo`), from the composition root."""
+def register(app: typer.Typer) -> None:
+    """Add ``admin`` and ``course`` to the root app."""
 
     @course_app.command("apply")
     def apply(
@@ -146,6 +145,7 @@ def register(app: typer.Typer, *, load_packages: Callable[[], list[Any]]) -> Non
         from api.services import admin
         from api.services.course_file import apply_course_file, describe
         from core.course_file import parse_course_file
+        from launch.packages import load_packages
 
         try:
             text = file.read_text(encoding="utf-8")

@@ -1,6 +1,6 @@
 """`autograde grade`: grade a submission locally through the same engine and sandbox.
 
-Registered on the root command by `api/cli.py` (the composition root). The command is thin:
+Registered on the root command by `launch/cli.py`. The command is thin:
 it resolves the assignment folder, reads the files, calls `worker.engine.grade_submission`
 and prints the report. Exit status 0 whenever grading completed, whatever the verdicts;
 1 when grading itself failed (our fault), 2 for a usage problem (bad path, no sandbox).
