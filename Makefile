@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# Type-checked with mypy --strict: every package of the project's code.
+TYPED  := core worker api client launch
 
 .PHONY: serve test test-fast lint bench setup system-deps clean
 
@@ -25,13 +27,14 @@ setup: system-deps $(STAMP)
 serve: setup
 	$(BIN)/autograde serve
 
-# Run the whole test suite: import contracts, then pytest. Integration tests use this
-# machine's PostgreSQL/Redis when reachable; under CI=true they must be reachable.
+# Run the whole test suite: import contracts, mypy --strict, then pytest. Integration tests
+# use this machine's PostgreSQL/Redis when reachable; under CI=true they must be reachable.
 # TEST_WORKERS pytest-xdist processes share the tests by work unit (a module, or a whole
 # serial folder; tests/conftest.py `pytest_xdist_make_scheduler`); 0 runs one process.
 TEST_WORKERS ?= 2
 test: setup
 	$(BIN)/lint-imports
+	$(BIN)/mypy --strict $(TYPED)
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 # Everything but the slow tests, for the edit-test loop.
@@ -40,7 +43,7 @@ test-fast: setup
 
 lint: setup
 	$(BIN)/ruff check .
-	$(BIN)/mypy core
+	$(BIN)/mypy --strict $(TYPED)
 	$(BIN)/lint-imports
 
 bench: setup
