@@ -5,7 +5,7 @@ burst of submissions arrives at once. Right after each upload the student's own 
 page is read (as the browser polls it) for the queue position and the predicted finish;
 the real finish is the evaluation's recorded `finished_at`.
 
-    .venv/bin/python bench/queue_wait.py --burst 12 [--concurrency 2]
+    .venv/bin/python bench/queue_wait.py --burst 12 [--concurrency 1]
 
 Prints one JSON object: per submission the position, predicted and real seconds from upload
 to result, their ratio; and the share of submissions within a factor of 2.
@@ -85,7 +85,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--burst", type=int, default=12)
     parser.add_argument("--warm-runs", type=int, default=4)
-    parser.add_argument("--concurrency", type=int, default=1, help="the worker's jobs at once")
+    parser.add_argument("--concurrency", type=int, default=0,
+                        help="the worker's jobs at once (0: the default, packed to the host)")
     args = parser.parse_args()
     data = Path(tempfile.mkdtemp(prefix="autograde-bench-"))
     suffix = uuid.uuid4().hex[:6]
