@@ -421,8 +421,10 @@ def _grade_trusted_cases() -> dict[str, dict[str, Any]]:
 
 def test_trusted_side_hostile() -> None:
     """Every attack on the trusted side ends as the student's verdict, with bounded,
-    printable messages, and costs the grader process under twice the peak memory of
-    grading a correct solution (and never more than 256 MiB over it)."""
+    printable messages, and costs the grader process at most 128 MiB of peak memory over
+    grading a correct solution. (The bound was "under twice" while the grader imported
+    torch for its version string, a ~220 MiB baseline; without torch the baseline is
+    ~40 MiB, and reading a forged million-value answer before refusing it costs ~60 MiB.)"""
     require_sandbox()
     rows = _grade_trusted_cases()
     assert set(rows) == set(TRUSTED_CASES)
@@ -432,8 +434,7 @@ def test_trusted_side_hostile() -> None:
         assert row["system_error"] is None, (name, row)
         assert set(row["verdicts"]) <= {str(v) for v in case.verdicts}, (name, row)
         assert row["messages_bounded"] and row["messages_printable"], (name, row)
-        assert row["peak_mib"] < 2 * baseline, (name, row["peak_mib"], baseline)
-        assert row["peak_mib"] - baseline < 256, (name, row["peak_mib"], baseline)
+        assert row["peak_mib"] - baseline < 128, (name, row["peak_mib"], baseline)
 
 
 def test_next_run_is_clean_after_hijack(runner: WarmRunner, host: Host, tmp_path: Path) -> None:
