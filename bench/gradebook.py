@@ -53,7 +53,7 @@ def build_view(students: int, assignments: int, seed: int = 1) -> GradebookView:
             sid += 1
             cells.append(Cell(float(rng.randint(0, 3)), late=rng.random() < 0.05,
                               overridden=rng.random() < 0.02, accepted=rng.random() < 0.01,
-                              submission_id=sid))
+                              submission_id=sid, second=rng.random() < 0.2))
         nb = sum(c.points or 0 for c in cells)
         passed = nb >= 80
         standing = Standing(s + 1, int(nb), 2, passed, max(0, int(nb) + 2 - 80) if passed else 0,

@@ -43,11 +43,8 @@ from standings_oracle import core_standings  # noqa: E402
 
 from api.db import summary  # noqa: E402
 from api.db.session import create_all, make_engine  # noqa: E402
-from api.db.standing import (  # noqa: E402
-    course_standings,
-    create_standing_indexes,
-    standing_statement,
-)
+from api.db.standing.course import course_standings, standing_statement  # noqa: E402
+from api.db.standing.summary_rows import create_standing_indexes  # noqa: E402
 from core.deadlines import epoch_s  # noqa: E402
 from core.standing import StudentStanding  # noqa: E402
 

@@ -106,17 +106,6 @@ def linear_rank_bonus(bonus_points: int, rank: int, ranked_count: int) -> int:
     return (bonus_points * (ranked_count - rank + 1)) // ranked_count
 
 
-def rank_bonuses(
-    best_on_time: Mapping[int, float],
-    competition: Competition,
-    bonus_points: int,
-    formula: RankBonusFormula = linear_rank_bonus,
-) -> dict[int, int]:
-    """Bonus of each ranked student from their best on-time metrics (threshold applied)."""
-    qualified = {key: m for key, m in best_on_time.items() if reaches(m, competition)}
-    return ranked_bonuses(qualified, competition, bonus_points, formula)
-
-
 def ranked_bonuses(
     qualified: Mapping[int, float],
     competition: Competition,

@@ -1,6 +1,6 @@
 """Deadlines: how many points a submission can earn at the moment it was received.
 
-Decisions (the SQL standing in ``api/db/standing.py`` reproduces them exactly):
+Decisions (the SQL standing in ``api/db/standing/`` reproduces them exactly):
 
 - Time is compared at **whole-second resolution**: every instant becomes
   :func:`epoch_s`, whole seconds since the Unix epoch rounded down. A submission
@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from fractions import Fraction
 
 from core.errors import InvalidSetting
@@ -83,6 +83,17 @@ class Deadlines:
         epoch_s(self.first)
 
 
+class DeadlineWindow(IntEnum):
+    """The deadline period a submission was received in (the SQL summaries store the int)."""
+
+    ON_TIME = 0
+    """Up to and including the (extended) first deadline: full points."""
+    SECOND = 1
+    """After the first deadline, up to and including the second: reduced points."""
+    LATE = 2
+    """After the last deadline: worth 0 points."""
+
+
 @dataclass(frozen=True)
 class Timing:
     """Where a submission falls relative to its (extended) deadlines."""
@@ -93,6 +104,13 @@ class Timing:
     """Received up to and including the (extended) first deadline."""
     late: bool
     """Received after the last (extended) deadline: evaluated, worth 0 points."""
+
+    @property
+    def window(self) -> DeadlineWindow:
+        """The deadline period: on time, between the deadlines, or late."""
+        if self.on_time:
+            return DeadlineWindow.ON_TIME
+        return DeadlineWindow.LATE if self.late else DeadlineWindow.SECOND
 
 
 def interpolated_max(points: int, second_points: int, span_s: int, remaining_s: int) -> int:

@@ -8,7 +8,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 
 from api.db import checks
@@ -174,14 +182,14 @@ class StandingSummary(Base):
 
     Derived data, one row per (student, assignment) with an eligible submission: the
     counting solution's points, bonus and whether it solves the assignment (with the
-    course's ``solve_score``), and the best on-time ranking metric both ways (competitions
-    rank on it: the private part's, of results that reach the threshold on the whole set).
-    `api.db.summary` rewrites the row
-    in the same transaction as every write that can change it, so the standing statement
-    (`api.db.standing`) reads ~45k of these instead of 900k submissions. Nothing that
-    depends on the clock (publication, competition ranks) or on the course's pass and
-    grade settings is stored here; those are applied when the standing is read (a change
-    of ``solve_score`` summarises the course again).
+    course's ``solve_score``), the deadline period it was received in (the gradebook's
+    lateness marks), and the best on-time ranking metric both ways (competitions rank on
+    it: the private part's, of results that reach the threshold on the whole set).
+    `api.db.summary` rewrites the row in the same transaction as every write that can
+    change it, so the course statement (`api.db.standing.course`) reads ~45k of these
+    instead of 900k submissions. Nothing that depends on the clock (publication, competition
+    ranks) or on the course's pass and grade settings is stored here; those are applied
+    when the standing is read (a change of ``solve_score`` summarises the course again).
     """
 
     __tablename__ = "standing_summaries"
@@ -198,5 +206,8 @@ class StandingSummary(Base):
     bonus: Mapped[int]
     best_high: Mapped[float | None]
     best_low: Mapped[float | None]
+    deadline_window: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    """The counting solution's `core.deadlines.DeadlineWindow` (0 on time, 1 between
+    the deadlines, 2 late): the gradebook's lateness marks."""
 
     __table_args__ = (Index(None, "course_id", "user_id"),)

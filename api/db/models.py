@@ -25,8 +25,8 @@ def import_all_models() -> None:
     """
     import api.db
 
-    for module in pkgutil.iter_modules(api.db.__path__):
-        importlib.import_module(f"api.db.{module.name}")
+    for module in pkgutil.walk_packages(api.db.__path__, "api.db."):
+        importlib.import_module(module.name)
 
 __all__ = [
     "Adjustment",

@@ -5,10 +5,10 @@ submission (`api.db.standing`). A summary row depends on the student's submissio
 assignment (time, acceptance, current evaluation), their evaluations (status, score,
 metric), overrides of their points, their extensions, and the assignment's settings
 (deadlines, points, threshold, bonus, competition metric, extra bonus), and the course's
-``solve_score``. Whatever writes one of these
-marks what it touched, and the summary rows of everything marked are computed again,
-from the same SQL (`api.db.standing.summary_statement`), in the same transaction, just
-before it commits:
+``solve_score``. Whatever writes one of these marks what it touched, and the summary rows
+of everything marked are computed again, from the same SQL
+(`api.db.standing.summary_rows.summary_statement`), in the same transaction, just before it
+commits:
 
 - ORM writes mark themselves: an ``after_flush`` listener looks at every new, changed and
   deleted `Submission`, `Evaluation`, `Adjustment`, `Extension` and `Assignment`, and at
@@ -41,7 +41,7 @@ from api.db.assignments import Assignment
 from api.db.courses import Course, Extension
 from api.db.enums import EvaluationStatus
 from api.db.grades import Adjustment, StandingSummary
-from api.db.standing import SUMMARY_COLUMNS, summary_statement
+from api.db.standing.summary_rows import SUMMARY_COLUMNS, summary_statement
 from api.db.submissions import Evaluation, Submission
 
 PENDING = "autograde.standing_summary"

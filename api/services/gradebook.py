@@ -2,9 +2,11 @@
 (student, assignment) the marks of the counted solution (`core.counting`); and the one
 CSV writer of it (the pages' download and the REST ``gradebook.csv``).
 
-Late/overridden/accepted marks come from `core.counting`, run only on pairs where a mark
-is possible (accepted, overridden, or a submission after the last deadline: a SQL
-prefilter); every other pair with submissions shows the standing query's points.
+Late and between-the-deadlines marks are the deadline window that the standing summary
+keeps for the counted solution (`StandingSummary.deadline_window`, the property-tested
+twin of `core.counting`); overridden/accepted marks come from `core.counting`, run only on
+pairs with an accepted or overridden submission (a SQL prefilter); every other pair with
+submissions shows the standing query's points.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from api.db import (
@@ -30,10 +32,11 @@ from api.db import (
     EvaluationStatus,
     ExamResult,
     Extension,
+    StandingSummary,
     Submission,
     User,
 )
-from api.db.standing import course_standings
+from api.db.standing.course import course_standings
 from api.services.pipeline import OPEN
 from api.services.views import grading_of
 from core.counting import (
@@ -44,8 +47,8 @@ from core.counting import (
     is_eligible,
     score_graded,
 )
+from core.deadlines import DeadlineWindow, extension_for
 from core.deadlines import Extension as CoreExtension
-from core.deadlines import extension_for
 from core.standing import FAILED, StudentStanding
 
 BULK_PAIRS = 500
@@ -65,6 +68,7 @@ class Cell:
     submission_id: int | None = None  # None with `submitted`: the link finds the counted one
     submitted: bool = False
     evaluating: bool = False  # a submission of the pair is queued or running
+    second: bool = False  # counted solution received between the first and second deadline
 
 
 NO_CELL = Cell(None)
@@ -164,9 +168,10 @@ def mark(best: Scored | None) -> Cell:
 
 
 def marks(session: Session, course_id: int, only: int | None = None) -> dict[int, Cell]:
-    """Per (student, assignment) with submissions (`pair_key`): the late/override/accept
-    marks of the counted solution. Pairs with no late submission, no override and no
-    accepted one skip the full counting (their counted solution has no mark)."""
+    """Per (student, assignment) with submissions (`pair_key`): the marks of the counted
+    solution. Lateness (late, between the deadlines) is the standing summary's deadline
+    window (`windows`); override and accept marks come from `core.counting`, run only on
+    pairs with an accepted or overridden submission (no other counted solution has them)."""
     assignments = {a.id: a for a in session.scalars(
         select(Assignment).where(Assignment.course_id == course_id))}
     extensions: dict[int, list[CoreExtension]] = defaultdict(list)
@@ -183,21 +188,34 @@ def marks(session: Session, course_id: int, only: int | None = None) -> dict[int
         pairs = pairs.where(Submission.assignment_id == only)
     found: dict[int, Cell] = {
         pair_key(uid, aid): NO_CELL for uid, aid in session.execute(pairs.distinct())}
-    # Candidates for a mark: an accepted or overridden submission, or one received after
-    # the assignment's last deadline, the second one where there is one (a prefilter
-    # only: core.counting decides, with the student's extension).
-    last = func.coalesce(Assignment.second_deadline, Assignment.first_deadline)
-    candidates = session.execute(
-        pairs.where((Submission.accepted.is_(True)) | (Submission.submitted_at > last))
-        .distinct()).all()
-    slow = set(candidates) | {p for p in overridden if pair_key(*p) in found}
+    # Candidates for an override or accept mark (a prefilter only: core.counting decides).
+    accepted = session.execute(pairs.where(Submission.accepted.is_(True)).distinct()).all()
+    slow = set(accepted) | {p for p in overridden if pair_key(*p) in found}
     attempts = attempts_of(session, sorted(slow), course_id)
     rules = {aid: grading_of(a) for aid, a in assignments.items()}
     for uid, aid in slow:
         ext = extension_for(extensions.get(uid, []), aid)
-        found[pair_key(uid, aid)] = mark(counted(assignments[aid], attempts.get((uid, aid), []),
-                                                 ext, rules[aid]))
+        m = mark(counted(assignments[aid], attempts.get((uid, aid), []), ext, rules[aid]))
+        found[pair_key(uid, aid)] = cell(m.points, False, m.overridden, m.accepted,
+                                         m.submission_id)
+    for uid, aid, window in session.execute(windows(course_id, only)):
+        m = found.get(pair_key(uid, aid), NO_CELL)
+        late, second = window == DeadlineWindow.LATE, window == DeadlineWindow.SECOND
+        found[pair_key(uid, aid)] = cell(m.points, late, m.overridden, m.accepted,
+                                         m.submission_id, False, False, second)
     return found
+
+
+def windows(course_id: int, only: int | None = None) -> Select[int, int, int]:
+    """(student, assignment, `DeadlineWindow`) of the counted solutions received after the
+    first deadline, from the standing summaries."""
+    query = select(StandingSummary.user_id, StandingSummary.assignment_id,
+                   StandingSummary.deadline_window).where(
+        StandingSummary.course_id == course_id,
+        StandingSummary.deadline_window > DeadlineWindow.ON_TIME)
+    if only is not None:
+        query = query.where(StandingSummary.assignment_id == only)
+    return query
 
 
 def exam_and_community(session: Session,
@@ -256,7 +274,8 @@ def course_gradebook(session: Session, course_id: int, now: datetime) -> Gradebo
                 cells.append(cell(None, False, False, False, None, True, True))
             else:
                 cells.append(cell(points.get(a.id, 0), known.late, known.overridden,
-                                  known.accepted, known.submission_id, True, key in running))
+                                  known.accepted, known.submission_id, True, key in running,
+                                  known.second))
         lines.append(Line(users[uid], s, exam.get(uid), community.get(uid, 0), tuple(cells)))
     return Gradebook(assignments, tuple(lines))
 

@@ -28,7 +28,7 @@ def standings(
     session: Session, course_id: int, *, user_id: int | None = None, now: datetime | None = None
 ) -> list[dict[str, Any]]:
     """Every student's standing (or one student's), with username and uuid added."""
-    from api.db.standing import course_standings
+    from api.db.standing.course import course_standings
 
     rows = [_plain(row) for row in course_standings(session, course_id, now or utcnow())]
     if user_id is not None:

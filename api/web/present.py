@@ -115,11 +115,16 @@ STATE_WORDS: dict[str, str] = {
     EvaluationStatus.RUNNING: "running", EvaluationStatus.CANCELLED: "cancelled by staff"}
 
 
+def noun(count: float, word: str, many: str = "") -> str:
+    """`point` for 1, else `points` (``many`` for irregular plurals): the one place that
+    agrees a noun with its number (`plural` prints the number too; pages that style the
+    number apart use this)."""
+    return word if count == 1 else (many or word + "s")
+
+
 def plural(count: float, word: str, many: str = "") -> str:
-    """`1 point`, `2 points`, `1.5 points`, `0 people` (``many`` for irregular plurals): the
-    one place that agrees a noun with its number."""
-    text = fmt_points(float(count))
-    return f"{text} {word if count == 1 else (many or word + 's')}"
+    """`1 point`, `2 points`, `1.5 points`, `0 people` (`noun` with its number)."""
+    return f"{fmt_points(float(count))} {noun(count, word, many)}"
 
 
 def article(word: str) -> str:
@@ -191,7 +196,7 @@ def outcome(standing: Standing, rules: CourseRules) -> str:
         return "Grade 1: every assignment solved (whatever the point totals)."
     if not standing.passed:
         return (f"No exam grade: the practicals are not passed ({p(standing.non_bonus)} of "
-                f"{p(rules.pass_points)} non-bonus points).")
+                f"{plural(rules.pass_points, 'non-bonus point')}).")
     if standing.grade is None:
         return "Practicals passed: the grade comes from the exam."
     if standing.grade != FAILED:
@@ -210,7 +215,7 @@ def exam_sentences(standing: Standing, rules: CourseRules) -> list[str]:
     if not standing.passed:
         missing = rules.pass_points - standing.non_bonus
         lines.append(
-            f"You need {p(missing)} more non-bonus points to pass the practicals "
+            f"You need {plural(missing, 'more non-bonus point')} to pass the practicals "
             f"({p(rules.pass_points)}). Bonus points do not count towards this line; "
             "without passing the practicals (or solving every assignment) you cannot get an "
             "exam grade."
@@ -222,12 +227,12 @@ def exam_sentences(standing: Standing, rules: CourseRules) -> list[str]:
             )
         return lines
     lines.append(
-        f"You passed the practicals. Everything above {p(rules.pass_points)} points, bonus "
-        f"or not, goes to the exam: {p(standing.surplus)} points."
+        f"You passed the practicals. Everything above {plural(rules.pass_points, 'point')}, "
+        f"bonus or not, goes to the exam: {plural(standing.surplus, 'point')}."
     )
     if standing.community:
         lines.append(
-            f"Community work: {p(standing.community)} points, of which at most "
+            f"Community work: {plural(standing.community, 'point')}, of which at most "
             f"{p(rules.community_cap)} count."
         )
     if standing.exam_points is None:
@@ -273,6 +278,7 @@ MARKS = tuple((field, css, f'<span class="mk" aria-hidden="true">{letter}</span>
               for field, css, letter, words in (
                   ("evaluating", "cell-r", "…", "evaluating"),
                   ("late", "cell-l", "L", "late"),
+                  ("second", "cell-s", "S", "between the deadlines"),
                   ("overridden", "cell-o", "O", "overridden"),
                   ("accepted", "cell-a", "A", "accepted")))
 

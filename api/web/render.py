@@ -30,6 +30,7 @@ _env.globals["diff_files"] = present.diff_files
 _env.filters["sentence"] = present.sentence
 _env.filters["about"] = present.about
 _env.globals["plural"] = present.plural
+_env.globals["noun"] = present.noun
 _env.globals["bar_chart"] = charts.bar_chart
 _env.filters["article"] = present.article
 _env.filters["duration"] = present.duration

@@ -92,7 +92,8 @@ async def login(
     except TooManyRequests as exc:
         return _login_page(
             request, 429, f"Too many failed sign-ins for this account from your network. "
-            f"Please wait {exc.retry_after_s} seconds and try again.", username, next,
+            f"Please wait {present.plural(exc.retry_after_s, 'second')} and try again.",
+            username, next,
             {"Retry-After": str(exc.retry_after_s)})
     if cookie is None:
         return _login_page(request, 401, "Wrong user name or password.", username, next)

@@ -1,7 +1,7 @@
 """What the pages show: plain, frozen view models that templates render.
 
 Every number here was computed elsewhere (points and deadlines by `core`, standings by
-`api/db/standing.py`); these classes only carry them to a template, together with the
+`api/db/standing/`); these classes only carry them to a template, together with the
 words that explain them. Nothing in this module decides a grade.
 """
 

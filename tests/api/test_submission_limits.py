@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from api.db import Assignment, Course, Evaluation, Submission, User, utcnow
-from api.db.standing import course_standings
+from api.db.standing.course import course_standings
 from api.errors import TooManyRequests
 from api.services import pipeline, quotas
 from api.services.submit import submit

@@ -8,10 +8,13 @@ from core.competition import (
     Competition,
     best_metric,
     linear_rank_bonus,
-    rank_bonuses,
+    ranked_bonuses,
     ranks,
     reaches,
 )
+from core.counting import Attempt
+from core.deadlines import Deadlines
+from core.standing import AssignmentRules, best_on_time_metric
 
 ACCURACY = Competition(0.7)
 EDIT_DISTANCE = Competition(0.5, higher_is_better=False)
@@ -49,12 +52,22 @@ def test_linear_rank_bonus(rank: int, count: int, expected: int) -> None:
     assert linear_rank_bonus(5, rank, count) == expected
 
 
-def test_rank_bonuses_rank_only_those_over_the_threshold() -> None:
-    best = {1: 0.95, 2: 0.95, 3: 0.8, 4: 0.6}
-    assert rank_bonuses(best, ACCURACY, 5) == {1: 5, 2: 5, 3: 1}
-    assert rank_bonuses({}, ACCURACY, 5) == {}
-    assert rank_bonuses(best, ACCURACY, 5, formula=lambda b, r, n: b if r == 1 else 0) == {
-        1: 5,
-        2: 5,
-        3: 0,
-    }
+def test_ranked_bonuses_rank_every_qualified_student() -> None:
+    qualified = {1: 0.95, 2: 0.95, 3: 0.8}
+    assert ranked_bonuses(qualified, ACCURACY, 5) == {1: 5, 2: 5, 3: 1}
+    assert ranked_bonuses({}, ACCURACY, 5) == {}
+    assert ranked_bonuses(qualified, ACCURACY, 5,
+                          formula=lambda b, r, n: b if r == 1 else 0) == {1: 5, 2: 5, 3: 0}
+
+
+def test_only_results_over_the_threshold_are_ranked() -> None:
+    """The threshold is applied before ranking (`core.standing.best_on_time_metric`, on the
+    whole set), so a student below it has no metric to rank."""
+    from datetime import UTC, datetime, timedelta
+
+    first = datetime(2024, 3, 1, tzinfo=UTC)
+    rules = AssignmentRules(1, Deadlines(first, 4), rank_bonus=5, competition=ACCURACY)
+    early = first - timedelta(hours=1)
+    below, above = Attempt(1, early, True, metric=0.6), Attempt(2, early, True, metric=0.8)
+    assert best_on_time_metric(rules, [below], 0) is None
+    assert best_on_time_metric(rules, [below, above], 0) == 0.8

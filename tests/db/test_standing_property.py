@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, bindparam, insert, update
+from sqlalchemy import Engine, bindparam, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -35,14 +35,15 @@ from api.db.models import (
     Evaluation,
     ExamResult,
     Extension,
+    StandingSummary,
     Submission,
     User,
 )
 from api.db.session import create_all, make_engine
-from api.db.standing import course_standings as sql_standings
+from api.db.standing.course import course_standings as sql_standings
 from core.competition import Competition
-from core.counting import Attempt
-from core.deadlines import Deadlines, SecondPolicy
+from core.counting import Attempt, counting_solution, is_eligible, score_graded
+from core.deadlines import Deadlines, SecondPolicy, extension_for, timing
 from core.deadlines import Extension as CoreExtension
 from core.standing import AssignmentRules, CourseRules, StudentRecord
 from core.standing import course_standings as core_standings
@@ -221,8 +222,8 @@ def latest_override(sub: Sub) -> int | None:
     return max(ranked)[2]  # ids grow in insertion order
 
 
-def core_result(case: Case) -> list[Any]:
-    """The standing by the pure rules."""
+def core_inputs(case: Case) -> tuple[list[AssignmentRules], list[StudentRecord]]:
+    """The course as the pure rules take it."""
     rules = []
     for a in case.assignments:
         comp = a["kind"] == "competition"
@@ -275,7 +276,38 @@ def core_result(case: Case) -> list[Any]:
                 sum(p for u, p in case.community if u == user),
             )
         )
+    return rules, records
+
+
+def core_result(case: Case) -> list[Any]:
+    """The standing by the pure rules."""
+    rules, records = core_inputs(case)
     return core_standings(case.rules, rules, records, case.now)
+
+
+def core_windows(case: Case) -> dict[tuple[int, int], int]:
+    """(student, assignment) -> the deadline window of the counting solution, by core."""
+    rules, records = core_inputs(case)
+    out = {}
+    for record in records:
+        for a in rules:
+            ext = extension_for(record.extensions, a.id)
+            grading = a.grading(case.rules.solve_score)
+            counting = counting_solution(
+                score_graded(t, grading, ext) for t in record.attempts.get(a.id, ())
+                if is_eligible(t))
+            if counting is not None:
+                when = timing(a.deadlines, counting.attempt.submitted_at, ext)
+                out[record.student_id, a.id] = int(when.window)
+    return out
+
+
+def sql_windows(conn: Any) -> dict[tuple[int, int], int]:
+    """(student, assignment) -> `StandingSummary.deadline_window` (the teacher's left out)."""
+    rows = conn.execute(
+        select(StandingSummary.user_id, StandingSummary.assignment_id,
+               StandingSummary.deadline_window).where(StandingSummary.user_id != TEACHER_ID))
+    return {(uid, aid): window for uid, aid, window in rows}
 
 
 # ---------------------------------------------------------------- the database
@@ -419,8 +451,10 @@ def insert_submissions(conn: Any, subs: list[Sub]) -> None:
 
 
 def check(engine: Engine, case: Case) -> None:
-    """Insert, compare SQL with core, roll back."""
+    """Insert, compare SQL with core (the standing, and the counting solutions' deadline
+    windows that the gradebook marks), roll back."""
     expected = core_result(case)
+    expected_windows = core_windows(case)
     with engine.connect() as conn:
         transaction = conn.begin()
         try:
@@ -430,11 +464,13 @@ def check(engine: Engine, case: Case) -> None:
             pairs = {(sub.assignment_id, sub.user_id) for sub in case.subs}
             summary.refresh(conn, summary.Marks(pairs=pairs))
             assert summary.stale_rows(conn, COURSE_ID) == []
+            windows = sql_windows(conn)
             with Session(bind=conn) as session:
                 actual = sql_standings(session, COURSE_ID, case.now)
         finally:
             transaction.rollback()
     assert actual == expected
+    assert windows == expected_windows
 
 
 # ---------------------------------------------------------------- the tests

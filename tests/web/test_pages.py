@@ -57,6 +57,20 @@ def test_course_page_spells_out_the_standing(client: TestClient, source: FakeSou
     assert "85 for grade 1" in page and "55 for grade 3" in page  # 90|60 - 5 surplus
 
 
+def test_course_page_agrees_nouns_with_one(client: TestClient, source: FakeSource) -> None:
+    """Issue 15's typos: 1 point, not "1 points", wherever a count of one can appear."""
+    import html
+    import re
+
+    login(client, "alice")
+    for extra, said in ((1, "1</strong> non-bonus point +"),
+                        (79, "You need 1 more non-bonus point to pass")):
+        source.passed_extra["alice"] = extra
+        page = html.unescape(client.get("/courses/1").text)
+        assert said in page, page
+        assert not re.search(r"\b1 (more )?(non-bonus |bonus )?points\b", page)
+
+
 def test_upload_then_live_result(client: TestClient) -> None:
     login(client, "alice")
     sid = upload(client)
@@ -151,7 +165,7 @@ def test_regrade_shows_changes_before_applying(client: TestClient, source: FakeS
     page = client.get(url, headers={"HX-Request": "true"}).text
     assert 'data-state="running"' in page
     page = client.get(url).text
-    assert "1 of 1 results would change" in page and "Apply these changes" in page
+    assert "1 of 1 result would change" in page and "Apply these changes" in page
     client.post(url, data={"csrf_token": "csrf-teach", "action": "apply", "reason": "checked"})
     assert source.subs[sid].override == 3
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from api.db import AuditLog, Evaluation, Extension
 from api.services import pipeline
-from api.web.present import article, duration, plural
+from api.web.present import article, duration, noun, plural
 from tests.api.helpers import World
 from tests.web.test_sql_pages import WRONG, record, sign_in, upload, world
 from worker.contract import Outcome, Started
@@ -204,6 +204,8 @@ def test_words_agree_with_their_numbers() -> None:
         "0 points", "1 point", "1.5 points", "2 points"]
     assert plural(1, "person", "people") == "1 person" and plural(3, "person", "people") == (
         "3 people")
+    assert [noun(n, "bonus point") for n in (1, 0, 2)] == [
+        "bonus point", "bonus points", "bonus points"]
     assert (article("assistant"), article("teacher")) == ("an assistant", "a teacher")
     assert duration(timedelta(days=1, hours=2)) == "1 day 2 h"
     assert duration(timedelta(seconds=75)) == "1 min"
@@ -251,3 +253,47 @@ def test_gradebook_marks_a_running_evaluation_and_filters_at_risk(world: World) 
              for r in _rows(risky)]
     assert "alice" not in names and "bob" in names  # bob has 0 of the 3 due points
     assert "alice" not in missing.split("<tbody>")[1] and "bob" in missing.split("<tbody>")[1]
+
+
+def _cell(book: str, who: str) -> str:
+    """The one gradebook cell of ``who`` with a submission (a link to it)."""
+    row = next(r for r in _rows(book) if who in r)
+    [cell] = re.findall(r"<td[^>]*><a .*?</td>", row, re.S)
+    return cell
+
+
+def test_gradebook_marks_the_deadline_window_of_the_counted_solution(world: World) -> None:
+    """Between the deadlines: an `S` with words, not colour only, and a legend entry;
+    after the last deadline: `L`; an extension that covers the submission: no mark."""
+    from api.db import Assignment, Submission
+
+    w, cid = world, world.ids["course"]
+    upload(w, sign_in(w, "alice"))
+    record(w, [("1", "OK", ""), ("2", "OK", "")], 1.0)
+    sign_in(w, "teacher")
+    book = w.client.get(f"/courses/{cid}/staff/gradebook").text
+    assert "cell-s" not in _cell(book, "alice") and "cell-l" not in _cell(book, "alice")
+    assert '<span class="cell-s">S</span> between the deadlines' in book  # the legend
+
+    def deadlines(first: timedelta, second: timedelta) -> None:  # relative to the upload
+        with w.sessions() as session:
+            a = session.get(Assignment, w.ids["numpy_entropy"])
+            assert a is not None
+            sent = session.scalar(select(Submission.submitted_at))
+            a.first_deadline, a.second_deadline = sent + first, sent + second
+            session.commit()
+
+    deadlines(-timedelta(hours=1), timedelta(hours=1))
+    cell = _cell(w.client.get(f"/courses/{cid}/staff/gradebook").text, "alice")
+    assert 'class="cell-s"' in cell and "cell-l" not in cell
+    assert '<span class="mk" aria-hidden="true">S</span>' in cell
+    assert '<span class="sr"> between the deadlines</span>' in cell
+    deadlines(-timedelta(hours=2), -timedelta(hours=1))
+    cell = _cell(w.client.get(f"/courses/{cid}/staff/gradebook").text, "alice")
+    assert 'class="cell-l"' in cell and "cell-s" not in cell and "> late</span>" in cell
+    with w.sessions() as session:  # 3 h more: on time again
+        session.add(Extension(course_id=cid, user_id=w.ids["alice"], extra_seconds=3 * 3600,
+                              assignment_id=w.ids["numpy_entropy"], reason="illness"))
+        session.commit()
+    cell = _cell(w.client.get(f"/courses/{cid}/staff/gradebook").text, "alice")
+    assert "cell-s" not in cell and "cell-l" not in cell and ">3<" in cell

@@ -3,7 +3,7 @@
 `api.db.standing` joins every submission of a course to its current evaluation and reads
 only (status, score, metric). With this index PostgreSQL and SQLite read those from the
 index instead of the evaluation rows (which carry the stored report and are about ten
-times larger). Keep in sync with `api.db.standing.STANDING_INDEXES`.
+times larger). Keep in sync with `api.db.standing.summary_rows.STANDING_INDEX`.
 
 Revision ID: 2026_11_25_2040_standing
 Revises: 2026_11_25_2030_svc

@@ -1,9 +1,9 @@
 """Competitions: public and private metrics of each evaluation.
 
 The public metric (rounded) is what a student sees before the assignment closes; the
-private one ranks. The covering standing index gains the private metric, and the
-standing summaries of every course are computed again (they now keep the best private
-metric of the results that reach the threshold).
+private one ranks. The covering standing index gains the private metric; the standing
+summaries (they now keep the best private metric of the results that reach the threshold)
+are computed again by ``2026_12_06_i15_window``.
 
 Revision ID: 2026_12_06_i11_competition
 Revises: 2026_12_06_i14_http
@@ -32,14 +32,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("metric_private", sa.Double(), nullable=True))
     op.drop_index("ix_evaluations_standing", table_name="evaluations")
     op.create_index("ix_evaluations_standing", "evaluations", [*OLD_INDEX, "metric_private"])
-    # Every course's summaries, computed by today's statement (which reads the columns
-    # above): the revision that made the summaries leaves existing courses to the last
-    # revision that changes their inputs. A later such revision takes this loop over.
-    from api.db.summary import rebuild
-
-    connection = op.get_bind()
-    for (course_id,) in connection.execute(sa.text("SELECT id FROM courses")):
-        rebuild(connection, course_id)
+    # Every course's summaries are computed again by the newest revision that calls
+    # `rebuild` (``2026_12_06_i15_window``): it runs today's statement, which reads columns
+    # that later revisions add.
 
 
 def downgrade() -> None:

@@ -27,7 +27,7 @@ from api.db import (
     Submission,
     User,
 )
-from api.db.standing import course_standings
+from api.db.standing.course import course_standings
 from api.services import gradebook as book
 from api.services import staff
 from api.services.pipeline import OPEN

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from api.db import Course
-from api.db.standing import course_standings
+from api.db.standing.course import course_standings
 from api.services.gradebook import exam_and_community
 from api.web.views import Standing
 from core.standing import CourseRules, StudentStanding

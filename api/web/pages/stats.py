@@ -8,7 +8,7 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from api.db import Enrollment, Evaluation, EvaluationStatus, Role, Submission, TestResult, utcnow
-from api.db.standing import course_standings
+from api.db.standing.course import course_standings
 from api.web.pages.context import Pages, course_assignment, member_link, staff_member
 from api.web.views import AssignmentStats, Viewer
 from core.verdicts import Verdict
