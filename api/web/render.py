@@ -14,6 +14,7 @@ from api.db.enums import EvaluationStatus
 from api.services.views import AssignmentStatus
 from api.web import charts, present
 from api.web.views import RegradeState
+from core import text
 from core.verdicts import Verdict
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -33,8 +34,8 @@ _env.globals["outcome"] = present.outcome
 _env.globals["diff_files"] = present.diff_files
 _env.filters["sentence"] = present.sentence
 _env.filters["about"] = present.about
-_env.globals["plural"] = present.plural
-_env.globals["noun"] = present.noun
+_env.globals["plural"] = text.plural
+_env.globals["noun"] = text.noun
 _env.globals["bar_chart"] = charts.bar_chart
 # States compared in templates by their enums, never by bare strings.
 _env.globals["EvaluationStatus"] = EvaluationStatus

@@ -91,8 +91,8 @@ def test_templates_compare_states_by_their_enums() -> None:
     states = ("queued", "running", "done", "system_error", "cancelled", "none", "ready",
               "applied", "discarded", "passed", "failed", "late", "evaluating",
               "our error", "not submitted")
-    bare = re.compile(r"(state|status|st)(\.value)?\s*[!=]=\s*[\"'](%s)[\"']"
-                      % "|".join(states))
+    alternatives = "|".join(states)
+    bare = re.compile(rf"(state|status|st)(\.value)?\s*[!=]=\s*[\"']({alternatives})[\"']")
     found = [f"{path.name}: {m.group()}" for path in sorted((ROOT / "templates").glob("*.html"))
              for m in bare.finditer(path.read_text())]
     assert found == []
