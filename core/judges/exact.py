@@ -62,7 +62,7 @@ def _byte_difference(e: bytes, g: bytes) -> str:
     shorter = min(len(e), len(g))
     offset = next((i for i in range(shorter) if e[i] != g[i]), shorter)
     if offset == shorter:
-        return f"expected {len(e)} bytes but got {len(g)}"
+        return f"expected {plural(len(e), 'byte')} but got {len(g)}"
     return f"byte {offset}: expected 0x{e[offset]:02x} but got 0x{g[offset]:02x}"
 
 

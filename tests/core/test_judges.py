@@ -222,7 +222,7 @@ def test_tokens(expected: str, got: str, options: dict[str, Any], ok: bool, need
         ("one\n", "one\ntwo\n", False,
          "expected 1 line but got 2: the output got the extra line 2, 'two'"),
         (b"\xff\x00", b"\xff\x01", False, "byte 1: expected 0x00 but got 0x01"),
-        (b"\xff", b"\xff\x01", False, "expected 1 bytes but got 2"),
+        (b"\xff", b"\xff\x01", False, "expected 1 byte but got 2"),
     ],
 )
 def test_exact(expected: str | bytes, got: str | bytes, ok: bool, needle: str) -> None:
