@@ -11,10 +11,11 @@ from sqlalchemy import Engine
 
 from api.bounds import bounded_input
 from api.db import make_engine, make_sessionmaker
+from api.dispatcher import Dispatcher, NullDispatcher
 from api.errors import install_error_handlers
 from api.middleware import Guard, body_limit
 from api.openapi import install_openapi
-from api.queue import Dispatcher, NullDispatcher, ordered_dispatcher
+from api.queue import ordered_dispatcher
 from api.security import PasswordChecks, SessionSigner
 from api.services.courses import PackageInfo
 from api.services.throttle import DbLoginThrottle

@@ -1,7 +1,8 @@
 """The trusted side of the broker: sending evaluate jobs, and the recorder's Celery app.
 
-`Dispatcher` is what the API and the recorder use to publish jobs; `CeleryDispatcher` sends
-them by task name (the API never imports the worker's code, only `worker.contract`).
+`api.dispatcher.Dispatcher` is what the API and the recorder use to publish jobs;
+`CeleryDispatcher` sends them by task name (the API never imports the worker's code, only
+`worker.contract`).
 `make_recorder_celery` builds the Celery app of the trusted ``record`` queue: the tasks that
 write results and the periodic sweeper, with the sweeper's schedule (beat); the recorder
 process is started by `launch.processes.run_recorder`.
@@ -11,11 +12,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 from celery import Celery
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.dispatcher import Dispatcher
+from api.services.dispatch import OrderedDispatcher
 from api.settings import Settings
 from worker.contract import (
     EVALUATE_TASK,
@@ -33,19 +36,6 @@ from worker.contract import (
 )
 
 log = logging.getLogger("autograde.recorder")
-
-
-class Dispatcher(Protocol):
-    """Publishes evaluate jobs."""
-
-    def dispatch(self, request: EvaluateRequest, queue: str) -> None: ...
-
-
-class NullDispatcher:
-    """Publishes nothing: jobs wait in the database for the sweeper (API-only processes)."""
-
-    def dispatch(self, request: EvaluateRequest, queue: str) -> None:
-        return None
 
 
 class CeleryDispatcher:
@@ -70,8 +60,6 @@ def ordered_dispatcher(inner: Dispatcher, sessions: sessionmaker[Session],
     publishes to a real broker; other dispatchers (tests' fakes, none) stay as they are."""
     if not isinstance(inner, CeleryDispatcher):
         return inner
-    from api.services.dispatch import OrderedDispatcher
-
     return OrderedDispatcher(inner, sessions, settings)
 
 

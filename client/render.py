@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from core.text import printable
+from core.text import plural, printable
 
 Json = Any
 
@@ -92,7 +92,7 @@ def lateness(submission: Json, full_points: int | None = None) -> str:
     if submission.get("late"):
         return "LATE: after the last deadline, it earns no points"
     if full_points is not None and most is not None and most < full_points:
-        return f"after the first deadline: at most {most} of {full_points} points"
+        return f"after the first deadline: at most {most} of {plural(full_points, 'point')}"
     return "on time"
 
 

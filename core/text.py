@@ -1,4 +1,5 @@
-"""Text that came from a student's run, made safe to store, send and print.
+"""Text that came from a student's run, made safe to store, send and print; and the one rule
+that agrees a noun with its number (`noun`, `plural`).
 
 Everything a submission can put into a message (an exception's text, a traceback, stdout,
 a file name) is hostile input: it may be megabytes long, hold lone surrogates (which no
@@ -65,3 +66,17 @@ def _cut(text: str, limit: int) -> str:
     head, tail = keep // 4, keep - keep // 4
     cut = len(text) - head - tail
     return f"{text[:head]}\n[... {cut} characters cut ...]\n{text[-tail:]}"
+
+
+def noun(count: float, word: str, many: str = "") -> str:
+    """`point` for 1, else `points` (``many`` for irregular plurals: `person`, `people`): the
+    one place that agrees a noun with its number (`plural` prints the number too; pages that
+    style the number apart use this)."""
+    return word if count == 1 else (many or word + "s")
+
+
+def plural(count: float, word: str, many: str = "") -> str:
+    """`1 point`, `2 points`, `1.5 points`, `0 people`: `noun` after its number (an int as
+    is, a float in its shortest form)."""
+    number = str(count) if isinstance(count, int) else f"{float(count):g}"
+    return f"{number} {noun(count, word, many)}"

@@ -36,6 +36,8 @@ from typing import Any
 
 import numpy as np
 
+from core.text import plural
+
 MAX_BYTES = 16 * 1024 * 1024
 """Default cap on an encoded payload (16 MiB; the course returns tuples, dicts, small arrays)."""
 MAX_DEPTH = 64
@@ -279,7 +281,7 @@ def _array_from_json(body: Any, where: str) -> np.ndarray[Any, Any]:
     expected = math.prod(shape) * numpy_dtype.itemsize
     if len(raw) != expected:
         raise ValueError(
-            f"array data has {len(raw)} bytes but dtype {dtype} and shape {shape} "
+            f"array data has {plural(len(raw), 'byte')} but dtype {dtype} and shape {shape} "
             f"need {expected} at {where}"
         )
     try:

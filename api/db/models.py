@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from pathlib import Path
 
 from api.db import hooks
 from api.db.assignments import Assignment
@@ -23,9 +24,8 @@ def import_all_models() -> None:
     Other parts add their tables in their own modules of this package; migrations
     (autogenerate) and schema checks need all of them, not only the ones imported so far.
     """
-    import api.db
-
-    for module in pkgutil.walk_packages(api.db.__path__, "api.db."):
+    here = str(Path(__file__).resolve().parent)  # api/db, without importing `api.db`
+    for module in pkgutil.walk_packages([here], "api.db."):
         importlib.import_module(module.name)
 
 __all__ = [

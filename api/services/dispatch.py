@@ -41,7 +41,7 @@ from core.scheduling import (
 )
 
 if TYPE_CHECKING:
-    from api.queue import Dispatcher
+    from api.dispatcher import Dispatcher
 
 log = logging.getLogger("autograde.dispatch")
 

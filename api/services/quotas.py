@@ -39,6 +39,7 @@ from api.db import (
 from api.errors import TooManyRequests
 from core.errors import Conflict
 from core.quota import Quota, Window, one_pending, quota, retry_after_s, window_of
+from core.text import plural
 
 PENDING = (EvaluationStatus.QUEUED.value, EvaluationStatus.RUNNING.value)
 NO_QUOTA = (EvaluationStatus.SYSTEM_ERROR.value, EvaluationStatus.CANCELLED.value)
@@ -120,7 +121,7 @@ def enforce(session: Session, assignment: Assignment, user_id: int, now: datetim
     lock_uploader(session, user_id)
     use = read_limits(session, assignment, user_id, window, now)
     if use.max_submissions is not None and use.total >= use.max_submissions:
-        raise Conflict(f"you have used all {use.max_submissions} submissions "
+        raise Conflict(f"you have used all {plural(use.max_submissions, 'submission')} "
                        "of this assignment")
     if use.one_pending and use.pending:
         raise Conflict("your previous submission of this assignment is still being "
@@ -129,7 +130,7 @@ def enforce(session: Session, assignment: Assignment, user_id: int, now: datetim
     if used is not None and used.full:
         assert used.resets_at is not None
         raise TooManyRequests(
-            f"you have used all {used.limit} submissions of this assignment allowed within "
-            f"{used.hours} hours; the next one is possible from "
+            f"you have used all {plural(used.limit, 'submission')} of this assignment allowed "
+            f"within {plural(used.hours, 'hour')}; the next one is possible from "
             f"{used.resets_at:%Y-%m-%d %H:%M:%S} UTC (runs that failed on our side do not "
             "count)", retry_after_s(used.resets_at, now))

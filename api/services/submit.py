@@ -31,6 +31,7 @@ from api.services.usage import over_gpu_budget
 from api.settings import Settings
 from core.errors import BadInput, Conflict
 from core.submission import UploadLimits
+from core.text import plural
 
 
 def limits(settings: Settings) -> UploadLimits:
@@ -94,7 +95,8 @@ def stage(
     now = now or utcnow()  # the server clock decides lateness
     if over_gpu_budget(session, assignment, user.id, settings.gpu_budget_s):  # issue 17
         raise Conflict(f"you have used your GPU time for this assignment "
-                       f"({settings.gpu_budget_s:g} GPU-seconds); ask the teachers for more")
+                       f"({plural(settings.gpu_budget_s, 'GPU-second')}); "
+                       "ask the teachers for more")
     files = uploads.collect_files(parts, limits(settings))
     team: list[str] = []
     if assignment.kind == AssignmentKind.COMPETITION.value:

@@ -17,7 +17,7 @@ from typing import Protocol
 from core import submission
 from core.errors import BadInput
 from core.submission import UploadLimits
-from core.text import is_printable
+from core.text import is_printable, plural
 
 NAME_MAX = 255
 RATIO_MIN_BYTES = 1024 * 1024  # small members may compress well without being bombs
@@ -86,7 +86,8 @@ def unzip(data: bytes, limits: UploadLimits) -> dict[str, bytes]:
         raise BadInput("the .zip file is damaged or not a zip archive") from error
     members = [info for info in infos if not info.is_dir()]
     if len(members) > limits.max_files:
-        raise BadInput(f"the .zip holds {len(members)} files; at most {limits.max_files} allowed")
+        raise BadInput(f"the .zip holds {plural(len(members), 'file')}; "
+                       f"at most {limits.max_files} allowed")
     files: dict[str, bytes] = {}
     for info in members:
         name = clean_name(info.filename, allow_dirs=True)

@@ -47,10 +47,6 @@ from core.deadlines import Extension as CoreExtension
 from core.report import shown_while_running, student_test
 from core.verdicts import Verdict
 
-OURS_TEXT = ("Grading failed on our side, not because of your code, and it is not a grade. "
-             "The course staff see this failure and will grade your submission again.")
-"""Shown only for a current evaluation that failed on our side: its automatic retries are
-spent by then (a retry becomes current at once), so it does not promise one."""
 WAIT_TEXT: dict[str, str] = {EvaluationStatus.QUEUED: "Waiting for a grader.",
              EvaluationStatus.RUNNING: "Being graded."}
 
@@ -146,7 +142,9 @@ def _evaluation_fields(evaluation: Evaluation, *, staff: bool, closed: bool) -> 
     """The fields every caller sees of an evaluation (metrics as `visible_figures` allows)."""
     ours = evaluation.status == EvaluationStatus.SYSTEM_ERROR
     done = evaluation.status == EvaluationStatus.DONE
-    message = OURS_TEXT if ours else WAIT_TEXT.get(evaluation.status, "")
+    # A current evaluation that failed on our side has spent its automatic retries (a retry
+    # becomes current at once); the catalogue's one "our fault" text promises no retry.
+    message = Verdict.SYSTEM_ERROR.long_text if ours else WAIT_TEXT.get(evaluation.status, "")
     if done:
         message = f"Score {evaluation.score:.3f}" if evaluation.score is not None else "Graded."
     figures = visible_figures(

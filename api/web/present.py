@@ -22,6 +22,7 @@ from api.db.enums import EvaluationStatus
 from api.web.views import Column, GradebookRow, GradebookView, Standing
 from core.pace import behind_pace
 from core.standing import FAILED, CourseRules, totals
+from core.text import plural
 from core.verdicts import Verdict
 
 _HTML = HtmlFormatter(nowrap=True, classprefix="tok-")
@@ -113,18 +114,6 @@ def state_words(status: str | None) -> str:
 STATE_WORDS: dict[str, str] = {
     EvaluationStatus.DONE: "graded", EvaluationStatus.QUEUED: "waiting",
     EvaluationStatus.RUNNING: "running", EvaluationStatus.CANCELLED: "cancelled by staff"}
-
-
-def noun(count: float, word: str, many: str = "") -> str:
-    """`point` for 1, else `points` (``many`` for irregular plurals): the one place that
-    agrees a noun with its number (`plural` prints the number too; pages that style the
-    number apart use this)."""
-    return word if count == 1 else (many or word + "s")
-
-
-def plural(count: float, word: str, many: str = "") -> str:
-    """`1 point`, `2 points`, `1.5 points`, `0 people` (`noun` with its number)."""
-    return f"{fmt_points(float(count))} {noun(count, word, many)}"
 
 
 def article(word: str) -> str:

@@ -10,7 +10,12 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from api.db.enums import EvaluationStatus
+from api.services.views import AssignmentStatus
 from api.web import charts, present
+from api.web.views import RegradeState
+from core import text
+from core.verdicts import Verdict
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
@@ -29,9 +34,14 @@ _env.globals["outcome"] = present.outcome
 _env.globals["diff_files"] = present.diff_files
 _env.filters["sentence"] = present.sentence
 _env.filters["about"] = present.about
-_env.globals["plural"] = present.plural
-_env.globals["noun"] = present.noun
+_env.globals["plural"] = text.plural
+_env.globals["noun"] = text.noun
 _env.globals["bar_chart"] = charts.bar_chart
+# States compared in templates by their enums, never by bare strings.
+_env.globals["EvaluationStatus"] = EvaluationStatus
+_env.globals["AssignmentStatus"] = AssignmentStatus
+_env.globals["RegradeState"] = RegradeState
+_env.globals["OURS_TEXT"] = Verdict.SYSTEM_ERROR.long_text  # the one "our fault" text
 _env.filters["article"] = present.article
 _env.filters["duration"] = present.duration
 _env.filters["seconds_span"] = present.seconds_span

@@ -25,6 +25,7 @@ from api.web.errors import PageRoute
 from api.web.render import STATIC_DIR, page
 from core.errors import BadInput, Conflict, NotFound
 from core.submission import UploadLimits
+from core.text import plural
 
 router = APIRouter(route_class=PageRoute)
 
@@ -92,7 +93,7 @@ async def login(
     except TooManyRequests as exc:
         return _login_page(
             request, 429, f"Too many failed sign-ins for this account from your network. "
-            f"Please wait {present.plural(exc.retry_after_s, 'second')} and try again.",
+            f"Please wait {plural(exc.retry_after_s, 'second')} and try again.",
             username, next,
             {"Retry-After": str(exc.retry_after_s)})
     if cookie is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from api.db.enums import EvaluationStatus
 from api.services.gradebook import GRADE_TEXT, Cell
@@ -314,6 +315,16 @@ class RegradeChange:
     new_verdicts: str
 
 
+class RegradeState(StrEnum):
+    """Where the latest regrade of an assignment stands, as its page shows it."""
+
+    NONE = "none"  # never regraded
+    RUNNING = "running"  # open, some of its evaluations unfinished
+    READY = "ready"  # open, every evaluation finished: apply or discard
+    APPLIED = "applied"
+    DISCARDED = "discarded"
+
+
 @dataclass(frozen=True)
 class RegradeView:
     """A regrade of an assignment: running, or ready to apply or discard."""
@@ -322,7 +333,7 @@ class RegradeView:
     assignment_id: int
     assignment_name: str
     regrade_id: int | None
-    state: str  # none | running | ready | applied | discarded
+    state: RegradeState
     done: int
     total: int
     changes: tuple[RegradeChange, ...] = ()

@@ -8,6 +8,7 @@ that are invisible on screen.
 from __future__ import annotations
 
 from core.judges.judgement import Judgement
+from core.text import plural
 
 
 def judge_exact(expected: str | bytes, got: str | bytes) -> Judgement:
@@ -52,7 +53,7 @@ def _text_difference(e: str, g: str) -> str:
     extra = lines_g[len(lines_e)] if len(lines_g) > len(lines_e) else lines_e[len(lines_g)]
     which = "got the extra" if len(lines_g) > len(lines_e) else "is missing the"
     return (
-        f"expected {_lines(len(lines_e))} but got {len(lines_g)}: the output {which} "
+        f"expected {plural(len(lines_e), 'line')} but got {len(lines_g)}: the output {which} "
         f"line {min(len(lines_e), len(lines_g)) + 1}, {_clip(extra)}"
     )
 
@@ -61,12 +62,9 @@ def _byte_difference(e: bytes, g: bytes) -> str:
     shorter = min(len(e), len(g))
     offset = next((i for i in range(shorter) if e[i] != g[i]), shorter)
     if offset == shorter:
-        return f"expected {len(e)} bytes but got {len(g)}"
+        return f"expected {plural(len(e), 'byte')} but got {len(g)}"
     return f"byte {offset}: expected 0x{e[offset]:02x} but got 0x{g[offset]:02x}"
 
-
-def _lines(count: int) -> str:
-    return "1 line" if count == 1 else f"{count} lines"
 
 
 def _clip(line: str, limit: int = 60) -> str:

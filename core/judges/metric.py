@@ -22,6 +22,7 @@ from decimal import Decimal
 
 from core.competition import Competition, public_items, reaches, rounded
 from core.judges.judgement import Judgement
+from core.text import plural
 from core.verdicts import Verdict
 
 _BOM = b"\xef\xbb\xbf"
@@ -73,7 +74,7 @@ def split_lines(
     count = text.count("\n") + (1 if text and not text.endswith("\n") else 0)
     if expected is not None and count != expected:
         raise LabelsError(
-            f"{what} has {count} lines but the test set has {expected} items "
+            f"{what} has {plural(count, 'line')} but the test set has {plural(expected, 'item')} "
             "(one label per line)"
         )
     lines = text.split("\n")

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from core.judges.judgement import Judgement
+from core.text import plural
 
 PathItem = str | int
 """One step into a returned value: a dict key or a list/tuple/array index."""
@@ -103,7 +104,8 @@ def _select(got: Any, path: Sequence[PathItem]) -> tuple[Any, str | None]:
                 return None, (f"{where} must be a list with an element [{step}], "
                               f"but it was {_describe(value)}.")
             if not 0 <= step < length:
-                return None, f"{where} has {_count(length)}, so it has no element [{step}]."
+                return None, (f"{where} has {plural(length, 'value')}, "
+                              f"so it has no element [{step}].")
             value = value[step]
         where += f"[{step!r}]"
         value = _scalar(value)
@@ -133,7 +135,7 @@ def _describe(value: Any) -> str:
         shape = tuple(int(n) for n in value.shape)
         return f"an array of shape {shape}"
     if isinstance(value, (list, tuple)):
-        return f"a {type(value).__name__} of {_count(len(value))}"
+        return f"a {type(value).__name__} of {plural(len(value), 'value')}"
     if isinstance(value, dict):
         return f"a dict with keys {_keys(value)}"
     return f"a value of type {type(value).__name__}"
@@ -147,9 +149,6 @@ def _fmt(value: float) -> str:
         return str(int(value))
     return repr(value)
 
-
-def _count(n: int) -> str:
-    return f"{n} value" if n == 1 else f"{n} values"
 
 
 def _keys(d: dict[Any, Any]) -> str:

@@ -15,6 +15,7 @@ import re
 from collections import Counter
 
 from core.judges.judgement import Judgement
+from core.text import plural
 
 _INT = re.compile(r"^[+-]?[0-9]+$")
 _DIVISOR_FLOOR = 1e-4
@@ -35,7 +36,7 @@ def judge_tokens(
     lines_e, lines_g = _lines(expected, ignore_line_ends), _lines(got, ignore_line_ends)
     if len(lines_e) != len(lines_g):
         return Judgement.wrong(
-            f"expected {len(lines_e)} non-empty lines of output but got {len(lines_g)}"
+            f"expected {plural(len(lines_e), 'non-empty line')} of output but got {len(lines_g)}"
         )
     for (number, tokens_e), (_, tokens_g) in zip(lines_e, lines_g, strict=True):
         where = "output" if ignore_line_ends else f"line {number}"

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from core.judges.judgement import Judgement
+from core.text import plural
 
 _NUMERIC_KINDS = "biuf"
 
@@ -115,7 +116,7 @@ def _compare_sequences(e: list[Any] | tuple[Any, ...], g: Any, path: str, tol: _
     if not isinstance(g, (list, tuple)) and not (isinstance(g, np.ndarray) and g.ndim >= 1):
         return _mismatch(e, g, path)
     if len(g) != len(e):
-        return f"{path}: expected {_count(len(e))} but got {_count(len(g))}"
+        return f"{path}: expected {plural(len(e), 'value')} but got {plural(len(g), 'value')}"
     for index, item_e in enumerate(e):
         problem = _compare(item_e, g[index], f"{path}[{index}]", tol)
         if problem is not None:
@@ -195,7 +196,7 @@ def _kind(value: Any) -> str:
     if value is None:
         return "None"
     if isinstance(value, (list, tuple)):
-        return f"a {type(value).__name__} of {_count(len(value))}"
+        return f"a {type(value).__name__} of {plural(len(value), 'value')}"
     if isinstance(value, dict):
         return f"a dict with keys {_keys(value)}"
     if isinstance(value, np.ndarray):
@@ -228,9 +229,6 @@ def _short(x: float) -> str:
         text = f"{mantissa}e{int(exponent)}"
     return text
 
-
-def _count(n: int) -> str:
-    return f"{n} value" if n == 1 else f"{n} values"
 
 
 def _keys(d: dict[Any, Any]) -> str:

@@ -223,3 +223,13 @@ def test_exam_points_above_max(world: World) -> None:
                                 json={"user_id": world.ids["alice"], "points": 101},
                                 headers=world.as_("teacher"))
     assert response.status_code == 400 and "between 0 and 100" in response.text
+
+
+def test_a_zip_over_the_file_limit_counts_its_files_in_agreement() -> None:
+    """"holds 1 file", never "1 files" (core.text.plural)."""
+    from api.services.uploads import unzip
+    from core.errors import BadInput
+    from core.submission import UploadLimits
+
+    with pytest.raises(BadInput, match=r"the \.zip holds 1 file; at most 0 allowed"):
+        unzip(zip_bytes([("main.py", GOOD_MAIN)]), UploadLimits(max_files=0))

@@ -145,6 +145,17 @@ def _submission(world: World, evaluation_id: int) -> int:
         return s.get(Evaluation, evaluation_id).submission_id
 
 
+def test_a_spent_gpu_budget_of_one_second_says_so_in_the_singular(world: World) -> None:
+    world.client.app.state.settings = world.settings.model_copy(  # type: ignore[attr-defined]
+        update={"gpu_budget_s": 1.0})
+    assert world.upload("alice", "gpu_task").status_code == 201
+    with world.sessions() as s:
+        s.execute(update(Evaluation).values(gpu_s=2.0))
+        s.commit()
+    refused = world.upload("alice", "gpu_task")
+    assert refused.status_code == 409 and "(1 GPU-second);" in refused.json()["error"]["message"]
+
+
 def test_a_spent_gpu_budget_refuses_the_next_gpu_submission(world: World) -> None:
     world.client.app.state.settings = world.settings.model_copy(  # type: ignore[attr-defined]
         update={"gpu_budget_s": 10.0})

@@ -306,3 +306,19 @@ def rank_bonus(w: World, cid: int) -> dict[str, int]:
         rows = {s.student_id: {r.assignment_id: r.bonus for r in s.assignments}
                 for s in course_standings(session, w.ids["course"], utcnow())}
     return {who: rows[w.ids[who]].get(cid, 0) for who in ("alice", "bob")}
+
+
+def test_the_refusals_agree_with_a_limit_of_one(world: World) -> None:
+    """"1 submission", "1 hour", never "1 submissions" (core.text.plural)."""
+    w = world
+    configure(w, max_submissions=1)
+    assert w.upload("alice").status_code == 201
+    finish_all(w)
+    refused = w.upload("alice")
+    assert refused.status_code == 409
+    assert "you have used all 1 submission of this assignment" in refused.text
+    configure(w, max_submissions=None, window_limit=1, window_hours=1)
+    refused = w.upload("alice")
+    assert refused.status_code == 429, refused.text
+    assert ("all 1 submission of this assignment allowed within 1 hour;"
+            in refused.json()["error"]["message"])

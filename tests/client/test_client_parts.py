@@ -119,6 +119,9 @@ def test_lateness_words() -> None:
         "after the first deadline: at most 2 of 3 points"
     )
     assert render.lateness({"late": True, "max_points": 0}, 3).startswith("LATE")
+    assert render.lateness({"late": False, "max_points": 0.5}, 1) == (
+        "after the first deadline: at most 0.5 of 1 point"
+    )
 
 
 def test_our_failure_is_not_the_students() -> None:

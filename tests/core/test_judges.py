@@ -193,6 +193,7 @@ def test_a_relative_change_beyond_rtol_fails(x: float, change: float) -> None:
         ("0.5", "0.50", {"numeric": False}, False, ""),
         ("a\n\nb\n", "a\nb", {}, True, ""),
         ("a\nb", "a b", {}, False, "expected 2 non-empty lines of output but got 1"),
+        ("a", "a\nb", {}, False, "expected 1 non-empty line of output but got 2"),
         ("a\nb", "a b", {"ignore_line_ends": True}, True, ""),
         ("a b", "a b c", {}, False, "line 1: expected 2 tokens but got 3"),
         ("1 b 2.5", "2.5 1 b", {"shuffled_tokens": True}, True, ""),
@@ -221,7 +222,7 @@ def test_tokens(expected: str, got: str, options: dict[str, Any], ok: bool, need
         ("one\n", "one\ntwo\n", False,
          "expected 1 line but got 2: the output got the extra line 2, 'two'"),
         (b"\xff\x00", b"\xff\x01", False, "byte 1: expected 0x00 but got 0x01"),
-        (b"\xff", b"\xff\x01", False, "expected 1 bytes but got 2"),
+        (b"\xff", b"\xff\x01", False, "expected 1 byte but got 2"),
     ],
 )
 def test_exact(expected: str | bytes, got: str | bytes, ok: bool, needle: str) -> None:
@@ -247,6 +248,7 @@ GOLD = b"1\n2\n3\n4\n"
         (b"1\n2\n3\n", Verdict.WRONG_ANSWER,
          "the predictions file has 3 lines but the test set has 4 items"),
         (b"1\n2\n3\n4\n5\n", Verdict.WRONG_ANSWER, "has 5 lines but the test set has 4"),
+        (b"1\n", Verdict.WRONG_ANSWER, "has 1 line but the test set has 4 items"),
         (b"1\n2\ncat\n4\n", Verdict.WRONG_ANSWER,
          "line 3 of the predictions file is not an integer label: 'cat'"),
         (b"1\n2.0\n3\n4\n", Verdict.WRONG_ANSWER, "line 2 of the predictions file"),

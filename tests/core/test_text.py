@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.text import clean_text, is_printable, printable
+from core.text import clean_text, is_printable, noun, plural, printable
 
 
 @pytest.mark.parametrize("raw,shown", [
@@ -37,3 +37,11 @@ def test_always_valid_utf8_printable_and_bounded(text: str, limit: int) -> None:
     cleaned = clean_text(text, limit)
     cleaned.encode("utf-8")  # no lone surrogate left
     assert is_printable(cleaned) and len(cleaned) <= limit
+
+
+def test_a_noun_agrees_with_its_number() -> None:
+    """The one agreement rule (the pages, the services' refusals, the judges, the CLI)."""
+    assert [plural(n, "file") for n in (0, 1, 2)] == ["0 files", "1 file", "2 files"]
+    assert plural(1.0, "point") == "1 point" and plural(1.5, "point") == "1.5 points"
+    assert plural(1, "person", "people") == "1 person" and noun(3, "person", "people") == "people"
+    assert plural(1_000_000, "submission") == "1000000 submissions"  # an int stays whole

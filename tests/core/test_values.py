@@ -202,3 +202,10 @@ def test_commas_and_brackets_inside_strings_are_text() -> None:
 def test_a_payload_over_the_cap_is_too_large() -> None:
     with pytest.raises(TooLarge, match="more than the"):
         decode(b" " * (MAX_BYTES + 1))
+
+
+def test_an_array_of_the_wrong_size_counts_its_bytes_in_agreement() -> None:
+    """"has 1 byte", never "1 bytes" (core.text.plural)."""
+    body = {"dtype": "<i4", "shape": [1], "data": base64.b64encode(b"a").decode()}
+    with pytest.raises(ValueError, match=r"array data has 1 byte but dtype <i4 and shape \[1\]"):
+        decode(json.dumps({"$ndarray": body}).encode())

@@ -128,7 +128,7 @@ def test_kill_whole_worker_mid_evaluation(chaos: Stack) -> None:
 
 def test_upload_committed_but_never_published_is_graded_within_seconds(chaos: Stack) -> None:
     """What an API killed between its commit and its publish leaves: a queued row, no message."""
-    from api.queue import NullDispatcher
+    from api.dispatcher import NullDispatcher
 
     dispatcher = chaos.world.client.app.state.dispatcher
     chaos.world.client.app.state.dispatcher = NullDispatcher()

@@ -36,6 +36,7 @@ from api.web.views import (
     QueuePanel,
     QueueWait,
     RegradeChange,
+    RegradeState,
     RegradeView,
     Standing,
     Status,
@@ -436,7 +437,7 @@ class FakeSource(FakeStaffPages):
             changes = tuple(RegradeChange(self.users[s.user][0], s.id, self._why(s).points,
                                           a.points, "WA", "OK")
                             for s in subs if self._why(s).points != a.points)
-        return RegradeView(self._course(), a.id, a.name, 1, str(state["state"]),
+        return RegradeView(self._course(), a.id, a.name, 1, RegradeState(str(state["state"])),
                            len(subs) if state["state"] != "running" else 0, len(subs), changes)
 
     def regrade_start(self, viewer: Viewer, course_id: int, assignment_id: int,

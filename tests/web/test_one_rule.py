@@ -58,3 +58,41 @@ def test_a_students_view_of_a_grader_failure_is_the_same_on_the_page_and_the_api
                                  "message": "Hidden test failed."}
     for text in (page, str(body)):
         assert "worker internals" not in text and "hidden secret" not in text
+
+
+def _render(name: str, **context: object) -> str:
+    from api.web.render import templates
+
+    return " ".join(templates.env.get_template(name).render(**context).split())
+
+
+def test_the_pages_say_our_failure_in_the_catalogues_one_text() -> None:
+    """A whole evaluation and an assignment that failed on our side are explained in
+    `Verdict.SYSTEM_ERROR.long_text`, not in the templates' own words."""
+    from types import SimpleNamespace
+
+    from api.db.enums import EvaluationStatus
+    from api.services.views import AssignmentStatus
+
+    ours = Verdict.SYSTEM_ERROR.long_text
+    view = SimpleNamespace(course=SimpleNamespace(id=1), id=2, finished=True, tests=(),
+                           state=EvaluationStatus.SYSTEM_ERROR, system_error=None,
+                           queue=None)
+    assert ours in _render("_submission_live.html", view=view, staff=False)
+    badge = _render("_status.html", a=SimpleNamespace(status=AssignmentStatus.OURS))
+    assert f'title="{ours}"' in badge and "our error" in badge
+
+
+def test_templates_compare_states_by_their_enums() -> None:
+    """No template compares a state with a bare string ("queued", "our error", ...): the
+    enums are Jinja globals (api/web/render.py)."""
+    import re
+
+    states = ("queued", "running", "done", "system_error", "cancelled", "none", "ready",
+              "applied", "discarded", "passed", "failed", "late", "evaluating",
+              "our error", "not submitted")
+    alternatives = "|".join(states)
+    bare = re.compile(rf"(state|status|st)(\.value)?\s*[!=]=\s*[\"']({alternatives})[\"']")
+    found = [f"{path.name}: {m.group()}" for path in sorted((ROOT / "templates").glob("*.html"))
+             for m in bare.finditer(path.read_text())]
+    assert found == []

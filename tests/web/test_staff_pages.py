@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from api.db import AuditLog, Evaluation, Extension
 from api.services import pipeline
-from api.web.present import article, duration, noun, plural
+from api.web.present import article, duration
+from core.text import noun, plural
 from tests.api.helpers import World
 from tests.web.test_sql_pages import WRONG, record, sign_in, upload, world
 from worker.contract import Outcome, Started

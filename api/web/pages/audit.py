@@ -16,6 +16,7 @@ from api.web import present
 from api.web.pages.context import Pages, member_link, staff_member
 from api.web.staff_views import AUDIT_KINDS, AuditEntry, AuditFilter, AuditView
 from api.web.views import Viewer
+from core.text import plural
 
 PAGE_SIZE = 50
 KIND_PREFIXES = {kind for kind, _ in AUDIT_KINDS}
@@ -83,15 +84,15 @@ def change_of(action: str, detail: dict[str, Any]) -> str:
                              for k in keys)[:400]
         return f"{_value('old', old)} → {_value('new', new)}"
     if "points" in detail:
-        return present.plural(detail["points"], "point")
+        return plural(detail["points"], "point")
     if "extra_seconds" in detail:
         return "+" + _span(detail["extra_seconds"])
     if "submissions" in detail:
-        return present.plural(detail["submissions"], "submission")
+        return plural(detail["submissions"], "submission")
     if "enrolled" in detail:
-        return (f"{present.plural(detail['created'], 'new account')}, "
+        return (f"{plural(detail['created'], 'new account')}, "
                 f"{detail['enrolled']} enrolled, "
-                f"{present.plural(detail['changed'], 'role')} changed")
+                f"{plural(detail['changed'], 'role')} changed")
     return ""
 
 

@@ -31,10 +31,10 @@ from api.web.manage_views import (
     RosterPreviewView,
 )
 from api.web.pages.context import Pages, course_assignment, staff_member, teacher
-from api.web.present import plural
 from api.web.views import Viewer
 from core.errors import BadInput, NotFound
 from core.roles import RoleRefused
+from core.text import plural
 
 
 def roster_preview(pages: Pages, viewer: Viewer, course_id: int,

@@ -14,7 +14,7 @@ from api.services.pipeline import OPEN
 from api.services.views import deadlines_of
 from api.web.pages.context import Pages, course_assignment, member_link, staff_member
 from api.web.present import state_words
-from api.web.views import RegradeChange, RegradeView, Viewer
+from api.web.views import RegradeChange, RegradeState, RegradeView, Viewer
 from core.deadlines import max_points_at
 from core.errors import Conflict
 from core.scoring import points_for
@@ -50,15 +50,15 @@ def regrade(pages: Pages, viewer: Viewer, course_id: int, assignment_id: int) ->
     with pages.sessions() as session:
         found, a, row = _latest(session, viewer, course_id, assignment_id)
         if row is None:
-            return RegradeView(member_link(found), a.id, a.name, None, "none", 0, 0)
+            return RegradeView(member_link(found), a.id, a.name, None, RegradeState.NONE, 0, 0)
         items = regrades.diff(session, row)
         pending = sum(i.new_status in OPEN for i in items)
-        state = row.status if row.status != regrades.OPEN else (
-            "running" if pending else "ready")
+        state = RegradeState(row.status) if row.status != regrades.OPEN else (
+            RegradeState.RUNNING if pending else RegradeState.READY)
         names = {u.id: u.display_name or u.username for u in session.scalars(
             select(User).where(User.id.in_([i.user_id for i in items])))}
         changes = tuple(_change(session, a, i, names) for i in items
-                        if i.changed and state != "running")
+                        if i.changed and state != RegradeState.RUNNING)
         return RegradeView(member_link(found), a.id, a.name, row.id, state,
                            len(items) - pending, len(items), changes)
 
