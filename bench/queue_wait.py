@@ -36,7 +36,11 @@ QUEUE = re.compile(r'data-queue-position="(\d+)" data-start-at="([^"]+)" '
 
 def web_session(base: str, username: str, password: str) -> httpx.Client:
     http = httpx.Client(base_url=base, timeout=30)
-    r = http.post("/login", data={"username": username, "password": password})
+    form = http.get("/login").text  # the sign-in form carries its CSRF token
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token is not None, form
+    r = http.post("/login", data={"username": username, "password": password,
+                                  "csrf_token": token[1]})
     assert r.status_code == 303, r.text
     return http
 
