@@ -69,7 +69,7 @@ class ProtocolError(Exception):
 
 
 @dataclass(frozen=True)
-class Outcome:
+class MainResult:
     """What one run of `main` gave, as decoded on the trusted side."""
 
     value: Any = None
@@ -334,7 +334,7 @@ def error_envelope(error: ProtocolError) -> bytes:
     )
 
 
-def read_outcome(payload: bytes) -> Outcome:
+def read_outcome(payload: bytes) -> MainResult:
     """Decode an envelope on the trusted side; ValueError when it is not one."""
     envelope = values.decode(payload)
     if not isinstance(envelope, dict) or envelope.get("status") not in ("ok", "error"):
@@ -343,11 +343,11 @@ def read_outcome(payload: bytes) -> Outcome:
         main_s = envelope.get("main_s")
         # main_s comes from the child, so it is only ever displayed, never trusted.
         seconds = float(main_s) if isinstance(main_s, int | float) else 0.0
-        return Outcome(value=envelope.get("value"), main_s=seconds)
+        return MainResult(value=envelope.get("value"), main_s=seconds)
     kind = envelope.get("kind")
     known = kind in {member.value for member in ErrorKind}
     # The child wrote these: bounded and made printable before anything keeps them.
-    return Outcome(
+    return MainResult(
         error=ErrorKind(str(kind)) if known else ErrorKind.EXCEPTION,
         message=clean_text(str(envelope.get("message", "")), MESSAGE_MAX_CHARS),
         trace=clean_text(str(envelope.get("traceback", "")), DETAIL_MAX_CHARS),

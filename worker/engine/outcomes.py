@@ -11,7 +11,7 @@ from __future__ import annotations
 from core import values
 from core.report import TestReport
 from core.verdicts import Verdict
-from worker.protocol import ErrorKind, Outcome, read_outcome
+from worker.protocol import ErrorKind, MainResult, read_outcome
 from worker.sandbox.config import RunResult, RunStatus
 
 _LIMIT_VERDICTS = {
@@ -66,7 +66,7 @@ UNREADABLE_RESULT = (
 )
 
 
-def outcome_of(record: RunResult) -> Outcome:
+def outcome_of(record: RunResult) -> MainResult:
     """The protocol outcome inside a finished run; SystemFault when the sandbox failed.
 
     An undecodable payload is the student's RUNTIME_ERROR, not our failure: our encoder
@@ -78,9 +78,10 @@ def outcome_of(record: RunResult) -> Outcome:
     try:
         return read_outcome(record.payload or b"")
     except values.TooLarge as error:
-        return Outcome(error=ErrorKind.VALUE_LIMIT, message=f"main() returned too much: {error}.")
+        return MainResult(error=ErrorKind.VALUE_LIMIT,
+                          message=f"main() returned too much: {error}.")
     except (ValueError, TypeError) as error:
-        return Outcome(error=ErrorKind.EXCEPTION, message=f"{UNREADABLE_RESULT} ({error})")
+        return MainResult(error=ErrorKind.EXCEPTION, message=f"{UNREADABLE_RESULT} ({error})")
 
 
 def failed_run(record: RunResult) -> tuple[Verdict, str] | None:
@@ -100,7 +101,7 @@ def failed_run(record: RunResult) -> tuple[Verdict, str] | None:
     return None
 
 
-def student_error_report(name: str, hidden: bool, weight: float, outcome: Outcome,
+def student_error_report(name: str, hidden: bool, weight: float, outcome: MainResult,
                          record: RunResult) -> TestReport:
     """RUNTIME_ERROR for a protocol error or exception, with the student's traceback
     (OUTPUT_LIMIT for a returned value over the codec's bounds; FORBIDDEN for a broken
