@@ -22,9 +22,20 @@ def _pid() -> int:
     return os.getpid()
 
 
+def _started_pids(pool: Pool, timeout_s: float = 10) -> set[int]:
+    """The pool's two processes once both have started (a replacement has no pid yet
+    while its fork is under way)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        pids = {p.pid for p in pool._pool}
+        if len(pids) == 2 and None not in pids:
+            return pids
+        time.sleep(0.05)
+    raise AssertionError(f"the pool did not start two processes: {pids}")
+
+
 def _kill_idle_children_then_run(pool: Pool, wait_s: float = 10) -> int:
-    before = {p.pid for p in pool._pool}
-    assert len(before) == 2
+    before = _started_pids(pool)
     time.sleep(0.5)  # both processes are idle, waiting for a job
     for pid in before:
         os.kill(pid, signal.SIGKILL)
