@@ -14,11 +14,11 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-import uvicorn
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -38,6 +38,7 @@ from api.services import pipeline
 from api.settings import Settings
 from core.report import EvaluationReport, TestReport
 from core.verdicts import Verdict
+from tests.api.loopback import serve
 from worker.contract import EvaluateRequest, Outcome, Started
 
 PASSWORD = "secret-pw"
@@ -223,23 +224,13 @@ def start_service(
     sessions = make_sessionmaker(engine)
     grader = FakeGrader(sessions, settings)
     app = create_app(settings, dispatcher=grader, engine=engine)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert server.started, "uvicorn did not start"
-    host, port = sock.getsockname()[:2]
+    served = ExitStack()
+    host, port = served.enter_context(serve(app))
     service = Service(f"http://{host}:{port}", settings, engine, sessions, grader, dict(ids))
 
     def stop() -> None:
         grader.join()
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+        served.close()
         engine.dispose()
 
     return service, stop
