@@ -15,6 +15,7 @@ from core.manifest import load_manifest
 from core.scheduling import Demand, Host
 from worker.celery_app import pin_memory_fraction, pool_processes
 from worker.engine.sandboxed import cuda_env
+from worker.packages import load_package
 from worker.packing import Ledger, Packer, demand_of, host_of, worker_pool_size
 from worker.protocol import MEMORY_FRACTION_ENV, limit_gpu_memory
 from worker.settings import WorkerSettings
@@ -96,7 +97,7 @@ def test_a_dead_processs_reservation_is_dropped(tmp_path: Path) -> None:
 
 def test_packer_holds_the_packages_demand(tmp_path: Path) -> None:
     packer = Packer.for_settings(settings(tmp_path, host_cpus=1, host_memory_mib=100000))
-    with packer.hold(REPO / "assignments/numpy_entropy") as placed:
+    with packer.hold(load_package(REPO / "assignments/numpy_entropy").manifest) as placed:
         assert placed.demand.cpu_threads >= 1
         assert packer.ledger.running() == 1
     assert packer.ledger.running() == 0

@@ -142,14 +142,6 @@ class Packer:
                         host_of(settings))
         return cls(ledger, settings)
 
-    def demand(self, package_dir: Path) -> Demand:
-        """The demand of grading ``package_dir`` here."""
-        from core.manifest import load_manifest
-        from worker.packages import MANIFEST_NAME
-
-        text = (package_dir / MANIFEST_NAME).read_text(encoding="utf-8")
-        return demand_of(load_manifest(text), self.settings)
-
     def my_gpu(self) -> int | None:
         """The index of this process's GPU among the worker's (set by its pin)."""
         gpus = [g.strip() for g in self.settings.gpus.split(",") if g.strip()]
@@ -157,7 +149,8 @@ class Packer:
         return gpus.index(mine) if mine in gpus else None
 
     @contextmanager
-    def hold(self, package_dir: Path) -> Iterator[Placement]:
-        """Wait for and hold this job's share of the host while the block runs."""
-        with self.ledger.reserve(self.demand(package_dir), self.my_gpu()) as placed:
+    def hold(self, manifest: Manifest) -> Iterator[Placement]:
+        """Wait for and hold the share of the host a job of ``manifest`` needs while the
+        block runs (the manifest the job loaded: no second read of the package)."""
+        with self.ledger.reserve(demand_of(manifest, self.settings), self.my_gpu()) as placed:
             yield placed

@@ -40,6 +40,7 @@ from worker.usage import MeteredRunner
 if TYPE_CHECKING:
     from celery import Celery
 
+    from core.manifest import Manifest
     from core.report import TestReport
     from worker.packages import Package
     from worker.settings import WorkerSettings
@@ -87,7 +88,7 @@ class Grader:
                                   request.package_version, self.package_store)
         self.warm(device)
         try:
-            with self._packed(package.directory, device):
+            with self._packed(package.manifest, device):
                 report = grade_submission(package, request.decoded_files(), device=device,
                                           cache=ReferenceCache(self.cache_dir),
                                           runner=self.runner, on_test=on_test,
@@ -109,14 +110,14 @@ class Grader:
                 self.runner = MeteredRunner(make_runner(device=device))
 
     @contextmanager
-    def _packed(self, package_dir: Path, device: str) -> Iterator[None]:
+    def _packed(self, manifest: Manifest, device: str) -> Iterator[None]:
         """Hold the job's share of the host (`worker.packing`) and meter what it used."""
         from worker.usage import GpuMeter
 
         self.usage = {}
         with ExitStack() as stack:
             if self.packer is not None:
-                stack.enter_context(self.packer.hold(package_dir))
+                stack.enter_context(self.packer.hold(manifest))
             meter = stack.enter_context(GpuMeter()) if device == "cuda" else None
             try:
                 yield
