@@ -15,11 +15,8 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from api.db import Assignment, Evaluation, EvaluationStatus, Submission
-from api.services.queue_figures import FALLBACK_S, queue_figures
-from api.services.queue_figures import slots as capacity
+from api.services.queue_figures import queue_figures
 from core.queue_wait import QueueEstimate, Running, estimate, estimate_running
-
-__all__ = ["FALLBACK_S", "QueuePlace", "capacity", "queue_place"]
 
 
 class QueuePlace(NamedTuple):

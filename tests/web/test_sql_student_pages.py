@@ -157,7 +157,7 @@ def test_queue_place_from_the_real_queue(world: World) -> None:
 
 
 def test_two_jobs_seen_at_once_halve_the_wait(world: World) -> None:
-    from api.services.queue_wait import capacity
+    from api.services.queue_figures import slots as capacity
 
     w, now = world, utcnow()
     _done(w, 30, 3)  # an hour ago: the typical duration, not the capacity

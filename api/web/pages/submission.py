@@ -23,7 +23,8 @@ from api.db import (
 from api.deps import Membership
 from api.schemas import EvaluationPublic, EvaluationStaff, SubmissionStaff
 from api.services import pipeline
-from api.services.queue_wait import FALLBACK_S, queue_place
+from api.services.queue_figures import FALLBACK_S
+from api.services.queue_wait import queue_place
 from api.services.views import extra_bonus_note, submission_view
 from api.web.pages.context import Pages, member, member_link
 from api.web.views import (
