@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fastapi.testclient import TestClient  # noqa: E402
 
-from bench.gradebook import postgres_db  # noqa: E402
+from bench.gradebook import postgres_db, signed_in  # noqa: E402
 
 ACTIONS = (
     ("adjustment.override", lambda r: {"old": None, "new": r.randint(0, 3), "points": 2,
@@ -47,7 +47,6 @@ def load(args: argparse.Namespace, data_dir: Path, database_url: str = "") -> Te
 
     from api.app import create_app
     from api.db import Assignment, AuditLog, Course, Enrollment, User, make_engine, upgrade
-    from api.security import SESSION_COOKIE
     from api.settings import Settings
     from api.web import router
 
@@ -96,8 +95,7 @@ def load(args: argparse.Namespace, data_dir: Path, database_url: str = "") -> Te
     app = create_app(settings, engine=engine)
     if not any(getattr(r, "path", "") == "/courses/{course_id}" for r in app.routes):
         app.include_router(router)
-    client = TestClient(app)
-    client.cookies.set(SESSION_COOKIE, app.state.signer.dump(students + 1, "x"))
+    client = signed_in(app, students + 1)
     print(f"[{engine.dialect.name}] loaded {args.entries} audit entries")
     return client
 

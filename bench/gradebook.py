@@ -96,6 +96,23 @@ def timed(client: TestClient, label: str, args: argparse.Namespace, cid: int = 1
               f"{size / 1e6:.2f} MB HTML ({args.runs} runs, {datetime.now(UTC):%Y-%m-%d})")
 
 
+def signed_in(app: FastAPI, user_id: int) -> TestClient:
+    """A client of ``app`` with a server-side session of the user ``user_id``."""
+    from api.db import User
+    from api.security import SESSION_COOKIE
+    from api.services.accounts import start_session
+
+    client = TestClient(app)
+    with app.state.sessionmaker() as db:
+        user = db.get(User, user_id)
+        assert user is not None
+        db.expunge(user)
+    session_id = start_session(app.state.sessionmaker, user, "bench", 3600)
+    client.cookies.set(SESSION_COOKIE,
+                       app.state.signer.dump(user.id, user.password_hash, session_id))
+    return client
+
+
 def sql_client(args: argparse.Namespace, data_dir: Path,
                database_url: str = "") -> tuple[TestClient, int]:
     """The real app over a generated course; returns a client signed in as its teacher."""
@@ -116,8 +133,6 @@ def sql_client(args: argparse.Namespace, data_dir: Path,
         upgrade,
         utcnow,
     )
-    from api.security import SESSION_COOKIE
-    from api.services.accounts import start_session
     from api.settings import Settings
 
     settings = Settings(environment="test", data_dir=data_dir, demo=False,
@@ -163,13 +178,7 @@ def sql_client(args: argparse.Namespace, data_dir: Path,
     app = create_app(settings, engine=engine)
     if not any(getattr(r, "path", "") == "/courses/{course_id}" for r in app.routes):
         app.include_router(router)
-    client = TestClient(app)
-    with app.state.sessionmaker() as db:  # a server-side session of the teacher
-        teacher = db.get(User, args.students + 1)
-        db.expunge(teacher)
-    session_id = start_session(app.state.sessionmaker, teacher, "bench", 3600)
-    cookie = app.state.signer.dump(teacher.id, teacher.password_hash, session_id)
-    client.cookies.set(SESSION_COOKIE, cookie)
+    client = signed_in(app, args.students + 1)
     print(f"[sql] generated {len(subs)} submissions on {engine.dialect.name}")
     return client, 1
 
