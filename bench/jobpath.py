@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from burst import MIX, corpus  # noqa: E402
+from burst import SMALL, corpus  # noqa: E402
 
 
 class Clock:
@@ -172,7 +172,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=17)
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    packages = args.package or list(MIX)
+    packages = args.package or list(SMALL)
     jobs = [(p, rng.choice(corpus(p))) for p in packages for _ in range(args.jobs)]
     with tempfile.TemporaryDirectory(prefix="autograde-jobpath-") as data:
         results, stats = grade_many(jobs, Path(data), args.profile)

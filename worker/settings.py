@@ -37,6 +37,10 @@ class WorkerSettings(BaseSettings):
     visibility_timeout_s: int = Field(default=3600, gt=0)
     broker_polling_interval_s: float = Field(default=0.1, gt=0)
     max_tasks_per_child: int = Field(default=200, gt=0)
+    progress_interval_s: float = Field(default=1.0, ge=0)
+    """At most one `Progress` message per this many seconds of a job (0: one per judged
+    test). Every message is a broker round trip and a recorder transaction; the student's
+    page refreshes every few seconds, and the `Outcome` brings the tests judged since."""
     package_store: Path | None = None
     """The package store this worker reads (read-only); empty means ``<data_dir>/packages``."""
 

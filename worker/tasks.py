@@ -1,9 +1,10 @@
 """The evaluate task: grade one submission and send the outcome to the record queue.
 
 The task is thin: it parses the `EvaluateRequest`, calls `evaluate` (which calls the engine),
-and publishes `Started`, periodic `Heartbeat`s, one `Progress` per judged test and one `Outcome`
-to the trusted queue. It never touches a database. Progress is best-effort: a failed publish
-is logged and grading goes on; the `Outcome` is the result. Our own failures (a missing
+and publishes `Started`, periodic `Heartbeat`s, `Progress` (the tests judged, at most one
+message per progress interval) and one `Outcome` to the trusted queue. It never touches a
+database. Progress is best-effort: a failed publish is logged and grading goes on; the
+`Outcome` is the result. Our own failures (a missing
 package, an engine crash) become an `Outcome` with ``error`` set; the recorder decides
 whether to retry. The package is exactly the version the job names, read from the package
 store (`worker.package_store.find_package`), so editing a package folder never changes what
@@ -138,9 +139,13 @@ class Grader:
 
 def evaluate(
     request: EvaluateRequest, *, worker: str, send: Send, assignments_dir: Path, device: str,
-    grader: Grader,
+    grader: Grader, progress_interval_s: float = 0.0,
 ) -> Outcome:
-    """Grade with a heartbeat running; always returns an `Outcome` (ours or the engine's)."""
+    """Grade with a heartbeat running; always returns an `Outcome` (ours or the engine's).
+
+    Judged tests are published as `Progress` at most once per ``progress_interval_s`` since
+    the previous message (0: one message per test); those judged later come with the
+    `Outcome`, so a job of a second costs the recorder two messages, not one per test."""
     ids = (request.evaluation_id, request.attempt, worker)
     send(RECORD_STARTED_TASK, Started(*ids).to_json())
     stop = threading.Event()
@@ -152,12 +157,24 @@ def evaluate(
             except Exception:  # a broker hiccup must not kill the grading
                 log.warning("heartbeat for evaluation %s failed", request.evaluation_id)
 
+    pending: list[dict[str, Any]] = []
+    last_sent = time.monotonic()
+
     def progress(test: TestReport) -> None:
+        nonlocal last_sent
+        pending.append(test.to_dict())
+        now = time.monotonic()
+        if now - last_sent < progress_interval_s:
+            return
+        tests = pending.copy()
+        pending.clear()
+        last_sent = now
         try:
-            send(RECORD_PROGRESS_TASK, Progress(*ids, test=test.to_dict()).to_json())
+            send(RECORD_PROGRESS_TASK, Progress(*ids, tests=tests).to_json())
         except Exception:  # best-effort: the outcome stays authoritative
-            log.warning("progress of evaluation %s (test %s) was not published",
-                        request.evaluation_id, test.name, exc_info=True)
+            log.warning("progress of evaluation %s (%s) was not published",
+                        request.evaluation_id, ", ".join(t["name"] for t in tests),
+                        exc_info=True)
 
     beater = threading.Thread(target=beat, name="heartbeat", daemon=True)
     beater.start()
@@ -198,6 +215,7 @@ def register_evaluate(app: Celery, settings: WorkerSettings) -> None:
             assignments_dir=settings.assignments_dir,
             device=settings.device,
             grader=grader,
+            progress_interval_s=settings.progress_interval_s,
         )
         outcome = replace(outcome, extra={**outcome.extra, **grader.usage})  # issue 17
         send(RECORD_OUTCOME_TASK, outcome.to_json())

@@ -112,35 +112,52 @@ def record_heartbeat(
 def record_progress(
     session: Session, message: Progress, settings: Settings, now: datetime | None = None
 ) -> bool:
-    """Store one judged test of a running attempt provisionally; True when stored.
+    """Store the judged tests of a running attempt provisionally, in one transaction; True
+    when any was stored.
 
-    Ignored (False) unless the row is running with this attempt, and when the test is
-    already there (a duplicate message). The conditional UPDATE comes first: it extends
-    the lease (progress is a sign of life) and locks the row, so an outcome recorded at
-    the same time either waits for this write and then deletes it, or closed the row
-    already and this changes nothing. The final `Outcome` replaces these rows.
+    Ignored (False) unless the row is running with this attempt; tests that are malformed
+    or already there (a duplicate message) are skipped. The conditional UPDATE comes first:
+    it extends the lease (progress is a sign of life) and locks the row, so an outcome
+    recorded at the same time either waits for this write and then deletes it, or closed
+    the row already and this changes nothing. The final `Outcome` replaces these rows.
     """
     now = now or utcnow()
-    try:
-        test: TestReport | None = TestReport.from_dict(message.test)
-    except MALFORMED:
-        test = None
-    if test is None or not test.name or not _claim(
+    tests = _judged(message.tests)
+    if not tests or not _claim(
             session, message.evaluation_id, message.attempt, (EvaluationStatus.RUNNING.value,),
             lease_expires_at=now + timedelta(seconds=settings.lease_s)):
         session.rollback()
         return False
-    if session.scalar(select(exists().where(TestResult.evaluation_id == message.evaluation_id,
-                                            TestResult.name == test.name))):
-        session.commit()  # a duplicate: keep only the lease extension
+    stored = set(session.scalars(select(TestResult.name).where(
+        TestResult.evaluation_id == message.evaluation_id,
+        TestResult.name.in_([test.name for test in tests]))))
+    new = [test for test in tests if test.name not in stored]
+    if not new:
+        session.commit()  # duplicates: keep only the lease extension
         return False
     try:
-        session.add(_test_row(message.evaluation_id, test))
+        session.add_all(_test_row(message.evaluation_id, test) for test in new)
         session.commit()
     except IntegrityError:  # a racing duplicate won (unique evaluation_id, name)
         session.rollback()
         return False
     return True
+
+
+def _judged(items: object) -> list[TestReport]:
+    """The well-formed, named tests of a `Progress`, the first of each name (it is JSON from
+    a worker: anything else is skipped)."""
+    if not isinstance(items, list):
+        return []
+    tests: dict[str, TestReport] = {}
+    for item in items:
+        try:
+            test: TestReport | None = TestReport.from_dict(item)
+        except MALFORMED:
+            continue
+        if test is not None and test.name and test.name not in tests:
+            tests[test.name] = test
+    return list(tests.values())
 
 
 def _drop_provisional(session: Session, evaluation_id: int) -> None:

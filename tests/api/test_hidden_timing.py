@@ -104,7 +104,7 @@ def grade_in_background(world: World, assignments: Path, cache: Path,
     def send(task: str, body: dict[str, Any]) -> None:
         message, record = RECORDERS[task]
         if task == RECORD_PROGRESS_TASK:
-            judged.append(body["test"]["name"])
+            judged.extend(test["name"] for test in body["tests"])
         with world.sessions() as session:
             record(session, message.from_json(body), world.settings)
 

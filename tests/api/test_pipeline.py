@@ -156,10 +156,10 @@ def test_progress_of_the_running_attempt_is_stored_once(world: World) -> None:
         before = s.get(Evaluation, eid).lease_expires_at
         standing_before = standing(world)
         later = utcnow() + timedelta(seconds=5)
-        assert pipeline.record_progress(s, Progress(eid, 1, "w1", PUBLIC), world.settings,
+        assert pipeline.record_progress(s, Progress(eid, 1, "w1", [PUBLIC]), world.settings,
                                         now=later)
-        assert not pipeline.record_progress(s, Progress(eid, 1, "w1", PUBLIC), world.settings)
-        assert pipeline.record_progress(s, Progress(eid, 1, "w1", HIDDEN), world.settings)
+        assert not pipeline.record_progress(s, Progress(eid, 1, "w1", [PUBLIC]), world.settings)
+        assert pipeline.record_progress(s, Progress(eid, 1, "w1", [HIDDEN]), world.settings)
         s.expire_all()
         row = s.get(Evaluation, eid)
         assert row.lease_expires_at > before  # progress is a sign of life
@@ -188,15 +188,15 @@ def test_progress_of_a_stale_queued_or_finished_attempt_is_ignored(world: World)
     _, eid = submit(world)
     with world.sessions() as s:
         # queued, not running yet
-        assert not pipeline.record_progress(s, Progress(eid, 1, "w1", PUBLIC), world.settings)
+        assert not pipeline.record_progress(s, Progress(eid, 1, "w1", [PUBLIC]), world.settings)
         pipeline.record_started(s, Started(eid, 1, "w1"), world.settings)
         # another attempt's progress
-        assert not pipeline.record_progress(s, Progress(eid, 7, "w9", PUBLIC), world.settings)
+        assert not pipeline.record_progress(s, Progress(eid, 7, "w9", [PUBLIC]), world.settings)
         assert names(world, eid) == []
         pipeline.record_outcome(s, Outcome(eid, 1, "w1", report={**REPORT, "tests": [PUBLIC]}),
                                 world.settings)
         # a late progress message after the result
-        assert not pipeline.record_progress(s, Progress(eid, 1, "w1", HIDDEN), world.settings)
+        assert not pipeline.record_progress(s, Progress(eid, 1, "w1", [HIDDEN]), world.settings)
     assert names(world, eid) == [("1", "OK")]
     assert evaluation(world, eid).status == "done"
 
@@ -207,8 +207,8 @@ def test_the_final_result_replaces_provisional_rows(world: World) -> None:
     stray = {**PUBLIC, "name": "not-in-the-report"}
     with world.sessions() as s:
         pipeline.record_started(s, Started(eid, 1, "w1"), world.settings)
-        pipeline.record_progress(s, Progress(eid, 1, "w1", provisional), world.settings)
-        pipeline.record_progress(s, Progress(eid, 1, "w1", stray), world.settings)
+        pipeline.record_progress(s, Progress(eid, 1, "w1", [provisional]), world.settings)
+        pipeline.record_progress(s, Progress(eid, 1, "w1", [stray]), world.settings)
         pipeline.record_outcome(s, Outcome(eid, 1, "w1", report=REPORT), world.settings)
     assert names(world, eid) == [("1", "OK"), ("h1", "WRONG_ANSWER")]
     with world.sessions() as s:
@@ -222,7 +222,7 @@ def test_our_failure_drops_provisional_rows(world: World) -> None:
     with world.sessions() as s:
         for e in (eid, eid2):
             pipeline.record_started(s, Started(e, 1, "w1"), world.settings)
-            pipeline.record_progress(s, Progress(e, 1, "w1", PUBLIC), world.settings)
+            pipeline.record_progress(s, Progress(e, 1, "w1", [PUBLIC]), world.settings)
         pipeline.record_outcome(s, Outcome(eid, 1, "w1", error="boom"), world.settings)
         later = utcnow() + timedelta(seconds=world.settings.lease_s + 1)
         pipeline.sweep(s, world.settings, now=later)  # eid2's worker went silent
@@ -257,9 +257,30 @@ def test_a_progress_message_that_does_not_validate_is_ignored(world: World) -> N
         pipeline.record_started(s, Started(eid, 1, "w1"), world.settings)
         for test in ({**PUBLIC, "score": 2.0}, {**PUBLIC, "verdict": "GREAT"},
                      {"name": "1"}, ["1", "OK"]):
-            assert not pipeline.record_progress(s, Progress(eid, 1, "w1", test),  # type: ignore[arg-type]
+            assert not pipeline.record_progress(s, Progress(eid, 1, "w1", [test]),  # type: ignore[arg-type]
                                                 world.settings)
     assert names(world, eid) == []
+
+
+def test_a_batch_of_progress_is_stored_in_one_message_skipping_bad_and_known_tests(
+        world: World) -> None:
+    """A worker batches the tests judged since its last message: the new, well-formed ones
+    are stored (a malformed one, a repeat within the batch and one stored already are not);
+    a message of an older worker (one ``test``) is still read."""
+    _, eid = submit(world)
+    third = {**PUBLIC, "name": "2"}
+    with world.sessions() as s:
+        pipeline.record_started(s, Started(eid, 1, "w1"), world.settings)
+        old = Progress.from_json({"evaluation_id": eid, "attempt": 1, "worker": "w1",
+                                  "test": PUBLIC})
+        assert old.tests == [PUBLIC]
+        assert pipeline.record_progress(s, old, world.settings)
+        batch = [PUBLIC, {"name": "x", "verdict": "GREAT"}, HIDDEN, HIDDEN, ["1", "OK"], third]
+        assert pipeline.record_progress(s, Progress(eid, 1, "w1", batch), world.settings)
+        assert not pipeline.record_progress(s, Progress(eid, 1, "w1", [third]), world.settings)
+        assert not pipeline.record_progress(s, Progress(eid, 1, "w1", "1"),  # type: ignore[arg-type]
+                                            world.settings)
+    assert names(world, eid) == [("1", "OK"), ("h1", "WRONG_ANSWER"), ("2", "OK")]
 
 
 def test_hostile_texts_are_stored_bounded_and_valid(world: World) -> None:
@@ -275,7 +296,7 @@ def test_hostile_texts_are_stored_bounded_and_valid(world: World) -> None:
     report = {**REPORT, "score": 0.0, "tests": tests}
     with world.sessions() as s:
         pipeline.record_started(s, Started(eid, 1, "w1"), world.settings)
-        assert pipeline.record_progress(s, Progress(eid, 1, "w1", tests[1]), world.settings)
+        assert pipeline.record_progress(s, Progress(eid, 1, "w1", [tests[1]]), world.settings)
         assert pipeline.record_outcome(s, Outcome(eid, 1, "w1", report=report),
                                        world.settings) == []
         rows = s.scalars(select(TestResult).where(TestResult.evaluation_id == eid)).all()

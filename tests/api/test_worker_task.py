@@ -23,15 +23,17 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 class FakeGrader:
-    """Judges ``tests`` one by one (telling ``on_test`` as the engine does), then answers."""
+    """Judges ``tests`` one by one, each taking ``test_s`` (telling ``on_test`` as the engine
+    does), then answers."""
 
     def __init__(self, result: Any, delay_s: float = 0.0,
-                 tests: tuple[TestReport, ...] = ()) -> None:
-        self.result, self.delay_s, self.tests = result, delay_s, tests
+                 tests: tuple[TestReport, ...] = (), test_s: float = 0.0) -> None:
+        self.result, self.delay_s, self.tests, self.test_s = result, delay_s, tests, test_s
 
     def grade(self, request: EvaluateRequest, assignments_dir: Path, device: str,
               on_test: Any = None) -> dict:
         for test in self.tests:
+            time.sleep(self.test_s)
             if on_test is not None:
                 on_test(test)
         time.sleep(self.delay_s)
@@ -95,10 +97,36 @@ def test_one_progress_message_per_test_before_the_outcome() -> None:
                        assignments_dir=REPO / "assignments", device="cpu",
                        grader=FakeGrader({"score": 0.5}, tests=TESTS))
     progress = [body for task, body in sent if task == RECORD_PROGRESS_TASK]
-    assert progress == [Progress(5, 2, "w", t.to_dict()).to_json() for t in TESTS]
+    assert progress == [Progress(5, 2, "w", [t.to_dict()]).to_json() for t in TESTS]
     assert json.loads(json.dumps(progress)) == progress  # JSON only
-    assert progress[1]["test"]["verdict"] == "WRONG_ANSWER"
+    assert progress[1]["tests"][0]["verdict"] == "WRONG_ANSWER"
     assert outcome.report == {"score": 0.5} and outcome.error is None
+
+
+def progress_sent(test_s: float, interval_s: float, tests: tuple[TestReport, ...]) -> list[dict]:
+    sent: list[tuple[str, dict]] = []
+    evaluate(request(lease_s=60), worker="w", send=lambda t, b: sent.append((t, b)),
+             assignments_dir=REPO / "assignments", device="cpu",
+             grader=FakeGrader({"score": 0.5}, tests=tests, test_s=test_s),
+             progress_interval_s=interval_s)
+    assert [task for task, _ in sent][0] == RECORD_STARTED_TASK
+    return [body for task, body in sent if task == RECORD_PROGRESS_TASK]
+
+
+def test_quick_tests_send_no_progress_within_the_interval() -> None:
+    """Six tests judged within a second: no `Progress` at all (the outcome brings them)."""
+    tests = tuple(TestReport(str(i), False, Verdict.OK, 1.0) for i in range(6))
+    assert progress_sent(0.0, 1.0, tests) == []
+
+
+def test_progress_batches_the_tests_judged_since_the_last_message() -> None:
+    """Tests of 0.2 s with a 0.5 s interval: a message every third test, each holding every
+    test judged since the previous one, in order; the last ones wait for the outcome."""
+    tests = tuple(TestReport(str(i), False, Verdict.OK, 1.0) for i in range(7))
+    progress = progress_sent(0.2, 0.5, tests)
+    batches = [[t["name"] for t in body["tests"]] for body in progress]
+    assert batches == [["0", "1", "2"], ["3", "4", "5"]]
+    assert all(Progress.from_json(body).evaluation_id == 5 for body in progress)
 
 
 def test_a_failing_progress_publish_is_ignored() -> None:
@@ -133,7 +161,8 @@ def test_the_real_grader_reports_each_engine_test(tmp_path: Path) -> None:
     finally:
         grader.close()
     assert outcome.report is not None and outcome.report["system_error"] is None
-    progress = [body["test"] for task, body in sent if task == RECORD_PROGRESS_TASK]
+    progress = [test for task, body in sent if task == RECORD_PROGRESS_TASK
+                for test in body["tests"]]
     assert progress == outcome.report["tests"] and len(progress) >= 2
 
 

@@ -104,7 +104,7 @@ def test_running_submission_shows_each_test_as_it_finishes(world: World) -> None
                 "score": 1.0 if verdict == "OK" else 0.0, "weight": 1.0, "time_s": 0.5,
                 "memory_mib": 80.0, "message": message, "detail": "traceback (staff)"}
         with w.sessions() as session:
-            assert pipeline.record_progress(session, Progress(*ids, test), w.settings)
+            assert pipeline.record_progress(session, Progress(*ids, [test]), w.settings)
     live = w.client.get(f"/submissions/{sid}/live").text
     assert 'data-state="running"' in live and "hx-trigger" in live  # still polling
     # Public tests as they finish; hidden ones only with the final report (issue 13).
