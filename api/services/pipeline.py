@@ -39,7 +39,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, false, func, or_, select, update
+from sqlalchemy import and_, delete, exists, false, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -185,11 +185,16 @@ def record_outcome(
     now = now or utcnow()
     report, failure = _report(outcome)
     report_json = json.dumps(report.to_dict()) if report is not None else None
+    # The recorder's threads may take a quick job's outcome before its `Started`: the
+    # start is then the worker's measured duration before now (the late `Started` changes
+    # nothing), so the row still has the start its wait and duration figures need.
+    started_at = func.coalesce(Evaluation.started_at, literal(
+        now - timedelta(seconds=max(0.0, outcome.duration_s)), Evaluation.started_at.type))
     if failure is None:
         assert report is not None
         won = _claim(session, outcome.evaluation_id, outcome.attempt, OPEN,
                      status=EvaluationStatus.DONE.value, finished_at=now, worker=outcome.worker,
-                     lease_expires_at=None, score=report.score, metric=report.metric,
+                     started_at=started_at, lease_expires_at=None, score=report.score, metric=report.metric,
                      metric_public=report.metric_public, metric_private=report.metric_private,
                      report_json=report_json, error=None)
         if won:
@@ -200,7 +205,7 @@ def record_outcome(
         return []
     won = _claim(session, outcome.evaluation_id, outcome.attempt, OPEN,
                  status=EvaluationStatus.SYSTEM_ERROR.value, finished_at=now,
-                 worker=outcome.worker, lease_expires_at=None,
+                 started_at=started_at, worker=outcome.worker, lease_expires_at=None,
                  error=clean_text(failure, DETAIL_MAX_CHARS),
                  report_json=report_json)
     if won:

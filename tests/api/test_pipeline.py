@@ -51,6 +51,27 @@ def test_result_recorded_once_duplicates_and_stale_ignored(world: World) -> None
     assert (done.status, done.score, done.worker) == ("done", 1.0, "w1")
 
 
+def test_an_outcome_recorded_before_its_started_keeps_a_start(world: World) -> None:
+    """The recorder's threads may take a quick job's outcome before its `Started`: the row
+    gets the worker's measured duration as its run (its wait and duration figures need a
+    start), the late `Started` changes nothing; with `Started` first, its time stays."""
+    _, eid = submit(world)
+    _, other = submit(world)
+    finished = utcnow()
+    with world.sessions() as s:
+        assert pipeline.record_outcome(s, Outcome(eid, 1, "w1", report=REPORT, duration_s=2.5),
+                                       world.settings, now=finished) == []
+        assert not pipeline.record_started(s, Started(eid, 1, "w1"), world.settings)
+        assert pipeline.record_started(s, Started(other, 1, "w1"), world.settings,
+                                       now=finished - timedelta(seconds=9))
+        pipeline.record_outcome(s, Outcome(other, 1, "w1", report=REPORT, duration_s=2.5),
+                                world.settings, now=finished)
+    for evaluation_id, seconds in ((eid, 2.5), (other, 9.0)):
+        row = evaluation(world, evaluation_id)
+        assert row.status == "done"
+        assert abs((row.finished_at - row.started_at).total_seconds() - seconds) < 1e-3
+
+
 def test_our_failures_are_retried_then_system_error_with_rerun(world: World) -> None:
     sid, eid = submit(world)
     jobs = []
