@@ -194,7 +194,8 @@ def record_outcome(
         assert report is not None
         won = _claim(session, outcome.evaluation_id, outcome.attempt, OPEN,
                      status=EvaluationStatus.DONE.value, finished_at=now, worker=outcome.worker,
-                     started_at=started_at, lease_expires_at=None, score=report.score, metric=report.metric,
+                     started_at=started_at, lease_expires_at=None, score=report.score,
+                     metric=report.metric,
                      metric_public=report.metric_public, metric_private=report.metric_private,
                      report_json=report_json, error=None)
         if won:
