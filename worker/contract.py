@@ -240,25 +240,39 @@ def _make_sqlite_transport() -> type:
 
         def _get(self, queue: str, timeout: float | None = None) -> Any:
             """The oldest visible message of ``queue``, its row deleted in the same
-            transaction (kombu's `Empty` when there is none)."""
+            transaction (kombu's `Empty` when there is none).
+
+            An empty queue costs one read: the write lock and the commit (a write to disk)
+            are taken only when there is a message to take."""
             from kombu.transport.virtual import Empty
             from kombu.utils.encoding import bytes_to_str
             from kombu.utils.json import loads
 
-            found = self._get_or_create(queue)
             message = self.message_cls
+            oldest = (select(message.id, message.payload)
+                      .where(message.queue_id == self._queue_id(queue),
+                             message.visible.is_not(False))
+                      .order_by(message.sent_at, message.id).limit(1))
+            waiting = self.session.execute(oldest.with_only_columns(message.id)).first()
+            self.session.rollback()  # a read outside any SQLite transaction: nothing to undo
+            if waiting is None:
+                raise Empty()
             self.session.execute(text("BEGIN IMMEDIATE TRANSACTION"))
             try:
-                row = self.session.execute(
-                    select(message.id, message.payload)
-                    .where(message.queue_id == found.id, message.visible.is_not(False))
-                    .order_by(message.sent_at, message.id).limit(1)).first()
+                row = self.session.execute(oldest).first()  # another consumer may have won
                 if row is None:
                     raise Empty()
                 self.session.execute(delete(message).where(message.id == row.id))
                 return loads(bytes_to_str(row.payload))  # type: ignore[no-untyped-call]
             finally:
                 self.session.commit()
+
+        def _queue_id(self, queue: str) -> int:
+            """The queue's row id (kombu never deletes a queue row): read once per channel."""
+            known: dict[str, int] = self.__dict__.setdefault("_queue_ids", {})
+            if queue not in known:
+                known[queue] = int(self._get_or_create(queue).id)
+            return known[queue]
 
         def basic_ack(self, delivery_tag: Any, multiple: bool = False) -> None:
             super().basic_ack(delivery_tag, multiple)  # type: ignore[no-untyped-call]
