@@ -207,6 +207,25 @@ def _make_sqlite_transport() -> type:
     swept: set[Any] = set()  # engines whose stale rows are gone
 
     class Channel(kombu_sqla.Channel):
+        def __init__(self, connection: Any, **kwargs: Any) -> None:
+            # One SQLAlchemy session per channel, used by the consumer's thread (taking
+            # messages) and the pool's result thread (a rejected job's message put back):
+            # never both at once.
+            self._session_lock = threading.RLock()
+            super().__init__(connection, **kwargs)  # type: ignore[no-untyped-call]  # kombu
+
+        def _put(self, queue: Any, *args: Any, **kwargs: Any) -> None:
+            with self._session_lock:
+                super()._put(queue, *args, **kwargs)  # type: ignore[no-untyped-call]
+
+        def _size(self, queue: str) -> int:
+            with self._session_lock:
+                return int(super()._size(queue))  # type: ignore[no-untyped-call]
+
+        def _purge(self, queue: str) -> int:
+            with self._session_lock:
+                return int(super()._purge(queue))  # type: ignore[no-untyped-call]
+
         def _engine_from_config(self):  # type: ignore[no-untyped-def]
             engine = create_engine(self.connection.client.hostname,
                                    connect_args={"timeout": 30, "check_same_thread": False})
@@ -244,6 +263,10 @@ def _make_sqlite_transport() -> type:
 
             An empty queue costs one read: the write lock and the commit (a write to disk)
             are taken only when there is a message to take."""
+            with self._session_lock:
+                return self._take(queue)
+
+        def _take(self, queue: str) -> Any:
             from kombu.transport.virtual import Empty
             from kombu.utils.encoding import bytes_to_str
             from kombu.utils.json import loads
