@@ -122,3 +122,36 @@ def test_a_full_consumer_takes_its_next_message_at_the_acknowledgement(
         assert [body for body, _, _ in received] == [{"n": 1}, {"n": 2}]
         assert received[1][2] - acked_at[0] < 2.0
         received[1][1].ack()  # type: ignore[attr-defined]
+
+
+def test_one_channel_is_safe_to_use_from_two_threads(tmp_path: Path) -> None:
+    """A worker's consumer thread takes messages while the pool's result thread puts a
+    killed job's message back on the same channel: sharing its session unguarded closed
+    the consumer's transaction (and the worker took no job again)."""
+    from kombu.transport.virtual import Empty
+
+    app = app_for(f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}")
+    with app.connection_for_write() as connection:
+        channel = connection.default_channel
+        channel.queue_declare(queue="jobs")
+        taken: list[int] = []
+        errors: list[BaseException] = []
+
+        def take() -> None:
+            while len(taken) < 300 and not errors:
+                try:
+                    taken.append(channel._get("jobs")["n"])
+                except Empty:
+                    pass
+                except BaseException as error:  # noqa: BLE001  (reported below)
+                    errors.append(error)
+
+        consumer = threading.Thread(target=take)
+        consumer.start()
+        for n in range(300):
+            if errors:
+                break
+            channel._put("jobs", {"n": n})
+        consumer.join(timeout=60)
+    assert errors == []
+    assert sorted(taken) == list(range(300))
