@@ -212,6 +212,7 @@ def _make_sqlite_transport() -> type:
             # messages) and the pool's result thread (a rejected job's message put back):
             # never both at once.
             self._session_lock = threading.RLock()
+            self._queue_ids: dict[str, int] = {}  # kombu never deletes a queue row
             super().__init__(connection, **kwargs)  # type: ignore[no-untyped-call]  # kombu
 
         def _put(self, queue: Any, *args: Any, **kwargs: Any) -> None:
@@ -291,11 +292,10 @@ def _make_sqlite_transport() -> type:
                 self.session.commit()
 
         def _queue_id(self, queue: str) -> int:
-            """The queue's row id (kombu never deletes a queue row): read once per channel."""
-            known: dict[str, int] = self.__dict__.setdefault("_queue_ids", {})
-            if queue not in known:
-                known[queue] = int(self._get_or_create(queue).id)
-            return known[queue]
+            """The queue's row id, read once per channel."""
+            if queue not in self._queue_ids:
+                self._queue_ids[queue] = int(self._get_or_create(queue).id)
+            return self._queue_ids[queue]
 
         def basic_ack(self, delivery_tag: Any, multiple: bool = False) -> None:
             super().basic_ack(delivery_tag, multiple)  # type: ignore[no-untyped-call]
