@@ -4,11 +4,11 @@ The task is thin: it parses the `EvaluateRequest`, calls `evaluate` (which calls
 and publishes `Started`, periodic `Heartbeat`s, `Progress` (the tests judged, at most one
 message per progress interval) and one `Outcome` to the trusted queue. It never touches a
 database. Progress is best-effort: a failed publish is logged and grading goes on; the
-`Outcome` is the result. Our own failures (a missing
-package, an engine crash) become an `Outcome` with ``error`` set; the recorder decides
-whether to retry. The package is exactly the version the job names, read from the package
-store (`worker.package_store.find_package`), so editing a package folder never changes what
-a queued or running job grades.
+`Outcome` is the result. Our own failures (a missing package, an engine crash) become an
+`Outcome` with ``error`` set; the recorder decides whether to retry. The package is exactly
+the version the job names, read from the package store
+(`worker.package_store.find_package`), so editing a package folder never changes what a
+queued or running job grades.
 """
 
 from __future__ import annotations
