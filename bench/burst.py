@@ -160,11 +160,20 @@ class Load:
 _ENGINES: dict[str, Any] = {}
 
 
+def _engine(db: str) -> Any:
+    """One engine per database URL for the whole run (disposed of when it ends)."""
+    from sqlalchemy import create_engine
+
+    if db not in _ENGINES:
+        _ENGINES[db] = create_engine(db)
+    return _ENGINES[db]
+
+
 def evaluations(db: str) -> list[dict]:
     """Every evaluation with its submission's time and student (version-independent SQL)."""
-    from sqlalchemy import create_engine, inspect, text
+    from sqlalchemy import inspect, text
 
-    engine = _ENGINES.get(db) or _ENGINES.setdefault(db, create_engine(db))
+    engine = _engine(db)
     columns = {c["name"] for c in inspect(engine).get_columns("evaluations")}
     cpu = "e.run_cpu_s" if "run_cpu_s" in columns else "NULL"
     with engine.connect() as con:
@@ -228,9 +237,9 @@ def _reaped_cpu(tick: int) -> dict[int, float]:
 def statuses(db: str) -> Counter[str]:
     """How many evaluations are in each status: one small query, as the bench waits on the
     service's two cores (reading every row twice a second cost the service CPU)."""
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
 
-    engine = _ENGINES.get(db) or _ENGINES.setdefault(db, create_engine(db))
+    engine = _engine(db)
     with engine.connect() as con:
         return Counter({status: count for status, count in con.execute(text(
             "SELECT status, count(*) FROM evaluations GROUP BY status"))})
